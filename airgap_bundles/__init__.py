@@ -1,0 +1,1 @@
+"""airgap_bundles layer (see DESIGN §2)."""

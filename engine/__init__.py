@@ -1,0 +1,1 @@
+"""Pure domain logic. Never imports Qt or SQLAlchemy (DESIGN §2)."""
