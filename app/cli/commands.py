@@ -1,0 +1,202 @@
+"""One function per sub-command: parse nothing, call one service, print the result."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.cli.render import emit_json, run_json, timeline_text
+from app.context import Site
+from app.errors import UsageError
+from app.executor import Executor
+from app.services import actions, promotions, setup
+from app.services.releases import list_releases
+from app.site import SiteConfig
+from app.steps.defaults import default_registry
+
+
+def _config(args: argparse.Namespace) -> SiteConfig:
+    return SiteConfig.resolve(home=args.home, db_url=args.db)
+
+
+def _site(args: argparse.Namespace) -> Site:
+    return Site.open(_config(args))
+
+
+def init(args: argparse.Namespace) -> int:
+    site = setup.init_site(_config(args), args.site)
+    row = site.row()
+    if args.json:
+        emit_json({"home": str(site.paths.home), "db": site.config.db_url, "site": row.name,
+                   "site_key_id": row.site_key_id, "log_key_id": row.log_key_id,
+                   "log_origin": row.log_origin})
+    else:
+        print(f"site {row.name} created in {site.paths.home}")
+        print(f"  site key {row.site_key_id[:16]}…  log key {row.log_key_id[:16]}…")
+    return 0
+
+
+def env_add(args: argparse.Namespace) -> int:
+    env = setup.add_environment(_site(args), args.name, args.workflow, args.requires_approval,
+                                args.baseline)
+    print(f"environment {env.name} ({env.workflow}, approvals required: {env.approvals_required})")
+    return 0
+
+
+def env_list(args: argparse.Namespace) -> int:
+    envs = setup.list_environments(_site(args))
+    rows = [{"name": e.name, "workflow": e.workflow, "approvals_required": e.approvals_required,
+             "baseline": e.baseline} for e in envs]
+    if args.json:
+        emit_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['name']:<16} {row['workflow']:<20} approvals: {row['approvals_required']}")
+    return 0
+
+
+def _options(pairs: list[str]) -> dict[str, str]:
+    options = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--option {pair!r}: expected KEY=VALUE")
+        options[key] = value
+    return options
+
+
+def target_add(args: argparse.Namespace) -> int:
+    target = setup.add_target(_site(args), args.env, args.name, args.driver, _options(args.option))
+    print(f"target {target.name} in {args.env} ({target.driver})")
+    return 0
+
+
+def user_add(args: argparse.Namespace) -> int:
+    user = setup.add_user(_site(args), args.name, args.role)
+    print(f"user {user.name} ({user.role})")
+    return 0
+
+
+def user_list(args: argparse.Namespace) -> int:
+    users = [{"name": u.name, "role": u.role, "key_id": u.key_id} for u in setup.list_users(_site(args))]
+    if args.json:
+        emit_json(users)
+    else:
+        for user in users:
+            print(f"{user['name']:<20} {user['role']}")
+    return 0
+
+
+def releases(args: argparse.Namespace) -> int:
+    rows = [{"name": r.name, "version": r.version, "digest": r.digest,
+             "imported_at": r.imported_at.isoformat()} for r in list_releases(_site(args))]
+    if args.json:
+        emit_json(rows)
+    else:
+        for row in rows:
+            print(f"{row['name']:<16} {row['version']:<16} {row['digest']}")
+    return 0
+
+
+def promote_create(args: argparse.Namespace) -> int:
+    promotion_id = promotions.create_promotion(_site(args), args.release, args.to_env,
+                                               args.actor or "", args.from_env)
+    if args.json:
+        emit_json({"promotion": promotion_id})
+    else:
+        print(promotion_id)
+    return 0
+
+
+def promotions_list(args: argparse.Namespace) -> int:
+    rows = promotions.list_promotions(_site(args))
+    if args.json:
+        emit_json([{
+            "id": p.id, "release": {"name": p.release_name, "version": p.release_version,
+                                    "digest": p.release_digest},
+            "from_env": p.from_env, "to_env": p.to_env, "requester": p.requester,
+            "status": p.status, "current_step": p.current_step, "created_at": p.created_at,
+        } for p in rows])
+        return 0
+    for p in rows:
+        print(f"{p.id}  {p.release_name} {p.release_version:<12} {p.from_env or '—'} → {p.to_env:<10} "
+              f"{p.status.upper():<12} {p.current_title}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    registry = getattr(args, "registry", None) or default_registry()
+    site = _site(args)
+    result = Executor(site, args.promotion, registry).run(until=args.until)
+    _, state = promotions.load_run(site, args.promotion)
+    if args.json:
+        emit_json({"status": state.status, "why": result.why, "steps_run": result.steps_run})
+    else:
+        print(f"{args.promotion}: {state.status.upper()} — {result.why} ({result.steps_run} step(s) run)")
+    return 0
+
+
+def action(args: argparse.Namespace) -> int:
+    state = actions.act(_site(args), args.promotion, args.action, args.actor or "", args.reason)
+    print(f"{args.promotion}: {args.action} recorded; status {state.status.upper()}")
+    return 0
+
+
+def rollback(args: argparse.Namespace) -> int:
+    site = _site(args)
+    if args.preview:
+        impact = actions.preview(site, args.promotion, args.scope)
+        if args.json:
+            emit_json(impact)
+        else:
+            print(f"Rollback preview ({impact['scope']}) for {args.promotion}:")
+            if impact["refusal"]:
+                print(f"  not possible now: {impact['refusal']}")
+            print("  steps undone: " + (", ".join(impact["steps"]) or "none"))
+            for change in impact["targets"]:
+                print(f"  {change['target']}: {change['from']} → {change['to']}")
+            if not impact["targets"]:
+                print("  no target changes recorded")
+        return 0 if impact["allowed"] else 4
+    extra = {"ticket": args.ticket} if args.ticket else {}
+    state = actions.act(site, args.promotion, "rollback", args.actor or "", args.reason,
+                        scope=args.scope, data=extra)
+    print(f"{args.promotion}: rollback ({args.scope}) requested; status {state.status.upper()}")
+    return 0
+
+
+def timeline(args: argparse.Namespace) -> int:
+    _, state = promotions.load_run(_site(args), args.promotion)
+    if args.json:
+        emit_json(run_json(state))
+    else:
+        print(timeline_text(state))
+    return 0
+
+
+def events(args: argparse.Namespace) -> int:
+    evs, _ = promotions.load_run(_site(args), args.promotion)
+    if args.json:
+        emit_json([e.as_json() for e in evs])
+    else:
+        for e in evs:
+            print(f"#{e.seq:<4} {e.at}  {e.type:<20} {e.step or '':<20} {e.actor:<18} "
+                  f"{e.hash[:12]}  {e.reason or ''}")
+    return 0
+
+
+def logs(args: argparse.Namespace) -> int:
+    from app.services.logs import step_logs
+
+    lines = step_logs(_site(args), args.promotion, args.step)
+    if args.json:
+        emit_json([{"step": s, "attempt": a, "at": at, "line": line} for s, a, at, line in lines])
+    else:
+        for step, attempt, at, line in lines:
+            print(f"{at} [{step}#{attempt}] {line}")
+    return 0
+
+
+def gui(args: argparse.Namespace) -> int:
+    from app.gui import launch
+
+    return launch(_config(args))

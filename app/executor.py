@@ -1,0 +1,256 @@
+"""The headless executor: advances one run, step by step, from its events.
+
+It holds the run's lease while it works, so a second executor on the same run stops
+at once (exit code 4). Each step is announced (``step.started``) and committed before
+its work begins, and its outcome is committed only if the step is still the one this
+executor started — an operator who paused, marked it failed or rolled back meanwhile
+wins. After a crash the next executor finds the step ``running`` with no live lease
+holder and records it ``interrupted`` for an operator to decide.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from app.context import Site
+from app.errors import NotNow, Rejected
+from app.services.promotions import _load
+from app.steps.base import StepContext, StepOutcome, StepRegistry
+from engine.run import actions as run_actions
+from engine.run import events as ev
+from engine.run import planner
+from engine.run import state as st
+from models import leases, run_store
+from models.tables import StepLog
+
+log = logging.getLogger(__name__)
+
+EXECUTOR_ACTOR = "system:executor"
+LEASE_TTL = timedelta(seconds=30)
+HEARTBEAT_EVERY = 5.0
+
+
+class StepUnavailable(Rejected):
+    """The build has no implementation for a step: refuse instead of faking success."""
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    status: str
+    why: str
+    steps_run: int
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Executor:
+    def __init__(self, site: Site, promotion_id: str, registry: StepRegistry,
+                 on_change: Callable[[], None] | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> None:
+        self.site = site
+        self.promotion_id = promotion_id
+        self.registry = registry
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._on_change = on_change or (lambda: None)
+        self._external_stop = should_stop or (lambda: False)
+        self._last_heartbeat = 0.0
+
+    # -- lease -----------------------------------------------------------------
+    def _acquire(self) -> None:
+        with self.site.db.write() as session:
+            _load(session, self.promotion_id)  # not found / broken chain surface here
+            holder = leases.take(session, self.promotion_id, self.owner, socket.gethostname(),
+                                 os.getpid(), self.site.clock.now(), LEASE_TTL, _pid_alive)
+        if holder is not None:
+            raise NotNow(f"promotion {self.promotion_id} is being executed by process {holder.pid} "
+                         f"on {holder.host} (last heartbeat {holder.heartbeat_at:%H:%M:%S}); "
+                         "only one executor may advance a run")
+        self._last_heartbeat = time.monotonic()
+
+    def heartbeat(self) -> None:
+        if time.monotonic() - self._last_heartbeat < HEARTBEAT_EVERY:
+            return
+        with self.site.db.write() as session:
+            ok = leases.renew(session, self.promotion_id, self.owner, self.site.clock.now())
+        if not ok:
+            raise NotNow(f"lost the lease on {self.promotion_id}: another executor took over")
+        self._last_heartbeat = time.monotonic()
+
+    def _release(self) -> None:
+        with self.site.db.write() as session:
+            leases.release(session, self.promotion_id, self.owner)
+
+    # -- loop ------------------------------------------------------------------
+    def run(self, until: str | None = None, max_steps: int | None = None) -> ExecutionResult:
+        """Advance until the run ends, waits for a person, or reaches ``until``."""
+        self._acquire()
+        steps_run = 0
+        try:
+            while True:
+                self.heartbeat()
+                with self.site.db.read() as session:
+                    _, state = _load(session, self.promotion_id)
+                work = planner.next_work(state)
+                if until and work.step and _is_past(state, work.step, until):
+                    return ExecutionResult(state.status, f"reached {until}", steps_run)
+                if self._external_stop():
+                    return ExecutionResult(state.status, "stopped on request", steps_run)
+                if work.kind in (planner.DONE, planner.IDLE):
+                    return ExecutionResult(state.status, work.why, steps_run)
+                if max_steps is not None and steps_run >= max_steps:
+                    return ExecutionResult(state.status, "step budget used", steps_run)
+                if work.kind == planner.RECOVER:
+                    self._recover(work.step)
+                elif work.kind == planner.ROLLBACK:
+                    self._rollback(state)
+                elif work.kind == planner.RUN_STEP:
+                    self._run_step(state, work.step)
+                    steps_run += 1
+        finally:
+            self._release()
+
+    def _event(self, kind: str, step: str | None, data: Mapping[str, Any],
+               reason: str | None = None) -> ev.NewEvent:
+        return ev.NewEvent(kind, actor=EXECUTOR_ACTOR, at=self.site.now(), step=step,
+                           reason=reason, data=dict(data))
+
+    def _append_if(self, still_valid: Callable[[st.RunState], bool],
+                   new: list[ev.NewEvent]) -> st.RunState | None:
+        """Append ``new`` if, on the latest state, ``still_valid`` holds; else drop it."""
+        with self.site.db.write() as session:
+            events, state = _load(session, self.promotion_id)
+            if not still_valid(state):
+                log.info("dropping %s: the run changed meanwhile", [e.type for e in new])
+                return None
+            run_store.append(session, self.promotion_id, state.head, new)
+        self._on_change()
+        return state
+
+    def _recover(self, step: str) -> None:
+        def still_running(s: st.RunState) -> bool:
+            return s.current_step == step and s.current.status == st.RUNNING
+
+        self._append_if(still_running, [self._event(
+            ev.STEP_INTERRUPTED, step,
+            {"error": "the process running this step stopped before it finished; "
+                      "retry it or roll back"})])
+
+    def _run_step(self, state: st.RunState, step: str) -> None:
+        handler = self.registry.handler_for(step)
+        if handler is None:
+            raise StepUnavailable(
+                f"cannot start {state.step(step).title}: this build has no implementation for the "
+                f"'{step}' step, so the run stops here rather than pretend it passed")
+        attempt = state.step(step).attempt + 1
+        started = self._append_if(lambda s: s.current_step == step and
+                                  s.current.status == st.PENDING and not s.paused,
+                                  [self._event(ev.STEP_STARTED, step, {"attempt": attempt})])
+        if started is None:
+            return
+        with self.site.db.read() as session:
+            _, state = _load(session, self.promotion_id)
+        ctx = StepContext(
+            promotion_id=self.promotion_id, step=step, attempt=attempt, state=state,
+            clock=self.site.clock, site=self.site,
+            log=lambda line: self._log(step, attempt, line),
+            should_stop=lambda: self._step_should_stop(step, attempt),
+            record=lambda kind, data: self._record(step, attempt, kind, data),
+        )
+        try:
+            outcome = handler.run(ctx)
+        except Exception as exc:  # a handler bug must fail the step, not the executor
+            log.exception("step %s failed with an unexpected error", step)
+            outcome = StepOutcome("failed", error=f"unexpected error: {exc}")
+        self._finish(step, attempt, outcome)
+
+    def _still_running(self, step: str, attempt: int) -> Callable[[st.RunState], bool]:
+        def check(s: st.RunState) -> bool:
+            view = s.step(step)
+            return s.current_step == step and view.status == st.RUNNING and view.attempt == attempt
+        return check
+
+    def _finish(self, step: str, attempt: int, outcome: StepOutcome) -> None:
+        kinds = {"succeeded": ev.STEP_SUCCEEDED, "warned": ev.STEP_WARNED, "failed": ev.STEP_FAILED,
+                 "waiting": ev.STEP_WAITING, "skipped": ev.STEP_SKIPPED}
+        if outcome.status not in kinds:
+            outcome = StepOutcome("failed", error=f"step returned unknown status {outcome.status!r}")
+        data: dict[str, Any] = {"summary": outcome.summary, "outputs": dict(outcome.outputs)}
+        if outcome.status == "failed":
+            data["error"] = outcome.error or "failed"
+        if outcome.status == "waiting":
+            data.update(dict(outcome.waiting_detail), **{"for": outcome.waiting_for})
+        new = [self._event(kinds[outcome.status], step, data)]
+        if outcome.auto_rollback:
+            rollback = {**outcome.auto_rollback, "scope": "full", "automatic": True}
+            new.append(ev.NewEvent(ev.ROLLBACK_REQUESTED, actor=EXECUTOR_ACTOR, at=self.site.now(),
+                                   step=step, reason=str(outcome.auto_rollback.get("reason", "health gate breached")),
+                                   data=rollback))
+        self._append_if(self._still_running(step, attempt), new)
+
+    def _step_should_stop(self, step: str, attempt: int) -> bool:
+        self.heartbeat()
+        if self._external_stop():
+            return True
+        with self.site.db.read() as session:
+            _, state = _load(session, self.promotion_id)
+        return not self._still_running(step, attempt)(state) or state.paused \
+            or state.pending_rollback is not None
+
+    def _record(self, step: str, attempt: int, kind: str, data: Mapping[str, Any]) -> None:
+        self._append_if(self._still_running(step, attempt), [self._event(kind, step, data)])
+
+    def _log(self, step: str, attempt: int, line: str) -> None:
+        with self.site.db.write() as session:
+            session.add(StepLog(promotion_id=self.promotion_id, step=step, attempt=attempt,
+                                at=self.site.now(), line=line.rstrip("\n")))
+        self._on_change()
+
+    def _rollback(self, state: st.RunState) -> None:
+        request = dict(state.pending_rollback or {})
+        scope = request.get("scope", "full")
+        steps = list(request.get("steps") or run_actions.rollback_steps(state, scope))
+        handler = self.registry.rollback_handler
+        if handler is None:
+            raise StepUnavailable("cannot roll back: this build has no deploy driver to revert "
+                                  "targets with, so the rollback request stays pending")
+        step = state.current_step or steps[-1]
+        ctx = StepContext(
+            promotion_id=self.promotion_id, step=step, attempt=0, state=state,
+            clock=self.site.clock, site=self.site,
+            log=lambda line: self._log(step, 0, line),
+            should_stop=self._external_stop,
+            record=lambda kind, data: None,
+        )
+        outcome = handler.rollback(ctx, scope, steps)
+        pending = lambda s: s.pending_rollback == state.pending_rollback  # noqa: E731
+        if outcome.ok:
+            self._append_if(pending, [self._event(
+                ev.ROLLBACK_COMPLETED, step,
+                {"scope": scope, "steps": steps, "summary": outcome.summary,
+                 "targets": [dict(t) for t in outcome.targets]})])
+        else:
+            self._append_if(pending, [self._event(
+                ev.ROLLBACK_FAILED, step, {"scope": scope, "error": outcome.error})])
+
+
+def _is_past(state: st.RunState, step: str, until: str) -> bool:
+    names = [s.name for s in state.steps]
+    if until not in names:
+        return False
+    return names.index(step) > names.index(until)

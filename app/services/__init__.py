@@ -1,0 +1,1 @@
+"""Application services: one use case, one function, one transaction."""

@@ -1,0 +1,18 @@
+"""Step logs: what each step printed, in order."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.context import Site
+from models.tables import StepLog
+
+
+def step_logs(site: Site, promotion_id: str, step: str | None = None,
+              after_id: int = 0) -> list[tuple[str, int, str, str]]:
+    query = select(StepLog.step, StepLog.attempt, StepLog.at, StepLog.line).where(
+        StepLog.promotion_id == promotion_id, StepLog.id > after_id).order_by(StepLog.id)
+    if step:
+        query = query.where(StepLog.step == step)
+    with site.db.read() as session:
+        return [tuple(row) for row in session.execute(query).all()]

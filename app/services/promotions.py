@@ -1,0 +1,130 @@
+"""Promotions: create one, list them, read one run as events and folded state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.context import Site
+from app.errors import NotFound, NotNow, Rejected
+from app.services.releases import find_release
+from app.services.roles import require_role
+from engine.run import events as ev
+from engine.run import stages
+from engine.run.state import RunState, fold
+from models import run_store
+from models.tables import Environment, Promotion, Release, RunEvent
+
+CREATORS = ("operator", "release-manager")
+
+
+@dataclass(frozen=True)
+class PromotionSummary:
+    id: str
+    release_name: str
+    release_version: str
+    release_digest: str
+    from_env: str | None
+    to_env: str
+    requester: str
+    status: str
+    current_step: str | None
+    current_title: str
+    created_at: str
+    event_count: int
+    head: str
+
+
+def create_promotion(site: Site, release_ref: str, to_env: str, actor: str,
+                     from_env: str | None = None) -> str:
+    """Create a promotion of a release (by NAME@VERSION or digest) into ``to_env``."""
+    with site.db.write() as session:
+        require_role(session, actor, CREATORS, "create a promotion")
+        release = find_release(session, release_ref)
+        target = session.scalar(select(Environment).where(Environment.name == to_env))
+        if target is None:
+            raise NotFound(f"no environment named {to_env}")
+        if from_env is not None and session.scalar(
+                select(Environment.id).where(Environment.name == from_env)) is None:
+            raise NotFound(f"no environment named {from_env}")
+        if from_env == to_env:
+            raise Rejected("a promotion needs two different environments")
+        workflow = stages.Workflow.parse(target.workflow)
+        number = (session.scalar(select(func.count()).select_from(Promotion)) or 0) + 1
+        promotion_id = f"P-{number:04d}"
+        now = site.clock.now()
+        at = site.now()
+        session.add(Promotion(id=promotion_id, release_id=release.id, from_env=from_env,
+                              to_env=to_env, requester=actor, created_at=now))
+        created = ev.NewEvent(ev.RUN_CREATED, actor=actor, at=at, data={
+            "promotion_id": promotion_id,
+            "release": {"name": release.name, "version": release.version, "digest": release.digest},
+            "from_env": from_env,
+            "to_env": to_env,
+            "baseline": target.baseline,
+            "workflow": workflow.name,
+            "steps": list(workflow.steps()),
+            "approvals_required": target.approvals_required,
+            "requester": actor,
+        })
+        done = ev.NewEvent(ev.STEP_SUCCEEDED, actor=actor, at=at, step=stages.CREATED,
+                           data={"summary": f"{release.name} {release.version} → {to_env}"})
+        try:
+            session.flush()
+            run_store.append(session, promotion_id, ev.GENESIS, [created, done])
+        except (IntegrityError, run_store.HeadMoved):
+            raise NotNow("another promotion was created at the same moment; try again") from None
+    return promotion_id
+
+
+def load_run(site: Site, promotion_id: str) -> tuple[list[ev.Event], RunState]:
+    """The run's verified events and its folded state (raises Rejected on a broken chain)."""
+    with site.db.read() as session:
+        return _load(session, promotion_id)
+
+
+def _load(session, promotion_id: str) -> tuple[list[ev.Event], RunState]:  # noqa: ANN001
+    if session.get(Promotion, promotion_id) is None:
+        raise NotFound(f"no promotion {promotion_id}")
+    try:
+        events = run_store.load_events(session, promotion_id)
+    except ev.ChainError as exc:
+        raise Rejected(f"the event chain of {promotion_id} is broken at {exc}: "
+                       "the stored narrative was altered") from None
+    return events, fold(events)
+
+
+def list_promotions(site: Site) -> list[PromotionSummary]:
+    summaries = []
+    with site.db.read() as session:
+        rows = session.execute(
+            select(Promotion, Release).join(Release, Promotion.release_id == Release.id)
+            .order_by(Promotion.created_at.desc(), Promotion.id.desc())
+        ).all()
+        for promotion, release in rows:
+            try:
+                _, state = _load(session, promotion.id)
+                status, current = state.status, state.current
+            except Rejected:
+                status, current, state = "chain-broken", None, None
+            summaries.append(PromotionSummary(
+                id=promotion.id, release_name=release.name, release_version=release.version,
+                release_digest=release.digest, from_env=promotion.from_env,
+                to_env=promotion.to_env, requester=promotion.requester, status=status,
+                current_step=current.name if current else None,
+                current_title=current.title if current else "",
+                created_at=state.created_at if state else "",
+                event_count=state.event_count if state else 0,
+                head=state.head if state else "",
+            ))
+    return summaries
+
+
+def heads(site: Site) -> dict[str, int]:
+    """Event count per promotion: a cheap poll to notice runs advancing elsewhere."""
+    with site.db.read() as session:
+        rows = session.execute(select(RunEvent.promotion_id, func.count())
+                               .group_by(RunEvent.promotion_id)).all()
+    return {promotion_id: count for promotion_id, count in rows}

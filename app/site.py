@@ -1,0 +1,70 @@
+"""The site home: where the database, keys, store and logs of one site live."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from engine.clock import Clock, SystemClock
+
+HOME_ENV = "STELLA_HOME"
+DB_ENV = "STELLA_DB"
+DB_FILE = "stella.db"
+
+
+def default_home() -> Path:
+    return Path(platformdirs.user_data_dir("stella-ops", appauthor=False))
+
+
+def resolve_home(home: str | os.PathLike | None) -> Path:
+    chosen = home or os.environ.get(HOME_ENV) or default_home()
+    return Path(chosen).expanduser().resolve()
+
+
+@dataclass
+class SitePaths:
+    home: Path
+
+    @property
+    def db_file(self) -> Path:
+        return self.home / DB_FILE
+
+    @property
+    def keys(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def store(self) -> Path:
+        return self.home / "store"
+
+    @property
+    def staging(self) -> Path:
+        return self.home / "staging"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.home / "run"
+
+    def ensure(self) -> None:
+        for folder in (self.home, self.keys, self.store, self.staging, self.run_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.keys, 0o700)
+
+
+@dataclass
+class SiteConfig:
+    """Where a site is and how to reach its database; the clock is injected."""
+
+    paths: SitePaths
+    db_url: str
+    clock: Clock = field(default_factory=SystemClock)
+
+    @classmethod
+    def resolve(cls, home: str | os.PathLike | None = None, db_url: str | None = None,
+                clock: Clock | None = None) -> SiteConfig:
+        paths = SitePaths(resolve_home(home))
+        url = db_url or os.environ.get(DB_ENV) or f"sqlite:///{paths.db_file}"
+        return cls(paths=paths, db_url=url, clock=clock or SystemClock())

@@ -1,0 +1,1 @@
+"""Step implementations plug in here through small protocols (see ``base``)."""

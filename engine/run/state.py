@@ -1,0 +1,252 @@
+"""The fold: a run's whole state is a pure function of its events.
+
+``fold(events)`` gives what every screen shows — status per step, current and next
+step, timestamps, durations, pending rollback, approvals — and nothing else is kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.clock import parse_rfc3339
+from engine.run import events as ev
+from engine.run.stages import step_title
+
+# Step statuses (DESIGN §3) plus ``interrupted``: running when its process died.
+PENDING = "pending"
+RUNNING = "running"
+WAITING = "waiting"
+PAUSED = "paused"
+SUCCEEDED = "succeeded"
+WARNED = "warned"
+FAILED = "failed"
+ROLLED_BACK = "rolled-back"
+SKIPPED = "skipped"
+CANCELLED = "cancelled"
+INTERRUPTED = "interrupted"
+
+DONE_STATUSES = frozenset({SUCCEEDED, WARNED, SKIPPED})
+
+# Run statuses: the current step's status, or a terminal outcome of the whole run.
+RUN_COMPLETED = "completed"
+RUN_CANCELLED = "cancelled"
+RUN_ROLLED_BACK = "rolled-back"
+TERMINAL_RUN_STATUSES = frozenset({RUN_COMPLETED, RUN_CANCELLED, RUN_ROLLED_BACK})
+
+
+@dataclass(frozen=True)
+class StepView:
+    name: str
+    title: str
+    status: str
+    attempt: int = 0
+    started_at: str | None = None
+    ended_at: str | None = None
+    summary: str = ""
+    error: str = ""
+    waiting_for: str = ""
+    waiting_detail: Mapping[str, Any] = field(default_factory=dict)
+    criteria_met: bool | None = None
+    criteria: Mapping[str, Any] = field(default_factory=dict)
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if not self.started_at or not self.ended_at:
+            return None
+        delta = parse_rfc3339(self.ended_at) - parse_rfc3339(self.started_at)
+        return delta.total_seconds()
+
+
+@dataclass(frozen=True)
+class RunState:
+    promotion_id: str
+    release: Mapping[str, Any]
+    from_env: str | None
+    to_env: str
+    workflow: str
+    requester: str
+    approvals_required: int
+    steps: tuple[StepView, ...]
+    status: str
+    paused: bool
+    current_step: str | None
+    next_step: str | None
+    created_at: str
+    ended_at: str | None
+    head: str
+    event_count: int
+    approvals: tuple[str, ...]
+    pending_rollback: Mapping[str, Any] | None
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL_RUN_STATUSES
+
+    def step(self, name: str) -> StepView:
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(name)
+
+    @property
+    def current(self) -> StepView | None:
+        return self.step(self.current_step) if self.current_step else None
+
+
+class FoldError(ValueError):
+    """Events that no valid run could have produced (e.g. not starting with run.created)."""
+
+
+def fold(events: Sequence[ev.Event]) -> RunState:
+    if not events or events[0].type != ev.RUN_CREATED:
+        raise FoldError("a run must start with a run.created event")
+    created = events[0]
+    info = created.data
+    order: list[str] = list(info["steps"])
+    steps: dict[str, dict[str, Any]] = {
+        name: {"name": name, "title": step_title(name), "status": PENDING, "attempt": 0}
+        for name in order
+    }
+    paused = False
+    cancelled = False
+    rolled_back = False
+    ended_at: str | None = None
+    approvals: list[str] = []
+    pending_rollback: dict[str, Any] | None = None
+
+    def reset(name: str) -> None:
+        steps[name].update(
+            status=PENDING, started_at=None, ended_at=None, summary="", error="",
+            waiting_for="", waiting_detail={}, criteria_met=None, criteria={}, outputs={},
+        )
+
+    for event in events[1:]:
+        step = steps.get(event.step) if event.step else None
+        if event.step and step is None:
+            raise FoldError(f"event #{event.seq} names unknown step {event.step!r}")
+        kind = event.type
+        if kind == ev.STEP_STARTED:
+            reset(event.step)
+            step.update(status=RUNNING, started_at=event.at, attempt=step["attempt"] + 1)
+        elif kind in (ev.STEP_SUCCEEDED, ev.STEP_WARNED):
+            step.update(
+                status=SUCCEEDED if kind == ev.STEP_SUCCEEDED else WARNED,
+                ended_at=event.at,
+                summary=event.data.get("summary", ""),
+                outputs=event.data.get("outputs", {}),
+                waiting_for="",
+            )
+            if step.get("started_at") is None:
+                step["started_at"] = event.at
+        elif kind == ev.STEP_WAITING:
+            step.update(status=WAITING, waiting_for=event.data.get("for", ""),
+                        waiting_detail=dict(event.data),
+                        summary=event.data.get("summary", step.get("summary", "")))
+        elif kind == ev.STEP_CRITERIA:
+            step.update(criteria_met=bool(event.data.get("met")), criteria=event.data)
+            if event.data.get("summary"):
+                step["summary"] = event.data["summary"]
+        elif kind == ev.STEP_FAILED:
+            step.update(status=FAILED, ended_at=event.at, error=event.data.get("error", ""))
+        elif kind == ev.STEP_SKIPPED:
+            step.update(status=SKIPPED, ended_at=event.at, started_at=step.get("started_at") or event.at,
+                        summary=event.data.get("summary", ""))
+        elif kind == ev.STEP_INTERRUPTED:
+            step.update(status=INTERRUPTED, error=event.data.get("error", "the process running this step stopped"))
+        elif kind == ev.RUN_PAUSED:
+            paused = True
+        elif kind == ev.RUN_RESUMED:
+            paused = False
+        elif kind == ev.RUN_CANCELLED:
+            cancelled = True
+            ended_at = event.at
+            for item in steps.values():
+                if item["status"] not in DONE_STATUSES | {FAILED, ROLLED_BACK}:
+                    item.update(status=CANCELLED)
+        elif kind == ev.ACTION_RETRY:
+            index = order.index(event.step)
+            for name in order[index:]:
+                if steps[name]["status"] != PENDING:
+                    reset(name)
+        elif kind == ev.ACTION_MARK_FAILED:
+            step.update(status=FAILED, ended_at=event.at, error=f"marked failed: {event.reason}")
+        elif kind == ev.ACTION_CONTINUE:
+            step.update(status=SUCCEEDED, ended_at=event.at, waiting_for="")
+        elif kind == ev.ROLLBACK_REQUESTED:
+            pending_rollback = dict(event.data)
+        elif kind == ev.ROLLBACK_COMPLETED:
+            pending_rollback = None
+            for name in event.data.get("steps", []):
+                steps[name].update(status=ROLLED_BACK, ended_at=event.at, waiting_for="")
+            if event.data.get("scope") == "full":
+                rolled_back = True
+                ended_at = event.at
+                for item in steps.values():
+                    if item["status"] in (PENDING, RUNNING, WAITING, INTERRUPTED, FAILED):
+                        item.update(status=SKIPPED if item["status"] == PENDING else ROLLED_BACK)
+        elif kind == ev.ROLLBACK_FAILED:
+            pending_rollback = None
+            if step is not None:
+                step.update(status=FAILED, error=event.data.get("error", "rollback failed"))
+        elif kind == ev.APPROVAL_GRANTED:
+            approvals.append(event.actor)
+        elif kind == ev.APPROVAL_REJECTED:
+            step.update(status=FAILED, ended_at=event.at, error=f"rejected by {event.actor}: {event.reason}")
+        # override.recorded and export.recorded change no step.
+
+    views = tuple(StepView(**_view_fields(steps[name])) for name in order)
+    current = next((s for s in views if s.status not in DONE_STATUSES), None)
+    status = _run_status(views, current, paused, cancelled, rolled_back)
+    if status == RUN_COMPLETED and ended_at is None:
+        ended_at = views[-1].ended_at
+    next_step = None
+    if current is not None and status not in TERMINAL_RUN_STATUSES:
+        index = order.index(current.name)
+        next_step = next((n for n in order[index + 1:] if steps[n]["status"] == PENDING), None)
+    return RunState(
+        promotion_id=info["promotion_id"],
+        release=info["release"],
+        from_env=info.get("from_env"),
+        to_env=info["to_env"],
+        workflow=info["workflow"],
+        requester=info["requester"],
+        approvals_required=int(info.get("approvals_required", 0)),
+        steps=views,
+        status=status,
+        paused=paused,
+        current_step=None if status in TERMINAL_RUN_STATUSES else (current.name if current else None),
+        next_step=next_step,
+        created_at=created.at,
+        ended_at=ended_at,
+        head=events[-1].hash,
+        event_count=len(events),
+        approvals=tuple(dict.fromkeys(approvals)),
+        pending_rollback=pending_rollback,
+    )
+
+
+def _view_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
+    allowed = StepView.__dataclass_fields__
+    return {k: v for k, v in raw.items() if k in allowed}
+
+
+def _run_status(views, current, paused, cancelled, rolled_back) -> str:
+    if cancelled:
+        return RUN_CANCELLED
+    if rolled_back:
+        return RUN_ROLLED_BACK
+    if current is None:
+        return RUN_COMPLETED
+    if paused:
+        return PAUSED
+    return current.status
+
+
+def display_status(state: RunState, step: StepView) -> str:
+    """What a screen shows for a step: the current step of a paused run reads ``paused``."""
+    if state.paused and step.name == state.current_step and step.status in (PENDING, RUNNING, WAITING):
+        return PAUSED
+    return step.status

@@ -1,0 +1,76 @@
+"""Reading and appending run events with optimistic concurrency."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.run import events as ev
+from models.tables import RunEvent
+
+
+class HeadMoved(Exception):
+    """Another writer appended to the run first; re-read the run and decide again."""
+
+    def __init__(self, promotion_id: str, expected: str, actual: str) -> None:
+        super().__init__(
+            f"promotion {promotion_id} changed while this action was being decided "
+            f"(expected head {expected[:12]}…, found {actual[:12]}…)"
+        )
+        self.promotion_id = promotion_id
+
+
+def load_raw(session: Session, promotion_id: str) -> list[tuple[bytes, str]]:
+    rows = session.execute(
+        select(RunEvent.raw, RunEvent.hash)
+        .where(RunEvent.promotion_id == promotion_id)
+        .order_by(RunEvent.seq)
+    ).all()
+    return [(bytes(raw), hash_) for raw, hash_ in rows]
+
+
+def load_events(session: Session, promotion_id: str) -> list[ev.Event]:
+    """Events of a run, verified end to end (raises :class:`engine.run.events.ChainError`)."""
+    return ev.verify_chain(load_raw(session, promotion_id))
+
+
+def head_of(session: Session, promotion_id: str) -> tuple[int, str]:
+    row = session.execute(
+        select(RunEvent.seq, RunEvent.hash)
+        .where(RunEvent.promotion_id == promotion_id)
+        .order_by(RunEvent.seq.desc())
+        .limit(1)
+    ).first()
+    return (row.seq + 1, row.hash) if row else (0, ev.GENESIS)
+
+
+def append(session: Session, promotion_id: str, expected_head: str,
+           new_events: Sequence[ev.NewEvent]) -> list[ev.Event]:
+    """Append ``new_events`` after ``expected_head`` inside the caller's transaction.
+
+    Raises :class:`HeadMoved` when the run's head is not ``expected_head`` any more —
+    the check and the insert are one transaction, and the primary key on
+    ``(promotion_id, seq)`` makes a concurrent second append fail even without locks.
+    """
+    seq, head = head_of(session, promotion_id)
+    if head != expected_head:
+        raise HeadMoved(promotion_id, expected_head, head)
+    sealed: list[ev.Event] = []
+    for new in new_events:
+        event = ev.Event.seal(new, seq=seq, prev=head)
+        session.add(RunEvent(promotion_id=promotion_id, seq=seq, type=event.type,
+                             hash=event.hash, prev_hash=head, raw=event.raw))
+        sealed.append(event)
+        seq, head = seq + 1, event.hash
+    try:
+        session.flush()
+    except IntegrityError:
+        raise HeadMoved(promotion_id, expected_head, "a concurrent append") from None
+    return sealed
+
+
+def count_all(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(RunEvent)) or 0
