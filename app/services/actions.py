@@ -20,8 +20,10 @@ def act(site: Site, promotion_id: str, action: str, actor: str, reason: str | No
     if action not in run_actions.ACTIONS:
         raise UsageError(f"unknown action {action}")
     with site.db.write() as session:
-        require_role(session, actor, roles_for(action), action)
         events, state = _load(session, promotion_id)
+        if action in (run_actions.APPROVE, run_actions.REJECT) and actor == state.requester:
+            raise NotNow(run_actions.refusal(state, action, actor=actor) or "separation of duties")
+        require_role(session, actor, roles_for(action), action)
         payload = dict(data or {})
         if action == run_actions.ROLLBACK:
             payload.setdefault("preview", rollback_preview(state, scope or "full"))

@@ -33,6 +33,7 @@ DONE_STATUSES = frozenset({SUCCEEDED, WARNED, SKIPPED})
 RUN_COMPLETED = "completed"
 RUN_CANCELLED = "cancelled"
 RUN_ROLLED_BACK = "rolled-back"
+RUN_HALTED = "halted"
 TERMINAL_RUN_STATUSES = frozenset({RUN_COMPLETED, RUN_CANCELLED, RUN_ROLLED_BACK})
 
 
@@ -242,6 +243,8 @@ def _run_status(views, current, paused, cancelled, rolled_back) -> str:
         return RUN_COMPLETED
     if paused:
         return PAUSED
+    if current.status == ROLLED_BACK:
+        return RUN_HALTED  # a step or stage was rolled back; an operator decides next
     return current.status
 
 

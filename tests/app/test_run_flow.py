@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from app.errors import NotFound, NotNow, Rejected
+from app.executor import Executor, StepUnavailable
+from app.services import actions, promotions
+from app.steps.defaults import default_registry
+from tests.support.doubles import doubles_registry
+from tests.support.factories import add_release
+
+
+def test_full_run_with_approval(site):
+    add_release(site)
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-prod", "alice", "eu-stage")
+    result = Executor(site, pid, doubles_registry()).run()
+    assert result.why == "waiting for approval"
+    with pytest.raises(NotNow, match="separation of duties"):
+        actions.act(site, pid, "approve", "alice", "self approval")
+    with pytest.raises(Rejected, match="needs the role approver"):
+        actions.act(site, pid, "approve", "olga", "not an approver")
+    actions.act(site, pid, "approve", "bob", "looks good")
+    Executor(site, pid, doubles_registry()).run()
+    _, state = promotions.load_run(site, pid)
+    assert state.status == "completed"
+    assert [s.status for s in state.steps] == ["succeeded"] * len(state.steps)
+
+
+def test_missing_step_implementation_is_refused(site):
+    add_release(site)
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    with pytest.raises(StepUnavailable, match="no implementation"):
+        Executor(site, pid, default_registry()).run()
+    events, state = promotions.load_run(site, pid)
+    assert state.step("inputs-materialized").status == "pending"
+    assert len(events) == 2
+
+
+def test_unknown_promotion(site):
+    with pytest.raises(NotFound):
+        promotions.load_run(site, "P-9999")
+
+
+def test_auditor_cannot_act(site):
+    add_release(site)
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    with pytest.raises(Rejected, match="auditor"):
+        actions.act(site, pid, "pause", "audrey", "curious")
+    with pytest.raises(Rejected, match="auditor"):
+        promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "audrey")
