@@ -87,7 +87,7 @@ class NoteVerifier:
 
     name: str
     key_type: int
-    public_key: bytes  # raw key material after the type byte (DER SPKI for ECDSA)
+    public_key: bytes = field(repr=False)  # key material after the type byte (DER SPKI for ECDSA)
     key_id: int = field(init=False)
     _key: object = field(init=False, repr=False, compare=False)
 
@@ -116,6 +116,9 @@ class NoteVerifier:
                          f"0x{self.key_type:02x}", rule="algorithm")
         object.__setattr__(self, "_key", key)
         object.__setattr__(self, "key_id", key_id_for(self.name, self.key_type, self.public_key))
+
+    def __repr__(self) -> str:
+        return f"NoteVerifier({self.name}+{self.key_id:08x}, {self.type_name})"
 
     @classmethod
     def from_vkey(cls, vkey: str) -> NoteVerifier:

@@ -64,9 +64,10 @@ class Receipt:
         if self.log_index >= self.tree_size:
             raise _format_error(f"logIndex {self.log_index} is not below treeSize "
                                 f"{self.tree_size}")
-        if len(self.leaf_hash) != HASH_SIZE or any(
-            len(p) != HASH_SIZE for p in self.inclusion_proof
-        ):
+        if not isinstance(self.log_origin, str) or not isinstance(self.checkpoint, str):
+            raise _format_error("logOrigin and checkpoint must be strings")
+        if not all(isinstance(h, bytes) and len(h) == HASH_SIZE
+                   for h in (self.leaf_hash, *self.inclusion_proof)):
             raise _format_error(f"every hash must be {HASH_SIZE} bytes")
         try:
             body = Checkpoint.from_body(SignedNote.from_text(self.checkpoint).text)
@@ -97,8 +98,6 @@ class Receipt:
         if not isinstance(obj, Mapping) or set(obj) != set(_FIELDS):
             keys = sorted(obj) if isinstance(obj, Mapping) else type(obj).__name__
             raise _format_error(f"expected exactly the fields {', '.join(_FIELDS)}; got {keys}")
-        if not isinstance(obj["logOrigin"], str) or not isinstance(obj["checkpoint"], str):
-            raise _format_error("logOrigin and checkpoint must be strings")
         proof = obj["inclusionProof"]
         if not isinstance(proof, list):
             raise _format_error("inclusionProof must be a list")

@@ -18,6 +18,10 @@ so keys sort by level then index). ``get_many`` is one
 insert, run in the same transaction that records the log entries and the new
 tree size. The tree size is not kept in the store: the caller owns it (it is the
 number of log entries it has committed).
+
+Use a plain ``INSERT`` in ``put_many``: the tree never rewrites a node of the size
+it was opened with, so an existing key means the caller's size and the store
+disagree, which must fail rather than be overwritten.
 """
 
 from __future__ import annotations

@@ -14,7 +14,9 @@ ranges; each range is an RFC 6962 subtree, whose hash is either one stored node
 or, on the right edge, the fold of the perfect subtrees that cover it.
 
 One writer at a time: the tree caches its frontier and assumes nobody else
-appends to the same store behind its back.
+appends to the same store behind its back. When ``put_many`` runs inside a larger
+transaction that later rolls back, the tree is ahead of the store: drop it and
+open a new one at the committed size (that costs one O(log n) read).
 """
 
 from __future__ import annotations

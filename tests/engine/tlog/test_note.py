@@ -6,6 +6,8 @@ import base64
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.tlog import (
     BadKey,
@@ -187,3 +189,13 @@ def test_signer_from_existing_ed25519_key() -> None:
     assert signer == ALICE
     assert NoteSigner.from_skey(signer.skey) == signer
     assert NoteVerifier.for_ed25519(ALICE.name, key.public_key()) == ALICE.verifier
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",), min_codepoint=0x0A)
+               .filter(lambda c: c == "\n" or ord(c) >= 0x20)))
+def test_any_valid_text_signs_and_parses_back_unchanged(body: str) -> None:
+    text = body + "\n"
+    note = sign_note(text, [ALICE])
+    assert SignedNote.from_text(note.encode()).text == text
+    assert open_note(note, [ALICE.verifier]).text == text
