@@ -1,16 +1,18 @@
-"""The site's own keys: the site signing key (seals evidence) and the log key (signs
-transparency-log checkpoints). Private keys never leave the home's keys folder."""
+"""The site's own keys: the site signing key (signs evidence, seals, custody receipts)
+and the log key (signs transparency-log checkpoints). Private keys stay in the home's
+keys folder, mode 0600."""
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from engine.crypto.keys import Ed25519Signer, load_private_key, save_private_key
+from engine.tlog.keys import NoteSigner
 
 SITE_KEY = "site.key"
 LOG_KEY = "log.key"
@@ -23,28 +25,25 @@ class SiteKeys:
     log_origin: str
 
 
-def _key_id(private: Ed25519PrivateKey) -> str:
-    der = private.public_key().public_bytes(serialization.Encoding.DER,
-                                            serialization.PublicFormat.SubjectPublicKeyInfo)
-    return hashlib.sha256(der).hexdigest()
-
-
-def _write_private(path: Path, private: Ed25519PrivateKey) -> None:
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, pem)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+def log_origin_for(site_name: str) -> str:
+    return f"stella.local/{site_name}/log"
 
 
 def create_site_keys(folder: Path, site_name: str) -> SiteKeys:
-    site_key = Ed25519PrivateKey.generate()
-    log_key = Ed25519PrivateKey.generate()
-    _write_private(folder / SITE_KEY, site_key)
-    _write_private(folder / LOG_KEY, log_key)
-    return SiteKeys(_key_id(site_key), _key_id(log_key), f"stella.local/{site_name}/log")
+    site_key = Ed25519Signer.generate(secrets.token_bytes)
+    log_key = Ed25519Signer.generate(secrets.token_bytes)
+    save_private_key(site_key, folder / SITE_KEY)
+    save_private_key(log_key, folder / LOG_KEY)
+    return SiteKeys(site_key.keyid, log_key.keyid, log_origin_for(site_name))
+
+
+def site_signer(folder: Path) -> Ed25519Signer:
+    return load_private_key(folder / SITE_KEY)
+
+
+def log_signer(folder: Path, origin: str) -> NoteSigner:
+    """The log key as a C2SP note signer named after the log's origin."""
+    key = serialization.load_pem_private_key((folder / LOG_KEY).read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{folder / LOG_KEY} is not an Ed25519 key")
+    return NoteSigner.from_private_key(origin, key)

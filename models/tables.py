@@ -126,3 +126,40 @@ class RunLease(Base):
     host: Mapped[str] = mapped_column(String(200))
     pid: Mapped[int] = mapped_column(Integer)
     heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EvidenceItem(Base):
+    """One evidence envelope, stored as the exact canonical bytes that were logged.
+    ``log_index`` is its leaf in the site transparency log."""
+
+    __tablename__ = "evidence_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    promotion_id: Mapped[str] = mapped_column(ForeignKey("promotions.id"), index=True)
+    step: Mapped[str] = mapped_column(String(60))
+    attempt: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+    predicate_type: Mapped[str] = mapped_column(String(200))
+    digest: Mapped[str] = mapped_column(String(71), index=True)
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+    log_index: Mapped[int] = mapped_column(Integer, unique=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class TlogNode(Base):
+    """A complete-subtree hash of the site log (see engine/tlog/store.py)."""
+
+    __tablename__ = "tlog_nodes"
+
+    key: Mapped[bytes] = mapped_column(LargeBinary(9), primary_key=True)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class TlogCheckpoint(Base):
+    """Every signed checkpoint the site log key produced, by tree size."""
+
+    __tablename__ = "tlog_checkpoints"
+
+    size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[str] = mapped_column(String(40))

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from app.steps.base import StepRegistry
 from app.steps.complete import CompleteStep
+from app.steps.seal import SealEvidenceStep
 
 
 def default_registry() -> StepRegistry:
-    return StepRegistry({"complete": CompleteStep()})
+    return StepRegistry({
+        "seal-evidence": SealEvidenceStep(),
+        "complete": CompleteStep(),
+    })

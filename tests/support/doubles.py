@@ -18,14 +18,19 @@ from app.steps.base import (
     StepRegistry,
 )
 from app.steps.complete import CompleteStep
+from app.steps.seal import SealEvidenceStep
 from engine.run import events as ev
 from engine.run.stages import deploy_percent
 
 
 class InstantStep:
-    def __init__(self, summary: str = "done", delay: float = 0.0) -> None:
+    """Succeeds after ``delay`` seconds; with ``evidence`` it records a real (signed,
+    logged) evidence item carrying a plain test predicate, like the real step would."""
+
+    def __init__(self, summary: str = "done", delay: float = 0.0, evidence: str | None = None) -> None:
         self.summary = summary
         self.delay = delay
+        self.evidence = evidence
 
     def run(self, ctx: StepContext) -> StepOutcome:
         ctx.log(f"{ctx.step}: working (attempt {ctx.attempt})")
@@ -35,6 +40,11 @@ class InstantStep:
                 return StepOutcome("failed", error="stopped")
             time.sleep(min(0.02, self.delay))
         ctx.log(f"{ctx.step}: {self.summary}")
+        if self.evidence:
+            from app.services.evidence import record_evidence
+
+            record_evidence(ctx.site, ctx.promotion_id, ctx.step, ctx.attempt, self.evidence,
+                            f"urn:stellaops:test-double:{ctx.step}", {"summary": self.summary})
         return StepOutcome(SUCCEEDED, summary=self.summary)
 
 
@@ -80,13 +90,13 @@ class RevertAll:
 def doubles_registry(delay: float = 0.0, auto_continue: bool = True) -> StepRegistry:
     return StepRegistry(
         {
-            "inputs-materialized": InstantStep("0 missing", delay),
-            "gate-eval": InstantStep("PASS", delay),
+            "inputs-materialized": InstantStep("0 missing", delay, "resolved-inputs"),
+            "gate-eval": InstantStep("PASS", delay, "policy-decision"),
             "approval": ApprovalStep(),
             "deploy-start": InstantStep("workflow started", delay),
             "deploy": DeployStep(delay, auto_continue),
             "post-deploy-verify": InstantStep("verified", delay),
-            "seal-evidence": InstantStep("sealed", delay),
+            "seal-evidence": SealEvidenceStep(),
             "complete": CompleteStep(),
         },
         rollback=RevertAll(),
