@@ -163,3 +163,17 @@ class TlogCheckpoint(Base):
     size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     note: Mapped[str] = mapped_column(Text)
     created_at: Mapped[str] = mapped_column(String(40))
+
+
+class TrustRootRecord(Base):
+    """Every trust root the site has accepted, by version (the highest is in force)."""
+
+    __tablename__ = "trust_roots"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(71), unique=True)
+    envelope: Mapped[bytes] = mapped_column(LargeBinary)
+    expires: Mapped[str] = mapped_column(String(40))
+    installed_at: Mapped[str] = mapped_column(String(40))
+    installed_by: Mapped[str] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(30))  # trust-on-first-use | rotation
