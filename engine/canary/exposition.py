@@ -119,7 +119,13 @@ class Exposition:
                 count += sample.value
         if not by_bound:
             return None
-        return Histogram.from_pairs(sorted(by_bound.items()), sum=total, count=count)
+        # Label sets with different bounds make the sum non-cumulative at some
+        # bounds; PromQL forces monotonic counts (ensureMonotonic), and so do we.
+        pairs, highest = [], 0.0
+        for bound, value in sorted(by_bound.items()):
+            highest = max(highest, value)
+            pairs.append((bound, highest))
+        return Histogram.from_pairs(pairs, sum=total, count=count)
 
 
 @dataclass
