@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from app.errors import StellaError
 from engine.canary.health import HealthSample
@@ -179,6 +179,7 @@ class DeployResult:
         }
 
 
+@runtime_checkable
 class DeployDriver(Protocol):
     """Deploys, rolls back and reads health of single targets; safe to call from a worker."""
 

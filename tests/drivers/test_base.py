@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from app.drivers import Component, DeployResult, DriverError, ReleaseRef, Target
+from app.drivers import Component, DeployDriver, DeployResult, DriverError, ReleaseRef, Target
+from app.drivers.command import CommandDriver
+from app.drivers.demo_fleet import DemoFleet, DemoFleetDriver
 from app.errors import StellaError
 from engine.canonical import canonical_bytes, canonical_digest
 
@@ -70,3 +73,8 @@ def test_deploy_result_json_is_canonical() -> None:
                           exit_code=2, detail="exited 2")
     assert not result.ok
     assert b'"status":"failed"' in canonical_bytes(result.to_json())
+
+
+def test_both_drivers_implement_the_interface(tmp_path: Path) -> None:
+    assert isinstance(CommandDriver({}), DeployDriver)
+    assert isinstance(DemoFleetDriver(DemoFleet(tmp_path, "eu-prod")), DeployDriver)
