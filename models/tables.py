@@ -177,3 +177,30 @@ class TrustRootRecord(Base):
     installed_at: Mapped[str] = mapped_column(String(40))
     installed_by: Mapped[str] = mapped_column(String(100))
     method: Mapped[str] = mapped_column(String(30))  # trust-on-first-use | rotation
+
+
+class EnvironmentSettings(Base):
+    """Deploy settings of one environment (health gates per stage, command templates,
+    auto-continue), validated by ``app.deploy.config`` before they are stored."""
+
+    __tablename__ = "environment_settings"
+
+    environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id"), primary_key=True)
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class TargetRelease(Base):
+    """The release this site last put on a target (by a deploy or a rollback): where a
+    rollback returns a target whose driver cannot say what it ran before."""
+
+    __tablename__ = "target_releases"
+
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id"), primary_key=True)
+    release_name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(100))
+    digest: Mapped[str] = mapped_column(String(71))
+    promotion_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    step: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
