@@ -1,0 +1,54 @@
+"""Everything the screens share: the site, the task pool, the change broadcaster,
+the poller, the in-app executor and who the user is acting as."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from app.context import Site
+from app.qt.changes import ChangeBroadcaster
+from app.qt.errors import ErrorHub, error_hub
+from app.qt.executor_runner import ExecutorRunner
+from app.qt.poller import POLL_INTERVAL_MS, RunPoller
+from app.qt.worker import TaskManager
+from app.steps.base import StepRegistry
+from app.steps.defaults import default_registry
+
+
+class GuiContext(QObject):
+    actor_changed = Signal(str)
+
+    def __init__(self, site: Site,
+                 registry_factory: Callable[[], StepRegistry] = default_registry,
+                 poll_interval_ms: int = POLL_INTERVAL_MS,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.site = site
+        self.tasks = TaskManager(parent=self)
+        self.changes = ChangeBroadcaster(self)
+        self.errors: ErrorHub = error_hub()
+        self.poller = RunPoller(site, self.changes, poll_interval_ms, self.tasks, self)
+        self.executors = ExecutorRunner(site, registry_factory, self.changes, parent=self)
+        self._actor: str | None = None
+        self._closed = False
+
+    @property
+    def actor(self) -> str | None:
+        return self._actor
+
+    def set_actor(self, name: str | None) -> None:
+        if name != self._actor:
+            self._actor = name
+            self.actor_changed.emit(name or "")
+
+    def shutdown(self, timeout_ms: int = 10_000) -> bool:
+        """Stop polling, ask executors to stop, and wait for background work to end."""
+        if self._closed:
+            return True
+        self._closed = True
+        self.poller.stop()
+        self.tasks.close()
+        stopped = self.executors.stop_all(timeout_ms)
+        return self.tasks.wait(timeout_ms) and stopped

@@ -1,0 +1,28 @@
+"""Step logs for the Step Detail screen: one line format, and saving to a file.
+
+Saving reads the log fresh from the database (not what happens to be on screen) and
+writes it atomically, so a crash mid-save never leaves a half-written file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.context import Site
+from app.services.logs import step_logs
+from engine.crypto.atomic import atomic_write_bytes
+
+LogLine = tuple[str, int, str, str]  # step, attempt, at, line
+
+
+def format_line(line: LogLine) -> str:
+    _step, attempt, at, text = line
+    return f"{at} [attempt {attempt}] {text}"
+
+
+def save_step_log(site: Site, promotion_id: str, step: str, path: str | Path) -> int:
+    """Write the step's whole log to ``path``; return the number of lines written."""
+    lines = step_logs(site, promotion_id, step)
+    text = "".join(format_line(line) + "\n" for line in lines)
+    atomic_write_bytes(Path(path), text.encode("utf-8"))
+    return len(lines)
