@@ -1,0 +1,53 @@
+"""GUI fixtures: a GuiContext on the per-test site with step doubles, and the main
+window. Teardown stops every background task before the site is closed."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from app.gui import main_window
+from app.qt.context import GuiContext
+from app.services import promotions
+from tests.support.doubles import doubles_registry
+from tests.support.factories import add_release
+
+POLL_MS = 100
+
+
+@pytest.fixture
+def gui(qtbot, site):
+    """A context for widgets tested on their own (no main window)."""
+    ctx = GuiContext(site, doubles_registry, poll_interval_ms=POLL_MS)
+    yield ctx
+    assert ctx.shutdown(10_000), "background tasks did not stop"
+
+
+@pytest.fixture
+def window(qtbot, site):
+    """The main window, built by the same bootstrap as ``stella gui``."""
+    win = main_window(site, doubles_registry, poll_interval_ms=POLL_MS)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.site_info is not None and win.ctx.actor is not None)
+    yield win
+    assert win.ctx.shutdown(10_000), "background tasks did not stop"
+    gc.unfreeze()  # the bootstrap froze the heap; let the next test's garbage go
+
+
+def new_promotion(site, to_env: str = "eu-prod", requester: str = "alice") -> str:
+    """A promotion with real events: created by ``requester``, not advanced."""
+    add_release(site)  # idempotent: the same manifest is the same release
+    return promotions.create_promotion(site, "platform@1.3.0-rc1", to_env, requester,
+                                       "eu-stage" if to_env == "eu-prod" else None)
+
+
+def open_run(qtbot, window, promotion_id: str):
+    """Select ``promotion_id`` in the list and wait until its run is on screen."""
+    page = window.promotions
+    qtbot.waitUntil(lambda: page.model.row_of(promotion_id) is not None)
+    assert page.select(promotion_id)
+    view = page.run_view
+    qtbot.waitUntil(lambda: view.snapshot is not None and view.snapshot.promotion_id == promotion_id)
+    return view

@@ -1,0 +1,1 @@
+"""The desktop shell: navigation, toolbar (acting user), pages and status bar."""

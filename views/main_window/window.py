@@ -1,0 +1,231 @@
+"""The main window: navigation on the left, the chosen page on the right, who the
+user is acting as in the toolbar, and the live-refresh state in the status bar."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QWidget,
+)
+
+from app.qt.changes import ChangeSet
+from app.qt.context import GuiContext
+from app.qt.operation import Operation
+from app.qt.snapshots import SiteInfo, load_site_info
+from views.common.error_presenter import ErrorPresenter
+from views.common.placeholder import PlaceholderPage
+from views.main_window.navigation import NAVIGATION, PROMOTIONS, NavEntry
+from views.promotions.page import PromotionsPage
+
+APP_TITLE = "Stella Ops Offline Console"
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class MainWindow(QMainWindow):
+    site_loaded = Signal(object)  # SiteInfo
+
+    def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(APP_TITLE)
+        self.resize(1360, 900)
+        self.errors = ErrorPresenter(ctx.errors, self)
+        self.site_info: SiteInfo | None = None
+        self.pages: dict[str, QWidget] = {}
+
+        self.nav = QTreeWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setHeaderHidden(True)
+        self.nav.setMinimumWidth(200)
+        self.nav.setMaximumWidth(260)
+        self.stack = QStackedWidget()
+        self.promotions = PromotionsPage(ctx)
+        self._add_entries(NAVIGATION, None)
+        self.nav.expandAll()
+        self.nav.currentItemChanged.connect(self._nav_moved)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([210, 1150])
+        self.setCentralWidget(splitter)
+        self._build_toolbar()
+        self._build_menu()
+        self._build_status_bar()
+        self.navigate(PROMOTIONS)
+        ctx.executors.running_changed.connect(self._executors_changed)
+        ctx.poller.polled.connect(self._polled)
+
+    # -- structure ------------------------------------------------------------------
+    def _add_entries(self, entries: tuple[NavEntry, ...], parent: QTreeWidgetItem | None) -> None:
+        for entry in entries:
+            item = QTreeWidgetItem([entry.title])
+            item.setData(0, KEY_ROLE, entry.key)
+            if entry.key == PROMOTIONS:
+                page: QWidget = self.promotions
+            elif entry.key == "releases":
+                page = self.promotions
+            else:
+                page = PlaceholderPage(entry.title, entry.purpose)
+                item.setForeground(0, Qt.GlobalColor.gray)
+                item.setToolTip(0, "Not yet available in this build")
+            self.pages[entry.key] = page
+            if self.stack.indexOf(page) < 0:
+                self.stack.addWidget(page)
+            if parent is None:
+                self.nav.addTopLevelItem(item)
+            else:
+                parent.addChild(item)
+            self._add_entries(entry.children, item)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main")
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setIconSize(QSize(16, 16))
+        self.addToolBar(bar)
+        bar.addWidget(QLabel(" Acting as: "))
+        self.actor_combo = QComboBox()
+        self.actor_combo.setObjectName("actorCombo")
+        self.actor_combo.setMinimumWidth(220)
+        self.actor_combo.setToolTip("The user recorded as the actor of every action you take "
+                                    "(a login with the user's key comes later)")
+        self.actor_combo.currentIndexChanged.connect(self._actor_chosen)
+        bar.addWidget(self.actor_combo)
+        bar.addSeparator()
+        self.refresh_action = QAction("⟳ Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.refresh_action.triggered.connect(self.refresh_all)
+        bar.addAction(self.refresh_action)
+        self.run_action = QAction("▶ Run executor", self)
+        self.run_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.run_action.setToolTip("Advance the selected promotion in this app")
+        self.run_action.triggered.connect(self.promotions.run_view.toggle_executor)
+        bar.addAction(self.run_action)
+
+    def _build_menu(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        run_menu = self.menuBar().addMenu("&Run")
+        run_menu.addAction(self.run_action)
+        run_menu.addAction(self.refresh_action)
+
+    def _build_status_bar(self) -> None:
+        self.site_label = QLabel("Opening site…")
+        self.statusBar().addWidget(self.site_label, 1)
+        self.executor_label = QLabel("Executor: idle")
+        self.statusBar().addPermanentWidget(self.executor_label)
+        interval = self.ctx.poller.interval_ms / 1000
+        self.live_label = QLabel(f"<span style='color:#9e9e9e'>●</span> Live: waiting for the "
+                                 f"first check (every {interval:g} s)")
+        self.live_label.setObjectName("liveLabel")
+        self.statusBar().addPermanentWidget(self.live_label)
+
+    # -- start ----------------------------------------------------------------------
+    def start(self) -> None:
+        """Load the site's name and users, list the promotions, start live polling."""
+        site = self.ctx.site
+        Operation(self, lambda: load_site_info(site), tasks=self.ctx.tasks) \
+            .success(self._site_info_loaded).run()
+        self.promotions.refresh()
+        self.ctx.poller.start()
+
+    def _site_info_loaded(self, info: SiteInfo) -> None:
+        self.site_info = info
+        self.setWindowTitle(f"{APP_TITLE} — {info.name}")
+        self.site_label.setText(f"Site <b>{html.escape(info.name)}</b> · {html.escape(info.home)}")
+        self.site_label.setToolTip(info.db_url)
+        self.set_users(info)
+        self.site_loaded.emit(info)
+
+    def set_users(self, info: SiteInfo) -> None:
+        current = self.ctx.actor
+        self.actor_combo.blockSignals(True)
+        self.actor_combo.clear()
+        for user in info.users:
+            self.actor_combo.addItem(f"{user.name} — {user.role}", user.name)
+        self.actor_combo.blockSignals(False)
+        if not info.users:
+            self.actor_combo.addItem("(no users: add one with `stella user add`)", None)
+            self.ctx.set_actor(None)
+            return
+        names = [u.name for u in info.users]
+        index = names.index(current) if current in names else 0
+        self.actor_combo.setCurrentIndex(index)
+        self._actor_chosen(index)
+
+    def set_actor(self, name: str) -> bool:
+        index = self.actor_combo.findData(name)
+        if index < 0:
+            return False
+        self.actor_combo.setCurrentIndex(index)
+        return True
+
+    def _actor_chosen(self, index: int) -> None:
+        self.ctx.set_actor(self.actor_combo.itemData(index) if index >= 0 else None)
+
+    # -- navigation -----------------------------------------------------------------
+    def navigate(self, key: str) -> QWidget:
+        for item in self._items():
+            if item.data(0, KEY_ROLE) == key:
+                self.nav.setCurrentItem(item)
+        page = self.pages[key]
+        self.stack.setCurrentWidget(page)
+        return page
+
+    def current_page(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    def _items(self) -> list[QTreeWidgetItem]:
+        items: list[QTreeWidgetItem] = []
+        stack = [self.nav.topLevelItem(i) for i in range(self.nav.topLevelItemCount())]
+        while stack:
+            item = stack.pop(0)
+            items.append(item)
+            stack.extend(item.child(i) for i in range(item.childCount()))
+        return items
+
+    def _nav_moved(self, current: QTreeWidgetItem | None, _previous: object) -> None:
+        if current is not None:
+            self.stack.setCurrentWidget(self.pages[current.data(0, KEY_ROLE)])
+
+    # -- live state -----------------------------------------------------------------
+    def refresh_all(self) -> None:
+        self.ctx.changes.broadcast(ChangeSet(promotion_list=True, users=True,
+                                             promotions=frozenset(self._known_ids())), self)
+        site = self.ctx.site
+        Operation(self, lambda: load_site_info(site), tasks=self.ctx.tasks) \
+            .success(self._site_info_loaded).run()
+
+    def _known_ids(self) -> list[str]:
+        model = self.promotions.model
+        return [model.summary(row).id for row in range(model.rowCount())]
+
+    def _polled(self, counts: dict[str, int]) -> None:
+        self.live_label.setText(f"<span style='color:#2e7d32'>●</span> Live: {len(counts)} "
+                                f"run(s) watched, checked every "
+                                f"{self.ctx.poller.interval_ms / 1000:g} s")
+
+    def _executors_changed(self) -> None:
+        running = sorted(self.ctx.executors.running())
+        self.executor_label.setText("Executor: running " + ", ".join(running) if running
+                                    else "Executor: idle")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.ctx.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Releases → Promotions: the list of promotions and the run of the selected one."""

@@ -1,0 +1,165 @@
+"""Releases → Promotions: the promotions table above the selected promotion's run."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.qt.changes import Change
+from app.qt.context import GuiContext
+from app.qt.errors import Failure
+from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
+from app.services.promotions import PromotionSummary, list_promotions
+from views.promotions.model import (
+    CREATED,
+    CURRENT,
+    ID_ROLE,
+    PromotionFilterProxy,
+    PromotionTableModel,
+)
+from views.run_timeline.view import RunTimelineView
+
+
+class PromotionsPage(QWidget):
+    selection_changed = Signal(str)  # promotion id, "" when nothing is selected
+    rows_loaded = Signal(int)
+
+    def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = PromotionTableModel(self)
+        self.proxy = PromotionFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self._refresher = Refresher(self, self._job, self._loaded, self._failed, ctx.tasks,
+                                    LIVE_INTERVAL_MS)
+        self._restoring = False
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 8)
+        top = QHBoxLayout()
+        title = QLabel("Releases — Promotions")
+        title.setObjectName("pageTitle")
+        top.addWidget(title)
+        top.addStretch(1)
+        self.count_label = QLabel()
+        top.addWidget(self.count_label)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setObjectName("promotionFilter")
+        self.filter_edit.setPlaceholderText("Filter (id, release, environment, status…)")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMinimumWidth(280)
+        self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
+        top.addWidget(self.filter_edit)
+        layout.addLayout(top)
+
+        self.table = QTableView()
+        self.table.setObjectName("promotionsTable")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(CREATED, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(CURRENT, QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().selectionChanged.connect(self._selection_moved)
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("emptyState")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.hide()
+
+        list_box = QWidget()
+        list_layout = QVBoxLayout(list_box)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.addWidget(self.table)
+        list_layout.addWidget(self.empty_label)
+        self.run_view = RunTimelineView(ctx)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(list_box)
+        self.splitter.addWidget(self.run_view)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([200, 600])
+        layout.addWidget(self.splitter, 1)
+        ctx.changes.changed.connect(self._on_change)
+
+    # -- loading --------------------------------------------------------------------
+    def refresh(self) -> None:
+        self._refresher.request()
+
+    def _job(self):  # noqa: ANN202
+        site = self.ctx.site
+        return lambda: list_promotions(site)
+
+    def _on_change(self, change: Change) -> None:
+        if change.changes.promotions or change.changes.promotion_list:
+            self.refresh()
+
+    def _loaded(self, rows: list[PromotionSummary]) -> None:
+        selected = self.selected_id()
+        self._restoring = True
+        try:
+            self.model.set_rows(rows)
+            if selected is not None and self.selected_id() != selected:
+                self.select(selected)
+        finally:
+            self._restoring = False
+        if self.selected_id() != selected:
+            self._selection_moved(QItemSelection(), QItemSelection())
+        self.count_label.setText(f"{len(rows)} promotion(s)")
+        if not rows:
+            self.empty_label.setText(
+                "No promotions yet. Create one with "
+                "<code>stella promote create --release NAME@VERSION --to ENV --as USER</code>.")
+            self.empty_label.show()
+        else:
+            self.empty_label.hide()
+        self.rows_loaded.emit(len(rows))
+
+    def _failed(self, failure: Failure) -> None:
+        self.empty_label.setText(f"Could not load the promotions: {failure.message}")
+        self.empty_label.setStyleSheet("color: #c62828;")
+        self.empty_label.show()
+
+    # -- selection ------------------------------------------------------------------
+    def selected_id(self) -> str | None:
+        model = self.table.selectionModel()
+        rows = model.selectedRows() if model else []
+        return rows[0].data(ID_ROLE) if rows else None
+
+    def select(self, promotion_id: str) -> bool:
+        row = self.model.row_of(promotion_id)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
+        if not index.isValid():
+            return False
+        self.table.selectRow(index.row())
+        self.table.scrollTo(index)
+        return True
+
+    def _selection_moved(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        if self._restoring:
+            return  # the list was reloaded; the same promotion stays selected
+        pid = self.selected_id()
+        self.run_view.show_promotion(pid)
+        self.selection_changed.emit(pid or "")
+
+    def index_of(self, promotion_id: str) -> QModelIndex:
+        row = self.model.row_of(promotion_id)
+        return QModelIndex() if row is None else self.proxy.mapFromSource(self.model.index(row, 0))

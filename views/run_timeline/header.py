@@ -1,0 +1,73 @@
+"""The run header: which promotion, where to, how far, and whether its chain holds."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QWidget
+
+from app.qt.snapshots import RunSnapshot
+from views.common.format import short, when
+from views.common.palette import status_badge_css
+
+
+class RunHeader(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("runHeader")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(14, 10, 14, 10)
+        grid.setHorizontalSpacing(24)
+        grid.setVerticalSpacing(4)
+        self.title = QLabel()
+        self.title.setObjectName("runTitle")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.target = QLabel()
+        self.workflow = QLabel()
+        self.status_badge = QLabel()
+        self.status_badge.setObjectName("statusBadge")
+        self.status_detail = QLabel()
+        self.started = QLabel()
+        self.chain = QLabel()
+        self.chain.setObjectName("chainLabel")
+        self.requester = QLabel()
+        status_row = QHBoxLayout()
+        status_row.setSpacing(8)
+        status_row.addWidget(QLabel("Status:"))
+        status_row.addWidget(self.status_badge)
+        status_row.addWidget(self.status_detail)
+        status_row.addStretch(1)
+        grid.addWidget(self.title, 0, 0, 1, 2)
+        grid.addWidget(self.target, 1, 0)
+        grid.addWidget(self.workflow, 1, 1)
+        grid.addLayout(status_row, 2, 0)
+        grid.addWidget(self.started, 2, 1)
+        grid.addWidget(self.chain, 3, 0)
+        grid.addWidget(self.requester, 3, 1)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+
+    def show_snapshot(self, snapshot: RunSnapshot) -> None:
+        state = snapshot.state
+        release = {k: html.escape(str(v)) for k, v in state.release.items()}
+        self.title.setText(
+            f"<b>Promotion {state.promotion_id}</b> &nbsp; {release['name']} "
+            f"<b>{release['version']}</b> &nbsp; <span style='color:#546e7a'>manifest "
+            f"{short(release['digest'])}</span>")
+        self.title.setToolTip(f"release manifest digest {release['digest']}")
+        self.target.setText(f"Target: <b>{html.escape(state.from_env or '—')} → "
+                            f"{html.escape(state.to_env)}</b>")
+        self.workflow.setText(f"Workflow: <b>{snapshot.workflow_title}</b> "
+                              f"<span style='color:#78909c'>({state.workflow})</span>")
+        self.status_badge.setText(state.status.upper())
+        self.status_badge.setStyleSheet(status_badge_css(state.status))
+        current = state.current
+        self.status_detail.setText(f"({html.escape(current.title)})" if current else "")
+        self.started.setText(f"Started: {when(state.created_at)}"
+                             + (f" &nbsp; Ended: {when(state.ended_at)}" if state.ended_at else ""))
+        self.chain.setText(f"Chain: <span style='color:#2e7d32'>✓ verified</span> — "
+                           f"{state.event_count} events, head {state.head[:12]}…")
+        self.chain.setToolTip(f"every event's hash links to the one before it; head {state.head}")
+        approvals = f" · approved by {', '.join(state.approvals)}" if state.approvals else ""
+        self.requester.setText(html.escape(f"Requested by {state.requester}{approvals}"))

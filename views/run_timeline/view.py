@@ -1,0 +1,355 @@
+"""Run / Timeline (seed §14.3): header, stage timeline, stage graph, current status
+and next step, quick actions.
+
+Everything shown comes from one :class:`~app.qt.snapshots.RunSnapshot` loaded in a
+worker; the view reloads it whenever a change touching its promotion is broadcast
+(an action here, the in-app executor, or the poller noticing another process).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.qt.changes import Change, ChangeSet
+from app.qt.context import GuiContext
+from app.qt.errors import Failure
+from app.qt.operation import Operation
+from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
+from app.qt.snapshots import REASON_REQUIRED, RunSnapshot, load_run_snapshot
+from app.services import actions
+from views.common.palette import status_hex
+from views.common.reason_dialog import ActionRequest, ReasonDialog, RollbackDialog
+from views.run_timeline.action_bar import LABELS, ActionBar
+from views.run_timeline.header import RunHeader
+from views.run_timeline.model import (
+    DURATION,
+    MARK,
+    STATUS,
+    STEP_ROLE,
+    SUMMARY,
+    TIME,
+    TimelineTableModel,
+    timeline_rows,
+)
+from views.stage_graph.view import StageGraphView
+from views.step_detail.dialog import StepDetailDialog
+
+LEGEND = ("succeeded", "running", "waiting", "paused", "failed", "interrupted", "rolled-back",
+          "skipped", "pending")
+
+
+class RunTimelineView(QWidget):
+    snapshot_loaded = Signal(object)  # RunSnapshot
+    action_recorded = Signal(str)  # action
+    step_detail_opened = Signal(object)  # StepDetailDialog
+
+    def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self._pid: str | None = None
+        self._snapshot: RunSnapshot | None = None
+        self.active_dialog: ReasonDialog | None = None
+        self.step_dialogs: dict[str, StepDetailDialog] = {}
+        self._refresher = Refresher(self, self._job, self._loaded, self._failed, ctx.tasks,
+                                    LIVE_INTERVAL_MS)
+
+        self.stack = QStackedWidget(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.stack)
+        self.empty = QLabel("Select a promotion to see its run.")
+        self.empty.setObjectName("emptyState")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.empty)
+        self.content = QWidget()
+        self.stack.addWidget(self.content)
+        self._build_content()
+        ctx.changes.changed.connect(self._on_change)
+        ctx.actor_changed.connect(lambda _name: self.refresh())
+        ctx.executors.running_changed.connect(self._update_run_button)
+
+    def _build_content(self) -> None:
+        layout = QVBoxLayout(self.content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        self.header = RunHeader()
+        layout.addWidget(self.header)
+        # Reserved for the data health banner (feeds, jobs, integrations) that a
+        # later feature adds; empty and hidden until then.
+        self.data_health_slot = QWidget()
+        self.data_health_slot.setObjectName("dataHealthSlot")
+        QVBoxLayout(self.data_health_slot).setContentsMargins(0, 0, 0, 0)
+        self.data_health_slot.hide()
+        layout.addWidget(self.data_health_slot)
+        self.load_error = QLabel()
+        self.load_error.setObjectName("loadError")
+        self.load_error.setWordWrap(True)
+        self.load_error.hide()
+        layout.addWidget(self.load_error)
+
+        self.tabs = QTabWidget()
+        self.model = TimelineTableModel(self)
+        self.table = QTableView()
+        self.table.setObjectName("timelineTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        for column in (TIME, MARK, STATUS, DURATION):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(SUMMARY, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(2, 230)
+        self.table.doubleClicked.connect(self._row_activated)
+        timeline_page = QWidget()
+        timeline_layout = QVBoxLayout(timeline_page)
+        timeline_layout.setContentsMargins(0, 6, 0, 0)
+        timeline_layout.addWidget(QLabel("Timeline — double-click a step for its detail"))
+        timeline_layout.addWidget(self.table)
+        self.tabs.addTab(timeline_page, "Timeline")
+
+        self.graph = StageGraphView()
+        self.graph.node_activated.connect(self.open_step_detail)
+        graph_page = QWidget()
+        graph_layout = QVBoxLayout(graph_page)
+        graph_layout.setContentsMargins(0, 6, 0, 0)
+        graph_layout.addWidget(self.graph, 1)
+        legend = " &nbsp; ".join(
+            f"<span style='color:{status_hex(s)}'>■</span> {s}" for s in LEGEND)
+        self.legend = QLabel(legend + " &nbsp; <span style='color:#8e24aa'>┅</span> rollback "
+                             "path &nbsp; (double-click a stage for its detail)")
+        self.legend.setObjectName("graphLegend")
+        graph_layout.addWidget(self.legend)
+        self.tabs.addTab(graph_page, "Stage graph")
+        layout.addWidget(self.tabs, 1)
+
+        status_row = QHBoxLayout()
+        self.now_label = QLabel()
+        self.now_label.setObjectName("nowLabel")
+        self.now_label.setWordWrap(True)
+        status_row.addWidget(self.now_label, 1)
+        self.detail_button = QPushButton("Step detail…")
+        self.detail_button.clicked.connect(self._detail_of_selection)
+        status_row.addWidget(self.detail_button)
+        layout.addLayout(status_row)
+
+        bottom = QHBoxLayout()
+        self.run_button = QPushButton("▶ Run executor")
+        self.run_button.setObjectName("runExecutor")
+        self.run_button.clicked.connect(self.toggle_executor)
+        bottom.addWidget(self.run_button)
+        self.actions_bar = ActionBar()
+        self.actions_bar.triggered.connect(self.start_action)
+        bottom.addWidget(self.actions_bar, 1)
+        layout.addLayout(bottom)
+
+    # -- what is shown --------------------------------------------------------------
+    @property
+    def promotion_id(self) -> str | None:
+        return self._pid
+
+    @property
+    def snapshot(self) -> RunSnapshot | None:
+        return self._snapshot
+
+    def show_promotion(self, promotion_id: str | None) -> None:
+        if promotion_id == self._pid:
+            return
+        self._pid = promotion_id
+        self._snapshot = None
+        for dialog in list(self.step_dialogs.values()):
+            dialog.close()
+        self.model.clear()
+        self.graph.clear()
+        self.actions_bar.set_snapshot(None)
+        self.load_error.hide()
+        if promotion_id is None:
+            self.empty.setText("Select a promotion to see its run.")
+            self.stack.setCurrentWidget(self.empty)
+            return
+        self.empty.setText(f"Loading {promotion_id}…")
+        self.stack.setCurrentWidget(self.empty)
+        self._update_run_button()
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._refresher.request()
+
+    def _job(self):  # noqa: ANN202 (a zero-argument callable or None)
+        pid, actor, site = self._pid, self.ctx.actor, self.ctx.site
+        if pid is None:
+            return None
+        return lambda: load_run_snapshot(site, pid, actor)
+
+    def _on_change(self, change: Change) -> None:
+        if change.changes.touches(self._pid):
+            self.refresh()
+
+    def _loaded(self, snapshot: RunSnapshot) -> None:
+        if snapshot.promotion_id != self._pid:
+            return  # the selection moved on while this loaded
+        self._snapshot = snapshot
+        self.load_error.hide()
+        self.header.show_snapshot(snapshot)
+        self.model.set_rows(timeline_rows(snapshot))
+        self.graph.show_snapshot(snapshot)
+        self.actions_bar.set_snapshot(snapshot)
+        self.now_label.setText(_now_text(snapshot))
+        self._update_run_button()
+        self.stack.setCurrentWidget(self.content)
+        for dialog in self.step_dialogs.values():
+            dialog.set_snapshot(snapshot)
+        self.snapshot_loaded.emit(snapshot)
+
+    def _failed(self, failure: Failure) -> None:
+        if self._snapshot is None:
+            self.empty.setText(f"Cannot show {self._pid}: {failure.message}")
+            self.empty.setStyleSheet("color: #c62828;")
+            self.stack.setCurrentWidget(self.empty)
+            return
+        self.load_error.setText(f"Could not refresh: {failure.message}")
+        self.load_error.show()
+
+    # -- step detail ----------------------------------------------------------------
+    def _row_activated(self, index: QModelIndex) -> None:
+        step = self.model.data(index, STEP_ROLE)
+        if step:
+            self.open_step_detail(step)
+
+    def _detail_of_selection(self) -> None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        if rows:
+            self._row_activated(rows[0])
+        elif self._snapshot and self._snapshot.state.current_step:
+            self.open_step_detail(self._snapshot.state.current_step)
+
+    def open_step_detail(self, step: str) -> StepDetailDialog | None:
+        if self._snapshot is None or self._pid is None:
+            return None
+        dialog = self.step_dialogs.get(step)
+        if dialog is None:
+            dialog = StepDetailDialog(self.ctx, self._pid, step, self)
+            dialog.finished.connect(lambda _code, s=step: self.step_dialogs.pop(s, None))
+            self.step_dialogs[step] = dialog
+        dialog.set_snapshot(self._snapshot)
+        dialog.show()
+        dialog.raise_()
+        self.step_detail_opened.emit(dialog)
+        return dialog
+
+    # -- actions --------------------------------------------------------------------
+    def start_action(self, action: str) -> ReasonDialog | None:
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.refusal(action) is not None:
+            return None
+        state = snapshot.state
+        current = state.current
+        what = (f"promotion {state.promotion_id}: {state.release['name']} "
+                f"{state.release['version']} → {state.to_env}")
+        subject = (f"<b>{LABELS.get(action, action).rstrip('…')}</b> — {escape(what)}<br>"
+                   f"Current step: {escape(current.title if current else '—')} "
+                   f"({state.status.upper()})<br>Acting as <b>{escape(snapshot.actor or '')}</b>")
+        if action == "rollback":
+            site, pid = self.ctx.site, state.promotion_id
+            dialog: ReasonDialog = RollbackDialog(
+                subject, snapshot.rollback_scopes,
+                lambda scope: (lambda: actions.preview(site, pid, scope)),
+                self.ctx.tasks, self)
+        else:
+            dialog = ReasonDialog(action, LABELS.get(action, action), subject,
+                                  reason_required=action in REASON_REQUIRED, parent=self)
+            dialog.finish_layout()
+        dialog.accepted.connect(lambda d=dialog: self._submit(d.request()))
+        dialog.finished.connect(lambda _code, d=dialog: self._dialog_closed(d))
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _dialog_closed(self, dialog: ReasonDialog) -> None:
+        if self.active_dialog is dialog:
+            self.active_dialog = None
+        dialog.deleteLater()
+
+    def _submit(self, request: ActionRequest) -> None:
+        site, pid, actor = self.ctx.site, self._pid, self.ctx.actor or ""
+        if pid is None:
+            return
+        data = {"ticket": request.ticket} if request.ticket else None
+        self.actions_bar.set_busy(True)
+        (Operation(self, lambda: actions.act(site, pid, request.action, actor, request.reason,
+                                              scope=request.scope, data=data),
+                   tasks=self.ctx.tasks)
+         .broadcasts(self.ctx.changes, ChangeSet.run(pid), initiator=self)
+         .success(lambda _state: self.action_recorded.emit(request.action))
+         .finally_(lambda: self.actions_bar.set_busy(False))
+         .run())
+
+    # -- in-app executor ------------------------------------------------------------
+    def toggle_executor(self) -> None:
+        pid = self._pid
+        if pid is None:
+            return
+        if self.ctx.executors.is_running(pid):
+            self.ctx.executors.stop(pid)
+        else:
+            self.ctx.executors.start(pid)
+
+    def _update_run_button(self) -> None:
+        pid, snapshot = self._pid, self._snapshot
+        running = pid is not None and self.ctx.executors.is_running(pid)
+        self.run_button.setText("■ Stop executor" if running else "▶ Run executor")
+        if running:
+            self.run_button.setEnabled(True)
+            self.run_button.setToolTip("Stop advancing this run after the current check")
+        elif snapshot is None:
+            self.run_button.setEnabled(False)
+            self.run_button.setToolTip("No promotion loaded")
+        elif snapshot.state.terminal:
+            self.run_button.setEnabled(False)
+            self.run_button.setToolTip(f"Not now: the run has ended ({snapshot.state.status})")
+        else:
+            self.run_button.setEnabled(True)
+            self.run_button.setToolTip("Advance this promotion here, with the same executor "
+                                       "and lease as `stella run`")
+
+
+def _now_text(snapshot: RunSnapshot) -> str:
+    state = snapshot.state
+    current = state.current
+    if state.terminal:
+        return f"<b>The run has ended: {state.status.upper()}</b>"
+    parts = []
+    if current is not None:
+        status = snapshot.status_of(current.name)
+        parts.append(f"<b>Now:</b> {escape(current.title)} — "
+                     f"<span style='color:{status_hex(status)}'><b>{status.upper()}</b></span>")
+        if current.waiting_for == "approval":
+            required = current.waiting_detail.get("required", state.approvals_required)
+            parts.append(escape(f"waiting for {required} approval(s) (not by {state.requester})"))
+        elif current.waiting_for:
+            parts.append(escape(f"waiting for {current.waiting_for}"))
+        if current.error:
+            parts.append(f"<span style='color:#c62828'>{escape(current.error)}</span>")
+    if state.pending_rollback:
+        parts.append(escape(f"rollback ({state.pending_rollback.get('scope')}) requested"))
+    if state.next_step:
+        parts.append(f"<b>Next:</b> {escape(state.step(state.next_step).title)}")
+    return " &nbsp;·&nbsp; ".join(parts)

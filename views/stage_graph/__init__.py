@@ -1,0 +1,1 @@
+"""The stage graph (seed §14.2) drawn from the engine's layout."""

@@ -1,0 +1,1 @@
+"""Step Detail (seed §14.4): overview, logs, artifacts and evidence of one step."""

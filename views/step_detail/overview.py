@@ -1,0 +1,126 @@
+"""The Overview tab: timing, outcome, waiting and criteria, and the step's outputs."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.qt.snapshots import RunSnapshot
+from views.common.format import duration, value_text, when
+from views.common.palette import status_badge_css
+
+KEY, VALUE = range(2)
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class KeyValueTableModel(QAbstractTableModel):
+    """Key/value rows (a step's outputs or criteria), values on one line."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[str, str]] = []
+
+    def set_mapping(self, mapping: Mapping[str, Any]) -> None:
+        rows = [(str(key), value_text(mapping[key])) for key in sorted(mapping)]
+        if rows == self._rows:
+            return
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else 2
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return ("Output", "Value")[section] if 0 <= section < 2 else None
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self._rows[index.row()][index.column()]
+        return None
+
+
+class OverviewTab(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        form.setHorizontalSpacing(18)
+        self.fields: dict[str, QLabel] = {}
+        for key, label in (("status", "Status"), ("attempt", "Attempt"), ("start", "Start"),
+                           ("end", "End"), ("duration", "Duration"), ("summary", "Summary"),
+                           ("error", "Error"), ("waiting", "Waiting for"),
+                           ("criteria", "Criteria")):
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setObjectName(f"overview_{key}")
+            form.addRow(f"{label}:", value)
+            self.fields[key] = value
+        layout.addLayout(form)
+        layout.addWidget(QLabel("<b>Outputs</b>"))
+        self.outputs = KeyValueTableModel(self)
+        self.outputs_view = QTableView()
+        self.outputs_view.setObjectName("outputsTable")
+        self.outputs_view.setModel(self.outputs)
+        self.outputs_view.verticalHeader().hide()
+        self.outputs_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.outputs_view.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents)
+        self.outputs_view.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(self.outputs_view, 1)
+        self.no_outputs = QLabel("No outputs recorded for this step.")
+        self.no_outputs.setObjectName("emptyState")
+        layout.addWidget(self.no_outputs)
+        layout.addStretch(0)
+
+    def show_step(self, snapshot: RunSnapshot, step: str) -> None:
+        view = snapshot.state.step(step)
+        status = snapshot.status_of(step)
+        self.fields["status"].setText(status.upper())
+        self.fields["status"].setStyleSheet(status_badge_css(status))
+        self.fields["status"].setMaximumWidth(self.fields["status"].sizeHint().width() + 24)
+        self.fields["attempt"].setText(str(view.attempt) if view.attempt else "not started")
+        self.fields["start"].setText(when(view.started_at))
+        self.fields["end"].setText(when(view.ended_at))
+        self.fields["duration"].setText(duration(view) or "—")
+        self.fields["summary"].setText(html.escape(view.summary) or "—")
+        self.fields["error"].setText(
+            f"<span style='color:#c62828'>{html.escape(view.error)}</span>" if view.error else "—")
+        waiting = view.waiting_for or "—"
+        detail = {k: v for k, v in view.waiting_detail.items() if k not in ("for", "summary")}
+        if view.waiting_for and detail:
+            waiting += " (" + ", ".join(f"{k}: {value_text(v)}" for k, v in sorted(detail.items())) + ")"
+        self.fields["waiting"].setText(html.escape(waiting))
+        if view.criteria_met is None:
+            criteria = "—"
+        else:
+            shown = {k: v for k, v in view.criteria.items() if k not in ("met", "summary")}
+            criteria = ("met" if view.criteria_met else "NOT met") + (
+                f" — {view.criteria.get('summary')}" if view.criteria.get("summary") else "")
+            if shown:
+                criteria += " (" + ", ".join(f"{k}: {value_text(v)}" for k, v in sorted(shown.items())) + ")"
+        self.fields["criteria"].setText(html.escape(criteria))
+        self.outputs.set_mapping(view.outputs)
+        self.outputs_view.setVisible(bool(view.outputs))
+        self.no_outputs.setVisible(not view.outputs)
