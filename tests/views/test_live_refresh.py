@@ -54,7 +54,7 @@ def test_a_run_advancing_in_another_thread_refreshes_the_view(qtbot, window, sit
     # it was followed step by step, not just seen at the end
     assert len(set(seen)) >= 4
     row = window.promotions.model.row_of(pid)
-    assert window.promotions.model.summary(row).status == "completed"
+    qtbot.waitUntil(lambda: window.promotions.model.summary(row).status == "completed")
 
 
 def test_the_gui_thread_never_blocks_while_a_run_advances(qtbot, window, site):

@@ -33,7 +33,9 @@ def test_select_a_promotion_shows_its_timeline(qtbot, window, site):
     Executor(site, first, doubles_registry()).run()
     second = new_promotion(site, "eu-stage")
     window.refresh_all()
+    assert not window.run_action.isEnabled()  # nothing selected yet
     view = open_run(qtbot, window, first)
+    assert window.run_action.isEnabled() and view.run_button.isEnabled()
     titles = [view.model.index(r, STEP).data() for r in range(view.model.rowCount())]
     assert titles == ["Promotion Created", "Inputs Materialized", "Gate Eval (Policy)",
                       "Approval", "Deploy Workflow Start", "Deploy Canary 10%",

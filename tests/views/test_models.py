@@ -100,7 +100,10 @@ def test_timeline_model_over_a_real_run(qtmodeltester, site):
 
 def test_key_value_model(qtmodeltester):
     model = KeyValueTableModel()
-    model.set_mapping({"targets": [{"name": "t01"}], "verdict": "PASS", "count": 3})
+    model.set_mapping({"targets": [{"name": "t01"}, {"name": "t02"}], "verdict": "PASS",
+                       "count": 3, "ids": [1, 2]})
     qtmodeltester.check(model)
-    assert [model.index(r, 0).data() for r in range(3)] == ["count", "targets", "verdict"]
-    assert model.index(1, 1).data() == '[{"name": "t01"}]'
+    assert [model.index(r, 0).data() for r in range(model.rowCount())] == \
+        ["count", "ids", "targets #1", "targets #2", "verdict"]
+    assert model.index(2, 1).data() == '{"name": "t01"}'
+    assert model.index(1, 1).data() == "[1, 2]"

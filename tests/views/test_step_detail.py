@@ -21,7 +21,7 @@ def test_overview_shows_timing_outcome_and_outputs(qtbot, window, site):
     assert fields["criteria"].text() == "met — 1/1 healthy"
     outputs = dialog.overview.outputs
     assert outputs.rowCount() == 1
-    assert outputs.index(0, 0).data() == "targets"
+    assert outputs.index(0, 0).data() == "targets #1"
     assert '"name": "t01"' in outputs.index(0, 1).data()
     assert dialog.tabs.tabText(2) == "Artifacts" and "Not yet available" in \
         dialog.artifacts.badge.text()

@@ -113,6 +113,8 @@ class MainWindow(QMainWindow):
         self.run_action.setShortcut(QKeySequence("Ctrl+R"))
         self.run_action.setToolTip("Advance the selected promotion in this app")
         self.run_action.triggered.connect(self.promotions.run_view.toggle_executor)
+        self.run_action.setEnabled(False)
+        self.promotions.run_view.run_button_changed.connect(self._run_button_changed)
         bar.addAction(self.run_action)
 
     def _build_menu(self) -> None:
@@ -161,7 +163,8 @@ class MainWindow(QMainWindow):
             self.actor_combo.addItem(f"{user.name} — {user.role}", user.name)
         self.actor_combo.blockSignals(False)
         if not info.users:
-            self.actor_combo.addItem("(no users: add one with `stella user add`)", None)
+            self.actor_combo.addItem("(no users yet)", None)
+            self.actor_combo.setToolTip("Add a user with: stella user add NAME --role ROLE")
             self.ctx.set_actor(None)
             return
         names = [u.name for u in info.users]
@@ -220,6 +223,11 @@ class MainWindow(QMainWindow):
         self.live_label.setText(f"<span style='color:#2e7d32'>●</span> Live: {len(counts)} "
                                 f"run(s) watched, checked every "
                                 f"{self.ctx.poller.interval_ms / 1000:g} s")
+
+    def _run_button_changed(self, enabled: bool, text: str, tooltip: str) -> None:
+        self.run_action.setEnabled(enabled)
+        self.run_action.setText(text)
+        self.run_action.setToolTip(tooltip)
 
     def _executors_changed(self) -> None:
         running = sorted(self.ctx.executors.running())

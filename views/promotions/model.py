@@ -106,7 +106,7 @@ def _display(row: PromotionSummary, column: int) -> str:
     if column == DIGEST:
         return short(row.release_digest)
     if column == ENVS:
-        return f"{row.from_env or '—'} → {row.to_env}"
+        return f"{row.from_env} → {row.to_env}" if row.from_env else f"→ {row.to_env}"
     if column == STATUS:
         return row.status.upper()
     if column == CURRENT:

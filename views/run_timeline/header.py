@@ -32,6 +32,9 @@ class RunHeader(QFrame):
         self.chain = QLabel()
         self.chain.setObjectName("chainLabel")
         self.requester = QLabel()
+        for label in (self.title, self.target, self.workflow, self.status_detail, self.started,
+                      self.chain, self.requester):
+            label.setTextFormat(Qt.TextFormat.RichText)
         status_row = QHBoxLayout()
         status_row.setSpacing(8)
         status_row.addWidget(QLabel("Status:"))
@@ -56,8 +59,8 @@ class RunHeader(QFrame):
             f"<b>{release['version']}</b> &nbsp; <span style='color:#546e7a'>manifest "
             f"{short(release['digest'])}</span>")
         self.title.setToolTip(f"release manifest digest {release['digest']}")
-        self.target.setText(f"Target: <b>{html.escape(state.from_env or '—')} → "
-                            f"{html.escape(state.to_env)}</b>")
+        route = f"{state.from_env} → {state.to_env}" if state.from_env else state.to_env
+        self.target.setText(f"Target: <b>{html.escape(route)}</b>")
         self.workflow.setText(f"Workflow: <b>{snapshot.workflow_title}</b> "
                               f"<span style='color:#78909c'>({state.workflow})</span>")
         self.status_badge.setText(state.status.upper())

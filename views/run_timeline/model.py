@@ -39,6 +39,8 @@ def timeline_rows(snapshot: RunSnapshot) -> list[TimelineRow]:
         detail = view.error or view.summary
         if status == "waiting" and view.waiting_for and not detail:
             detail = f"waiting for {view.waiting_for}"
+        elif status == "running" and not detail:
+            detail = "in progress"
         rows.append(TimelineRow(
             step=view.name,
             time=clock_time(view.started_at),

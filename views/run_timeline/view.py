@@ -56,6 +56,7 @@ class RunTimelineView(QWidget):
     snapshot_loaded = Signal(object)  # RunSnapshot
     action_recorded = Signal(str)  # action
     step_detail_opened = Signal(object)  # StepDetailDialog
+    run_button_changed = Signal(bool, str, str)  # enabled, text, tooltip
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -184,6 +185,7 @@ class RunTimelineView(QWidget):
         if promotion_id is None:
             self.empty.setText("Select a promotion to see its run.")
             self.stack.setCurrentWidget(self.empty)
+            self._update_run_button()
             return
         self.empty.setText(f"Loading {promotion_id}…")
         self.stack.setCurrentWidget(self.empty)
@@ -321,7 +323,8 @@ class RunTimelineView(QWidget):
             self.run_button.setToolTip("Stop advancing this run after the current check")
         elif snapshot is None:
             self.run_button.setEnabled(False)
-            self.run_button.setToolTip("No promotion loaded")
+            self.run_button.setToolTip("Select a promotion first" if pid is None
+                                       else "Loading the promotion…")
         elif snapshot.state.terminal:
             self.run_button.setEnabled(False)
             self.run_button.setToolTip(f"Not now: the run has ended ({snapshot.state.status})")
@@ -329,6 +332,8 @@ class RunTimelineView(QWidget):
             self.run_button.setEnabled(True)
             self.run_button.setToolTip("Advance this promotion here, with the same executor "
                                        "and lease as `stella run`")
+        self.run_button_changed.emit(self.run_button.isEnabled(), self.run_button.text(),
+                                     self.run_button.toolTip())
 
 
 def _now_text(snapshot: RunSnapshot) -> str:

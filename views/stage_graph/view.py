@@ -46,6 +46,8 @@ FORWARD_COLOUR = QColor("#546e7a")
 BRANCH_COLOUR = QColor("#78909c")
 ROLLBACK_COLOUR = QColor("#8e24aa")
 
+_Drawn = tuple[QGraphicsPathItem, QGraphicsPolygonItem]
+
 
 class StageNodeItem(QGraphicsPathItem):
     def __init__(self, name: str, title: str, side: bool) -> None:
@@ -106,6 +108,7 @@ class StageGraphView(QGraphicsView):
         self.setBackgroundBrush(QBrush(QColor("#fafbfc")))
         self.nodes: dict[str, StageNodeItem] = {}
         self.edge_kinds: list[tuple[str, str, str]] = []
+        self.edges: dict[tuple[str, str], tuple[QGraphicsPathItem, QGraphicsPolygonItem]] = {}
         self._layout_key: object = None
         self._user_zoomed = False
 
@@ -114,6 +117,7 @@ class StageGraphView(QGraphicsView):
         self.scene().clear()
         self.nodes = {}
         self.edge_kinds = []
+        self.edges = {}
         self._layout_key = None
 
     def show_snapshot(self, snapshot: RunSnapshot) -> None:
@@ -127,6 +131,26 @@ class StageGraphView(QGraphicsView):
         for item in self.nodes.values():
             if item.side:
                 item.set_status(snapshot.rollback_node_status, False)
+        self._mark_taken_branch(snapshot)
+
+    def _mark_taken_branch(self, snapshot: RunSnapshot) -> None:
+        """When no approval was needed, the branch is the path the run took."""
+        skipped = "approval" in self.nodes and snapshot.status_of("approval") == "skipped"
+        for (source, target, kind) in self.edge_kinds:
+            if kind == "branch":
+                colour = status_colour("succeeded") if skipped else BRANCH_COLOUR
+                self._restyle((source, target), colour, 2.2 if skipped else 1.4,
+                              Qt.PenStyle.SolidLine)
+            elif kind == "forward" and "approval" in (source, target):
+                style = Qt.PenStyle.DotLine if skipped else Qt.PenStyle.SolidLine
+                self._restyle((source, target), FORWARD_COLOUR, 1.6, style)
+
+    def _restyle(self, key: tuple[str, str], colour: QColor, width: float,
+                 style: Qt.PenStyle) -> None:
+        line, head = self.edges[key]
+        line.setPen(QPen(colour, width, style))
+        head.setBrush(QBrush(colour))
+        head.setPen(QPen(colour, 1))
 
     def _build(self, snapshot: RunSnapshot) -> None:
         self.clear()
@@ -143,48 +167,51 @@ class StageGraphView(QGraphicsView):
             source, target = self.nodes[edge.source], self.nodes[edge.target]
             self.edge_kinds.append((edge.source, edge.target, edge.kind))
             if edge.kind == "forward":
-                self._straight(source.pos(), target.pos())
+                drawn = self._straight(source.pos(), target.pos())
             elif edge.kind == "branch":
-                self._branch(source.pos(), target.pos(), edge.label)
+                drawn = self._branch(source.pos(), target.pos(), edge.label)
             else:
-                self._rollback(source.pos(), target.pos(),
-                               "" if rollback_labelled else edge.label)
+                drawn = self._rollback(source.pos(), target.pos(),
+                                       "" if rollback_labelled else edge.label)
                 rollback_labelled = True
+            self.edges[(edge.source, edge.target)] = drawn
         scene.setSceneRect(scene.itemsBoundingRect().adjusted(-24, -20, 24, 20))
         self._layout_key = layout
         self._fit()
 
-    def _straight(self, a: QPointF, b: QPointF) -> None:
+    def _straight(self, a: QPointF, b: QPointF) -> _Drawn:
         start = QPointF(a.x() + NODE_W / 2, a.y())
         end = QPointF(b.x() - NODE_W / 2, b.y())
         path = QPainterPath(start)
         path.lineTo(end)
-        self._edge(path, end, QPointF(1, 0), QPen(FORWARD_COLOUR, 1.6))
+        return self._edge(path, end, QPointF(1, 0), QPen(FORWARD_COLOUR, 1.6))
 
-    def _branch(self, a: QPointF, b: QPointF, label: str) -> None:
+    def _branch(self, a: QPointF, b: QPointF, label: str) -> _Drawn:
         start = QPointF(a.x(), a.y() - NODE_H / 2)
         end = QPointF(b.x(), b.y() - NODE_H / 2)
         peak = min(start.y(), end.y()) - BRANCH_RISE
         path = QPainterPath(start)
         path.cubicTo(QPointF(start.x(), peak), QPointF(end.x(), peak), end)
         pen = QPen(BRANCH_COLOUR, 1.4)
-        self._edge(path, end, QPointF(0, 1), pen)
+        drawn = self._edge(path, end, QPointF(0, 1), pen)
         if label:
             self._label(label, QPointF((start.x() + end.x()) / 2, peak + 4), BRANCH_COLOUR)
+        return drawn
 
-    def _rollback(self, a: QPointF, b: QPointF, label: str) -> None:
+    def _rollback(self, a: QPointF, b: QPointF, label: str) -> _Drawn:
         start = QPointF(a.x(), a.y() + NODE_H / 2)
         end = QPointF(b.x() + (a.x() - b.x()) * 0.25, b.y() - NODE_H / 2)
         path = QPainterPath(start)
         middle = (start.y() + end.y()) / 2
         path.cubicTo(QPointF(start.x(), middle), QPointF(end.x(), middle), end)
         pen = QPen(ROLLBACK_COLOUR, 1.4, Qt.PenStyle.DashLine)
-        self._edge(path, end, QPointF(0, 1), pen)
+        drawn = self._edge(path, end, QPointF(0, 1), pen)
         if label:
             self._label(label, QPointF(b.x() - NODE_W * 1.25, b.y() - NODE_H / 2 - 26),
                         ROLLBACK_COLOUR)
+        return drawn
 
-    def _edge(self, path: QPainterPath, tip: QPointF, direction: QPointF, pen: QPen) -> None:
+    def _edge(self, path: QPainterPath, tip: QPointF, direction: QPointF, pen: QPen) -> _Drawn:
         item = QGraphicsPathItem(path)
         item.setPen(pen)
         item.setZValue(1)
@@ -197,6 +224,7 @@ class StageGraphView(QGraphicsView):
         head.setPen(QPen(pen.color(), 1))
         head.setZValue(1)
         self.scene().addItem(head)
+        return item, head
 
     def _label(self, text: str, centre: QPointF, colour: QColor) -> QGraphicsItem:
         item = QGraphicsSimpleTextItem(text)

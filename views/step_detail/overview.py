@@ -33,7 +33,14 @@ class KeyValueTableModel(QAbstractTableModel):
         self._rows: list[tuple[str, str]] = []
 
     def set_mapping(self, mapping: Mapping[str, Any]) -> None:
-        rows = [(str(key), value_text(mapping[key])) for key in sorted(mapping)]
+        rows = []
+        for key in sorted(mapping):
+            value = mapping[key]
+            if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+                # a list of records (e.g. targets): one row each, so none is cut off
+                rows.extend((f"{key} #{n}", value_text(item)) for n, item in enumerate(value, 1))
+            else:
+                rows.append((str(key), value_text(value)))
         if rows == self._rows:
             return
         self.beginResetModel()
