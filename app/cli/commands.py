@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from app.cli.render import emit_json, run_json, timeline_text
 from app.context import Site
-from app.errors import UsageError
+from app.errors import NotFound, Rejected, UsageError
 from app.executor import Executor
 from app.services import actions, promotions, setup
 from app.services.releases import list_releases
@@ -194,6 +195,85 @@ def logs(args: argparse.Namespace) -> int:
         for step, attempt, at, line in lines:
             print(f"{at} [{step}#{attempt}] {line}")
     return 0
+
+
+def _progress(update) -> None:  # noqa: ANN001 (ExportProgress)
+    if sys.stderr.isatty() and update.total:
+        print(f"\r{update.phase} {100 * update.done // update.total:3d}%", end="",
+              file=sys.stderr, flush=True)
+
+
+def export(args: argparse.Namespace) -> int:
+    from airgap_bundles import media
+    from app.services import exports
+
+    site = _site(args)
+    medium = None
+    if args.medium:
+        try:
+            medium = media.find_medium(args.medium)
+        except LookupError as exc:
+            raise NotFound(str(exc)) from None
+    destination = medium.mount_point if medium else args.to_dir
+    split = exports.parse_size(args.split_size) if args.split_size else None
+    outcome = exports.export(site, args.promotion, args.export_kind, destination,
+                             args.actor or "", split_size=split,
+                             allow_partial=getattr(args, "partial", False), medium=medium,
+                             progress=_progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    if args.json:
+        emit_json(outcome.as_json())
+        return 0
+    files = outcome.files
+    kind = outcome.bundle.replace("-", " ") + (" (PARTIAL)" if outcome.partial else "")
+    print(f"{args.promotion}: {kind} written to {files.directory}")
+    for path in files.paths:
+        print(f"  {path.name}")
+    print(f"  sha256 {files.archive.sha256}  ({files.archive.size} bytes"
+          + (f", {len(files.parts)} parts" if files.parts else "") + ")")
+    if outcome.custody_file:
+        print(f"  {outcome.custody_file.name}")
+    print(f"custody receipt recorded as event #{outcome.custody_event}")
+    for warning in outcome.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def media(args: argparse.Namespace) -> int:
+    from airgap_bundles.media import discover
+
+    found = discover()
+    if args.json:
+        emit_json([{**m.to_json(), "freeBytes": str(m.free_bytes)} for m in found])
+        return 0
+    if not found:
+        print("no removable medium is mounted")
+    for m in found:
+        print(f"{m.name:<20} {m.mount_point}  {m.device}  {m.filesystem}  "
+              f"{m.free_bytes // (1 << 20)} MiB free of {m.total_bytes // (1 << 20)} MiB")
+    return 0
+
+
+def verify(args: argparse.Namespace) -> int:
+    """Offline, for auditors: reads only the given files, never a site."""
+    from airgap_bundles.audit import reassemble, verify_path
+
+    report = verify_path(args.path, site_key=args.site_key)
+    if args.json:
+        emit_json(report.to_json())
+    else:
+        print(report.text())
+    if report.ok and args.reassemble_to:
+        if "parts" not in report.facts:
+            raise UsageError("--reassemble-to is for split exports only")
+        try:
+            target = reassemble(args.path, args.reassemble_to)
+        except (OSError, ValueError) as exc:
+            raise Rejected(f"reassembly failed: {exc}") from None
+        if not args.json:
+            print(f"reassembled into {target}")
+    return 0 if report.ok else 1
 
 
 def gui(args: argparse.Namespace) -> int:

@@ -115,6 +115,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("promotion")
     p.add_argument("--step")
 
+    export = sub.add_parser("export", help="export evidence to a folder or removable medium"
+                            ).add_subparsers(dest="export_command", parser_class=_Parser)
+    for kind, help_ in (("evidence", "an evidence pack (partial until the run is sealed)"),
+                        ("auditor", "a self-contained auditor bundle of a sealed run")):
+        p = export.add_parser(kind, parents=[common], help=help_)
+        p.set_defaults(handler=commands.export, export_kind=kind)
+        p.add_argument("promotion")
+        where = p.add_mutually_exclusive_group(required=True)
+        where.add_argument("--to", dest="to_dir", metavar="DIR", help="destination folder")
+        where.add_argument("--medium", metavar="NAME",
+                           help="a detected removable medium: label, mount point, device or 'auto'")
+        p.add_argument("--split-size", metavar="SIZE",
+                       help="write parts of at most SIZE (e.g. 4G, 700M) with signed manifests")
+        if kind == "evidence":
+            p.add_argument("--partial", action="store_true",
+                           help="confirm exporting a run that is not sealed yet")
+    command("media", commands.media, "removable media mounted now")
+    p = command("verify", commands.verify, "verify an export offline (archive, folder or parts)")
+    p.add_argument("path")
+    p.add_argument("--site-key", metavar="KEYID", help="the site key id the site published")
+    p.add_argument("--reassemble-to", metavar="DIR",
+                   help="after verifying split parts, write the whole archive into DIR")
+
     command("gui", commands.gui, "the desktop app")
     return parser
 
