@@ -1,0 +1,100 @@
+"""A site with a trust root and a promotion run to completion with real evidence and seal."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+
+import pytest
+
+from app.context import Site
+from app.executor import Executor
+from app.services import promotions, trust
+from app.site import SiteConfig
+from engine.clock import FixedClock
+from engine.crypto.keys import Ed25519Signer
+from engine.crypto.trust_root import sign_trust_root, trust_root_document
+from tests.support.doubles import doubles_registry
+from tests.support.factories import START, add_release, make_site
+
+ROOT_KEY = Ed25519Signer.from_seed(bytes([1]) * 32)
+RELEASE_KEY = Ed25519Signer.from_seed(bytes([2]) * 32)
+
+
+def install_trust_root(site) -> None:  # noqa: ANN001
+    document = trust_root_document(
+        version=1, expires=START + timedelta(days=365),
+        keys=[ROOT_KEY.public_key, RELEASE_KEY.public_key],
+        roles={"root": ([ROOT_KEY.keyid], 1), "release": ([RELEASE_KEY.keyid], 1),
+               "feeds": ([RELEASE_KEY.keyid], 1), "policy": ([RELEASE_KEY.keyid], 1)})
+    envelope = sign_trust_root(document, [ROOT_KEY]).to_bytes()
+    trust.install_first(site, envelope, "alice", confirmed=True)
+
+
+def sealed_promotion(site) -> str:  # noqa: ANN001
+    add_release(site)
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    Executor(site, pid, doubles_registry()).run()
+    _, state = promotions.load_run(site, pid)
+    assert state.status == "completed"
+    return pid
+
+
+def _open(home):  # noqa: ANN001
+    return Site.open(SiteConfig.resolve(home=home, clock=FixedClock(START)))
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory):
+    """Sites built once per session; each test gets its own copy of the home folder."""
+    root = tmp_path_factory.mktemp("templates")
+    trusted = make_site(root / "trusted")
+    install_trust_root(trusted)
+    trusted.close()
+    shutil.copytree(root / "trusted", root / "sealed")
+    site = _open(root / "sealed")
+    pid = sealed_promotion(site)
+    site.close()
+    return {"trusted": root / "trusted", "sealed": root / "sealed", "pid": pid}
+
+
+@pytest.fixture
+def trusted_site(_templates, tmp_path):
+    site = _open(shutil.copytree(_templates["trusted"], tmp_path / "home"))
+    yield site
+    site.close()
+
+
+@pytest.fixture
+def sealed(_templates, tmp_path):
+    site = _open(shutil.copytree(_templates["sealed"], tmp_path / "home"))
+    yield site, _templates["pid"]
+    site.close()
+
+
+def extract(archive, into):  # noqa: ANN001
+    """Unpack an export with the standard library, as an auditor would."""
+    import tarfile
+
+    into.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+@pytest.fixture(scope="module")
+def auditor_export(_templates, tmp_path_factory):
+    """One sealed run exported once as an auditor bundle, shared by read-only tests."""
+    from app.services import exports
+
+    root = tmp_path_factory.mktemp("auditor")
+    site = _open(shutil.copytree(_templates["sealed"], root / "home"))
+    pid = _templates["pid"]
+    out = root / "out"
+    out.mkdir()
+    outcome = exports.export(site, pid, "auditor", out, "audrey")
+    archive = out / outcome.files.archive.name
+    folder = extract(archive, root / "extracted")
+    yield {"site": site, "pid": pid, "outcome": outcome, "archive": archive, "folder": folder,
+           "root": root}
+    site.close()
