@@ -4,16 +4,39 @@ window. Teardown stops every background task before the site is closed."""
 from __future__ import annotations
 
 import gc
+import shutil
 
 import pytest
 
+from app.context import Site
 from app.gui import main_window
 from app.qt.context import GuiContext
 from app.services import promotions
+from app.site import SiteConfig
+from engine.clock import FixedClock
 from tests.support.doubles import doubles_registry
-from tests.support.factories import add_release
+from tests.support.factories import START, add_release, make_site
 
 POLL_MS = 100
+
+
+@pytest.fixture(scope="session")
+def _site_template(tmp_path_factory):
+    """One site built by the real set-up services; each test gets its own copy."""
+    home = tmp_path_factory.mktemp("site-template") / "home"
+    make_site(home).close()
+    return home
+
+
+@pytest.fixture
+def site(_site_template, tmp_path):
+    """A fresh site home per test: a copy of the template (migrations and key
+    generation once per session, not once per test)."""
+    home = tmp_path / "home"
+    shutil.copytree(_site_template, home)
+    opened = Site.open(SiteConfig.resolve(home=home, clock=FixedClock(START)))
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from app.context import Site
 from app.executor import Executor
 from app.services import promotions
+from app.steps.base import StepRegistry
 from tests.support.doubles import doubles_registry
 from tests.views.conftest import new_promotion, open_run
 
@@ -99,9 +100,7 @@ def test_the_run_button_starts_the_in_app_executor(qtbot, window, site):
 
 
 def test_a_missing_step_implementation_is_a_clear_error(qtbot, window, site):
-    from app.steps.defaults import default_registry
-
-    window.ctx.executors.registry_factory = default_registry  # the product's own steps
+    window.ctx.executors.registry_factory = StepRegistry  # a build with no step at all
     pid = new_promotion(site, "eu-stage")
     view = open_run(qtbot, window, pid)
     with qtbot.waitSignal(window.errors.presented, timeout=10_000) as shown:

@@ -35,7 +35,7 @@ def test_logs_arrive_while_the_step_runs_and_are_not_repeated(qtbot, window, sit
     qtbot.addWidget(dialog)
     logs = dialog.logs
     qtbot.waitUntil(lambda: logs.text.toPlainText() == "" and not logs._refresher.busy)
-    window.ctx.executors.registry_factory = lambda: doubles_registry(delay=0.2)
+    window.ctx.executors.registry_factory = lambda: doubles_registry(delay=0.05)
     with qtbot.waitSignal(window.ctx.executors.finished, timeout=15_000):
         window.ctx.executors.start(pid)
     qtbot.waitUntil(lambda: logs.shown == 2)
