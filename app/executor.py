@@ -177,6 +177,13 @@ class Executor:
         except Exception as exc:  # a handler bug must fail the step, not the executor
             log.exception("step %s failed with an unexpected error", step)
             outcome = StepOutcome("failed", error=f"unexpected error: {exc}")
+        if self._external_stop() and outcome.status in ("failed", "waiting"):
+            # Stopped from outside (the app closing): the step did not fail on its own,
+            # so it waits for an operator like a crashed one.
+            self._append_if(self._still_running(step, attempt), [self._event(
+                ev.STEP_INTERRUPTED, step,
+                {"error": "the executor was stopped while this step ran; retry it or roll back"})])
+            return
         self._finish(step, attempt, outcome)
 
     def _still_running(self, step: str, attempt: int) -> Callable[[st.RunState], bool]:

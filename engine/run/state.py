@@ -146,6 +146,8 @@ def fold(events: Sequence[ev.Event]) -> RunState:
             step.update(status=WAITING, waiting_for=event.data.get("for", ""),
                         waiting_detail=dict(event.data),
                         summary=event.data.get("summary", step.get("summary", "")))
+            if event.data.get("outputs"):
+                step["outputs"] = event.data["outputs"]
         elif kind == ev.STEP_CRITERIA:
             step.update(criteria_met=bool(event.data.get("met")), criteria=event.data)
             if event.data.get("summary"):
