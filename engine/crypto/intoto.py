@@ -104,4 +104,4 @@ def _parse_subject(item: Any, index: int) -> Subject:
             raise StatementFormatError(
                 f"subject {index} digest {algorithm!r} must have {expected} hex digits"
             )
-    return Subject(name=name, digest=dict(digest))
+    return Subject(name=name, digest=digest)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,7 +16,11 @@ from engine.crypto.trust_root import TRUST_ROOT_PAYLOAD_TYPE, TrustRoot
 
 SIGNER = Ed25519Signer.from_seed(b"f" * 32)
 VALID = dsse.sign("application/vnd.in-toto+json", b'{"a":1}', [SIGNER]).to_bytes()
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("STELLA_FUZZ_EXAMPLES", "300")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
