@@ -1,0 +1,70 @@
+"""What the caller tells the verifier: limits, import history, the older-version override."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
+
+
+@dataclass(frozen=True)
+class BundleLimits:
+    """Size limits (DESIGN §4.3). The defaults admit real bundles and stop bombs.
+
+    ``max_compression_ratio`` applies once ``ratio_floor`` bytes are unpacked, so
+    tiny archives (mostly tar padding) are not refused for compressing well.
+    """
+
+    max_member_size: int = 8 * GiB
+    max_total_size: int = 32 * GiB
+    max_members: int = 250_000
+    max_compression_ratio: float = 200.0
+    ratio_floor: int = 1 * MiB
+    max_manifest_size: int = 64 * MiB
+    max_document_size: int = 32 * MiB  # release.json, SBOMs, VEX, feed.json, policy
+    max_record_size: int = 4 * MiB  # one OSV record
+    max_buffered_size: int = 96 * MiB  # documents held at once for inspection
+
+    def max_stream_size(self) -> int:
+        """Unpacked tar stream allowance: member data plus headers and padding."""
+        return self.max_total_size + self.max_members * 3 * KiB + 1 * MiB
+
+
+DEFAULT_LIMITS = BundleLimits()
+
+
+class VersionHistory(Protocol):
+    """The last imported version of each ``(kind, name)``; the database implements it."""
+
+    def last_version(self, kind: str, name: str) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class MemoryHistory:
+    """A :class:`VersionHistory` over a plain mapping (tests, ``bundle verify`` without a site)."""
+
+    versions: Mapping[tuple[str, str], int]
+
+    def last_version(self, kind: str, name: str) -> int | None:
+        return self.versions.get((kind, name))
+
+
+NO_HISTORY = MemoryHistory({})
+
+
+@dataclass(frozen=True)
+class AllowOlder:
+    """Operator override: accept a version not newer than the last import.
+
+    Deliberately insecure-looking. It needs a reason, and the verified result
+    records it (:class:`~airgap_bundles.report.VersionOverride`) so the import can
+    be audited. It never lowers the trust root: rotations stay strictly increasing.
+    """
+
+    reason: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.reason, str) or not self.reason.strip():
+            raise ValueError("allow_older needs a non-empty reason")

@@ -1,0 +1,487 @@
+"""Verify a bundle archive, streaming, against the trust root in force (DESIGN §4.3).
+
+Order of checks (each becomes a line of the report):
+
+1. the trust root in force has not expired;
+2. the file is tar, gzip-tar or zstd-tar (by magic bytes);
+3. the first member is ``manifest.dsse.json``; it is a DSSE envelope of type
+   ``application/vnd.in-toto+json``;
+4. at least one signature verifies with a key of the trust root — checked
+   before the payload is even parsed;
+5. the payload is an in-toto Statement v1 with predicate ``urn:stellaops:bundle:v1``
+   whose subjects are safe, distinct paths;
+6. keys of the role for the kind (release, feeds, policy, root) meet its threshold;
+7. the bundle has not expired; its version is newer than the last import of the
+   same ``(kind, name)`` (or :class:`AllowOlder` is given, and recorded);
+8. every member, streamed once in 1 MiB chunks: a regular file or folder, a safe
+   path, no duplicate or colliding name, listed, within size limits, hashed and
+   compared with the signed digest; the compression ratio stays plausible;
+9. the archive ends properly and no listed member is missing;
+10. the kind's content checks (release / feed snapshot / policy / trust root).
+
+Staging: when ``staging_dir`` is given (an existing, empty folder), members are
+written there while they are hashed. On any rejection or cancellation the
+folder may hold partial files: **the caller removes it** (and should keep it
+outside the site store, so nothing else is touched). Without ``staging_dir``
+nothing is written anywhere (``bundle verify``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from airgap_bundles.compression import Source, open_source
+from airgap_bundles.errors import (
+    ArchiveTooLarge,
+    BundleCancelled,
+    BundleExpired,
+    BundleRejected,
+    CompressionRatioExceeded,
+    DigestMismatch,
+    DuplicateMember,
+    ManifestInvalid,
+    ManifestNotFirst,
+    MemberTooLarge,
+    MissingMember,
+    NameCollision,
+    PathConflict,
+    SignatureInvalid,
+    StagingError,
+    StatementInvalid,
+    ThresholdNotMet,
+    TooManyMembers,
+    TrustRootExpiredRejection,
+    UnlistedMember,
+    VersionNotNewer,
+    WrongPayloadType,
+    WrongRole,
+)
+from airgap_bundles.kinds import Inspector, inspector_for
+from airgap_bundles.manifest import BundleManifest
+from airgap_bundles.options import DEFAULT_LIMITS, AllowOlder, BundleLimits, VersionHistory
+from airgap_bundles.paths import MANIFEST_NAME, check_member_path
+from airgap_bundles.report import (
+    Check,
+    MemberInfo,
+    VerificationReport,
+    VerifiedBundle,
+    VersionOverride,
+)
+from airgap_bundles.tarstream import TarMember, TarReader
+from engine.clock import rfc3339
+from engine.crypto import dsse
+from engine.crypto.errors import CryptoError
+from engine.crypto.intoto import INTOTO_PAYLOAD_TYPE, Statement
+from engine.crypto.trust_root import TrustRoot
+
+CHUNK = 1 << 20
+ProgressCallback = Callable[[int, int], None]  # (bytes of the file read, file size)
+
+STEPS = {
+    "trust-root": "The trust root in force is valid",
+    "archive": "The file is a tar archive (plain, gzip or zstd)",
+    "manifest-first": "manifest.dsse.json comes first",
+    "manifest-envelope": "The manifest is a DSSE envelope of an in-toto statement",
+    "signatures": "A trusted key signed the manifest",
+    "statement": "The manifest is a valid bundle statement",
+    "role-threshold": "Signed by enough keys of the right role",
+    "not-expired": "The bundle has not expired",
+    "version": "Newer than the last import",
+    "members": "Every member is safe, listed and matches its digest",
+    "archive-end": "The archive is complete",
+    "content": "The content is valid for its kind",
+}
+
+
+def _short(keyid: str) -> str:
+    return keyid[:12]
+
+
+class _MeteredSource:
+    """Counts unpacked bytes, enforces total size and ratio, reports progress, polls cancel."""
+
+    def __init__(
+        self,
+        source: Source,
+        compressed: bool,
+        file_size: int,
+        limits: BundleLimits,
+        progress: ProgressCallback | None,
+        cancel: Callable[[], bool] | None,
+    ) -> None:
+        self._source = source
+        self._compressed = compressed
+        self._file_size = file_size
+        self._limits = limits
+        self._max_stream = limits.max_stream_size()
+        self._progress = progress
+        self._cancel = cancel
+        self._reported = -CHUNK
+        self.produced = 0
+
+    @property
+    def consumed(self) -> int:
+        return self._source.consumed
+
+    def readinto(self, buffer: memoryview) -> int:
+        if self._cancel is not None and self._cancel():
+            raise BundleCancelled("verification cancelled; remove the staging folder")
+        n = self._source.readinto(buffer)
+        self.produced += n
+        if self.produced > self._max_stream:
+            raise ArchiveTooLarge(f"unpacks to more than {self._max_stream} bytes")
+        consumed = self._source.consumed
+        if (
+            self._compressed
+            and self.produced > self._limits.ratio_floor
+            and self.produced > self._limits.max_compression_ratio * max(consumed, 1)
+        ):
+            raise CompressionRatioExceeded(
+                f"{consumed} compressed bytes unpacked to {self.produced} bytes, more than "
+                f"{self._limits.max_compression_ratio:g} times (a decompression bomb?)"
+            )
+        if self._progress is not None and (n == 0 or consumed - self._reported >= CHUNK):
+            self._reported = consumed
+            self._progress(consumed, self._file_size)
+        return n
+
+
+@dataclass
+class _Verification:
+    path: Path
+    trust_root: TrustRoot
+    now: datetime
+    history: VersionHistory
+    staging: Path | None
+    allow_older: AllowOlder | None
+    limits: BundleLimits
+    progress: ProgressCallback | None
+    cancel: Callable[[], bool] | None
+
+    def __post_init__(self) -> None:
+        self.checks: list[Check] = []
+        self.step = "trust-root"
+        self.buffer = memoryview(bytearray(CHUNK))
+
+    def ok(self, detail: str) -> None:
+        self.checks.append(Check(self.step, STEPS[self.step], True, detail))
+
+    def report(self, failure: BundleRejected | None = None) -> VerificationReport:
+        checks = list(self.checks)
+        if failure is not None:
+            checks.append(Check(self.step, STEPS[self.step], False, failure.message, failure.rule))
+        return VerificationReport(tuple(checks))
+
+    def run(self) -> VerifiedBundle:
+        try:
+            self.trust_root.check_not_expired(self.now)
+        except CryptoError as exc:
+            raise TrustRootExpiredRejection(exc.message) from None
+        self.ok(
+            f"version {self.trust_root.version}, valid until {rfc3339(self.trust_root.expires)}"
+        )
+        self.step = "archive"
+        file_size = self.path.stat().st_size
+        with open(self.path, "rb", buffering=1 << 18) as raw:
+            source, compression = open_source(raw)
+            metered = _MeteredSource(
+                source, compression != "none", file_size, self.limits, self.progress, self.cancel
+            )
+            self.ok(f"{'plain' if compression == 'none' else compression} tar, {file_size} bytes")
+            reader = TarReader(metered, self.buffer)
+            manifest_bytes = self._manifest_member(reader)
+            statement_digest, manifest, signers = self._manifest(manifest_bytes)
+            override = self._freshness(manifest)
+            inspector = inspector_for(
+                manifest, self.limits, current_root=self.trust_root, now=self.now
+            )
+            self.step = "members"
+            members = self._members(reader, manifest, inspector)
+        self.step = "content"
+        content, content_checks = inspector.finish()
+        self.checks.extend(content_checks)
+        predicate = manifest.predicate
+        return VerifiedBundle(
+            archive_path=str(self.path),
+            kind=predicate.kind,
+            name=predicate.name,
+            version=predicate.version,
+            created=predicate.created,
+            expires=predicate.expires,
+            producer=predicate.producer,
+            description=predicate.description,
+            signer_keyids=tuple(sorted(signers)),
+            manifest_digest="sha256:" + hashlib.sha256(manifest_bytes).hexdigest(),
+            statement_digest=statement_digest,
+            manifest_bytes=manifest_bytes,
+            compression=compression,
+            archive_size=file_size,
+            members=tuple(sorted(members.values(), key=lambda m: m.path)),
+            content=content,
+            override=override,
+            report=self.report(),
+            staged=self.staging is not None,
+        )
+
+    # --- manifest ---------------------------------------------------------------------
+
+    def _manifest_member(self, reader: TarReader) -> bytes:
+        self.step = "manifest-first"
+        first = reader.next_member()
+        if first is None:
+            raise ManifestNotFirst("the archive is empty")
+        check_member_path(first.name)
+        if first.kind != "file" or first.name != MANIFEST_NAME:
+            raise ManifestNotFirst(f"the first member must be {MANIFEST_NAME}", member=first.name)
+        if first.size > self.limits.max_manifest_size:
+            raise ManifestInvalid(
+                f"is larger than {self.limits.max_manifest_size} bytes", member=first.name
+            )
+        data = bytearray()
+        self._read_member(reader, first, data)
+        self.ok(f"{first.size} bytes")
+        return bytes(data)
+
+    def _manifest(self, data: bytes) -> tuple[str, BundleManifest, frozenset[str]]:
+        self.step = "manifest-envelope"
+        try:
+            envelope = dsse.Envelope.from_bytes(data)
+        except CryptoError as exc:
+            raise ManifestInvalid(exc.message, member=MANIFEST_NAME) from None
+        if envelope.payload_type != INTOTO_PAYLOAD_TYPE:
+            raise WrongPayloadType(
+                f"payloadType is {envelope.payload_type!r}, expected {INTOTO_PAYLOAD_TYPE!r}",
+                member=MANIFEST_NAME,
+            )
+        self.ok(f"{len(envelope.signatures)} signature(s), payload {len(envelope.payload)} bytes")
+
+        self.step = "signatures"
+        valid = dsse.valid_signers(envelope, self.trust_root.keys)
+        if not valid:
+            raise SignatureInvalid(
+                "no signature verifies with a key of the trust root (unknown signer or altered payload)",
+                member=MANIFEST_NAME,
+            )
+        described = ", ".join(
+            f"{_short(k)} ({'/'.join(self.trust_root.role_of(k))})" for k in sorted(valid)
+        )
+        self.ok(f"valid signatures from {described}")
+
+        self.step = "statement"
+        try:
+            statement = Statement.from_bytes(envelope.payload)
+        except CryptoError as exc:
+            raise StatementInvalid(exc.message, member=MANIFEST_NAME) from None
+        manifest = BundleManifest.from_statement(statement, max_members=self.limits.max_members - 1)
+        predicate = manifest.predicate
+        self.ok(
+            f"{predicate.kind} {predicate.name!r} version {predicate.version}, "
+            f"{len(manifest.members)} members listed"
+        )
+
+        self.step = "role-threshold"
+        role = self.trust_root.role(predicate.role)
+        signers = valid & set(role.keyids)
+        if not signers:
+            roles = sorted({r for k in valid for r in self.trust_root.role_of(k)})
+            raise WrongRole(
+                f"signed only by keys of role(s) {', '.join(roles)}; a {predicate.kind} bundle "
+                f"needs role {predicate.role!r}",
+                member=MANIFEST_NAME,
+            )
+        if len(signers) < role.threshold:
+            raise ThresholdNotMet(
+                f"{len(signers)} of the {role.threshold} required {predicate.role!r} keys signed",
+                member=MANIFEST_NAME,
+            )
+        self.ok(
+            f"{len(signers)} of {len(role.keyids)} {predicate.role!r} keys signed "
+            f"(threshold {role.threshold})"
+        )
+        return (
+            "sha256:" + hashlib.sha256(envelope.payload).hexdigest(),
+            manifest,
+            frozenset(signers),
+        )
+
+    def _freshness(self, manifest: BundleManifest) -> VersionOverride | None:
+        predicate = manifest.predicate
+        self.step = "not-expired"
+        if self.now >= predicate.expires:
+            raise BundleExpired(f"expired at {rfc3339(predicate.expires)}")
+        self.ok(f"valid until {rfc3339(predicate.expires)}")
+        self.step = "version"
+        last = self.history.last_version(predicate.kind, predicate.name)
+        if last is None or predicate.version > last:
+            self.ok(
+                f"version {predicate.version}; last imported: {'none' if last is None else last}"
+            )
+            return None
+        what = (
+            "was already imported" if predicate.version == last else f"is older than version {last}"
+        )
+        if self.allow_older is None:
+            raise VersionNotNewer(
+                f"{predicate.kind} {predicate.name!r} version {predicate.version} {what}; "
+                "versions must increase (an operator may override with a reason)"
+            )
+        self.ok(
+            f"version {predicate.version} {what}: ACCEPTED BY OVERRIDE, reason: {self.allow_older.reason}"
+        )
+        return VersionOverride(self.allow_older.reason, last, predicate.version)
+
+    # --- members --------------------------------------------------------------------------
+
+    def _members(
+        self, reader: TarReader, manifest: BundleManifest, inspector: Inspector
+    ) -> dict[str, MemberInfo]:
+        folders = {MANIFEST_NAME}  # and every folder entry; files are keys of `members`
+        members: dict[str, MemberInfo] = {}
+        declared_total = 0
+        while (member := reader.next_member()) is not None:
+            if len(folders) + len(members) >= self.limits.max_members:
+                raise TooManyMembers(
+                    f"more than {self.limits.max_members} members", member=member.name
+                )
+            if member.name not in manifest.members:  # listed names were checked with the manifest
+                check_member_path(member.name)
+            if member.name in folders or member.name in members:
+                raise DuplicateMember("appears twice in the archive", member=member.name)
+            if member.kind == "dir":
+                folders.add(member.name)
+                self._folder(manifest, member.name)
+                continue
+            expected = manifest.members.get(member.name)
+            if expected is None:
+                self._unlisted_file(manifest, member.name)
+            if member.size > self.limits.max_member_size:
+                raise MemberTooLarge(
+                    f"is {member.size} bytes; the limit is {self.limits.max_member_size}",
+                    member=member.name,
+                )
+            declared_total += member.size
+            if declared_total > self.limits.max_total_size:
+                raise ArchiveTooLarge(
+                    f"members exceed {self.limits.max_total_size} bytes in total",
+                    member=member.name,
+                )
+            wanted = inspector.wants(member.name, member.size)
+            data = bytearray() if wanted else None
+            digest = self._read_member(reader, member, data)
+            if digest != expected:
+                raise DigestMismatch(
+                    f"SHA-256 is {digest}, the manifest says {expected}", member=member.name
+                )
+            members[member.name] = MemberInfo(member.name, digest, member.size)
+            if data is not None:
+                inspector.accept(member.name, bytes(data))
+        self.ok(f"{len(members)} files, {declared_total} bytes, every digest matches")
+        self.step = "archive-end"
+        reader.check_trailer()
+        missing = [p for p in manifest.members if p not in members]
+        if missing:
+            more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+            raise MissingMember(
+                f"is listed in the manifest but not in the archive{more}", member=missing[0]
+            )
+        self.ok("end-of-archive marker present, no listed member missing")
+        return members
+
+    def _folder(self, manifest: BundleManifest, name: str) -> None:
+        if manifest.paths.is_folder(name):
+            if self.staging is not None:
+                (self.staging / name).mkdir(parents=True, exist_ok=True)
+            return
+        if name in manifest.members:
+            raise PathConflict("is listed as a file but stored as a folder", member=name)
+        self._unlisted_file(manifest, name)
+
+    @staticmethod
+    def _unlisted_file(manifest: BundleManifest, name: str) -> None:
+        if manifest.paths.is_folder(name):
+            raise PathConflict("is a folder in the manifest but stored as a file", member=name)
+        spelling = manifest.paths.spelling_of(name)
+        if spelling is not None:
+            raise NameCollision(
+                f"differs from the listed {spelling!r} only by case or Unicode form", member=name
+            )
+        raise UnlistedMember("is not listed in the signed manifest", member=name)
+
+    def _read_member(self, reader: TarReader, member: TarMember, keep: bytearray | None) -> str:
+        hasher = hashlib.sha256()
+        fd = self._open_staged(member) if self.staging is not None else None
+        try:
+
+            def on_chunk(view: memoryview) -> None:
+                hasher.update(view)
+                if keep is not None:
+                    keep.extend(view)
+                if fd is not None:
+                    pending = view
+                    while pending:
+                        pending = pending[os.write(fd, pending) :]
+
+            reader.read_data(member, on_chunk)
+        finally:
+            if fd is not None:
+                os.close(fd)
+        return hasher.hexdigest()
+
+    def _open_staged(self, member: TarMember) -> int:
+        assert self.staging is not None
+        target = self.staging.joinpath(*member.name.split("/"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        flags = (
+            os.O_WRONLY
+            | os.O_CREAT
+            | os.O_EXCL
+            | getattr(os, "O_BINARY", 0)
+            | getattr(os, "O_NOFOLLOW", 0)
+        )
+        return os.open(target, flags, 0o755 if member.executable else 0o644)
+
+
+def verify_bundle(
+    path: str | os.PathLike[str],
+    *,
+    trust_root: TrustRoot,
+    now: datetime,
+    history: VersionHistory,
+    staging_dir: str | os.PathLike[str] | None = None,
+    allow_older: AllowOlder | None = None,
+    limits: BundleLimits = DEFAULT_LIMITS,
+    progress: ProgressCallback | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> VerifiedBundle:
+    """Verify the bundle at ``path``; return its metadata and report, or raise.
+
+    Raises a :class:`~airgap_bundles.errors.BundleRejected` subclass naming the
+    rule (and member) with ``.report`` set to the checks so far;
+    :class:`~airgap_bundles.errors.BundleCancelled` when ``cancel()`` turns true;
+    :class:`~airgap_bundles.errors.StagingError` for an unusable staging folder;
+    ``OSError`` for I/O failures of the file or the staging folder.
+    ``progress(done, total)`` is called with bytes of the file read (at most once
+    per MiB read, and at the end).
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    staging = None
+    if staging_dir is not None:
+        staging = Path(staging_dir)
+        if not staging.is_dir():
+            raise StagingError(f"the staging folder {staging} does not exist")
+        if any(staging.iterdir()):
+            raise StagingError(f"the staging folder {staging} is not empty")
+    run = _Verification(
+        Path(path), trust_root, now, history, staging, allow_older, limits, progress, cancel
+    )
+    try:
+        return run.run()
+    except BundleRejected as exc:
+        exc.report = run.report(exc)
+        raise
