@@ -4,7 +4,8 @@ Rules run in policy order (the built-in ``feeds-fresh`` first when the policy
 has no rule of that id). For each rule:
 
 1. With ``each_finding``: it is evaluated for every finding (bound to ``f``,
-   with every top-level field of the input document also in scope). If it
+   with every top-level field of the input document also in scope; see
+   :mod:`engine.policy.scope` for how that is kept cheap). If it
    errors for any finding the rule's outcome is ``error``, naming those
    findings. Otherwise the findings for which it is true form ``matched``.
 2. ``condition`` is evaluated (with ``matched`` in scope when step 1 ran). It
@@ -22,9 +23,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from engine.policy.cel import cel_list, to_cel
 from engine.policy.inputs import GateInputs, input_document, sealed_inputs
 from engine.policy.model import CompiledRule, Policy
+from engine.policy.scope import Scope
 from engine.policy.verdict import RuleResult, Verdict
 
 
@@ -38,18 +39,10 @@ class Evaluation:
 
 def evaluate_policy(policy: Policy, inputs: GateInputs) -> Evaluation:
     document = input_document(inputs, policy.max_feed_age_hours)
-    # Only the fields some expression names are converted to CEL values (converting is
-    # the costly part for large releases); an unnamed field can never be read.
-    named: set[str] = {"findings"}
-    for compiled in policy.rules:
-        named |= compiled.condition.names
-        if compiled.each_finding is not None:
-            named |= compiled.each_finding.names
-    variables = {key: to_cel(value) for key, value in document.items() if key in named}
-    cel_findings = list(variables["findings"])
-    results = tuple(
-        _run(compiled, variables, cel_findings, document) for compiled in policy.rules
-    )
+    programs = [c.condition for c in policy.rules] + [
+        c.each_finding for c in policy.rules if c.each_finding is not None]
+    scope = Scope(document, programs)
+    results = tuple(_run(compiled, scope) for compiled in policy.rules)
     verdict = Verdict.decide(
         rules=results,
         findings=document["findings"],
@@ -67,35 +60,28 @@ def _result(compiled: CompiledRule, outcome: str, *, findings: tuple[str, ...] =
                       findings=findings, details=details, error=error, builtin=rule.builtin)
 
 
-def _run(compiled: CompiledRule, variables: dict[str, Any], cel_findings: list[Any],
-         document: dict[str, Any]) -> RuleResult:
-    keys = [f["key"] for f in document["findings"]]
-    scope = dict(variables)
+def _run(compiled: CompiledRule, scope: Scope) -> RuleResult:
+    keys = [f["key"] for f in scope.findings]
+    variables = scope.variables
     matched: list[str] = []
     if compiled.each_finding is not None:
-        failed: list[str] = []
-        first_error: str | None = None
-        cel_matched = []
-        for key, finding in zip(keys, cel_findings, strict=True):
-            outcome = compiled.each_finding.evaluate_bool({**variables, "f": finding})
-            if not outcome.ok:
-                failed.append(key)
-                first_error = first_error or outcome.error
-            elif outcome.value:
-                matched.append(key)
-                cel_matched.append(finding)
+        outcomes = scope.each_finding(compiled.each_finding)
+        failed = [key for key, o in zip(keys, outcomes, strict=True) if not o.ok]
         if failed:
+            first_error = next(o.error for o in outcomes if not o.ok)
             return _result(compiled, "error", findings=tuple(failed),
                            error=f"each_finding failed for {len(failed)} finding(s): "
                                  f"{first_error}")
-        scope["matched"] = cel_list(cel_matched)
-    outcome = compiled.condition.evaluate_bool(scope)
+        indexes = [i for i, o in enumerate(outcomes) if o.value]
+        matched = [keys[i] for i in indexes]
+        variables = scope.with_matched(indexes, compiled.condition)
+    outcome = compiled.condition.evaluate_bool(variables)
     if not outcome.ok:
         return _result(compiled, "error", error=f"condition failed: {outcome.error}")
     if not outcome.value:
         return _result(compiled, "not-triggered")
     return _result(compiled, "triggered", findings=tuple(matched),
-                   details=_details(compiled, document))
+                   details=_details(compiled, scope.document))
 
 
 def _details(compiled: CompiledRule, document: dict[str, Any]) -> tuple[str, ...]:

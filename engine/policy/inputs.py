@@ -13,14 +13,14 @@ the recorded ``evaluated_at``, never the clock.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from engine.canonical import canonical_digest
 from engine.clock import parse_rfc3339, rfc3339
 from engine.policy.errors import GateInputError
-from engine.vuln.matching import MatchReport
+from engine.vuln.matching import MatchReport, package_label
 from engine.vuln.sbom import Component
 from engine.vuln.severity import RATINGS
 
@@ -47,13 +47,16 @@ class Release:
     @classmethod
     def from_manifest(cls, manifest: Mapping[str, Any], digest: str) -> Release:
         """From a parsed ``release.json`` and its release digest."""
+        for name in ("name", "version"):
+            if not isinstance(manifest.get(name), str) or not manifest[name]:
+                raise GateInputError("must be a non-empty string", field=f"release.{name}")
         comps = tuple(
             ReleaseComponent(name=str(c.get("name")), image=c.get("image"),
                              digest=c.get("digest"), sbom=c.get("sbom"))
             for c in manifest.get("components") or [] if isinstance(c, Mapping)
         )
-        return cls(name=str(manifest.get("name")), version=str(manifest.get("version")),
-                   digest=digest, components=comps)
+        return cls(name=manifest["name"], version=manifest["version"], digest=digest,
+                   components=comps)
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ def input_document(inputs: GateInputs, max_feed_age_hours: float) -> dict[str, A
             "name": inputs.release.name,
             "version": inputs.release.version,
             "digest": inputs.release.digest,
-            "components": [c.__dict__.copy() for c in inputs.release.components],
+            "components": [asdict(c) for c in inputs.release.components],
         },
         "packages": [
             {"ecosystem": c.ecosystem, "package": c.package, "version": c.version,
@@ -205,7 +208,7 @@ def input_document(inputs: GateInputs, max_feed_age_hours: float) -> dict[str, A
 def _package_versions(inputs: GateInputs) -> dict[str, list[str]]:
     out: dict[str, set[str]] = {}
     for c in inputs.match.packages:
-        key = f"{c.ecosystem}/{c.package}" + (f" ({c.release})" if c.release else "")
+        key = package_label(c.ecosystem or "", c.release, c.package or "")
         out.setdefault(key, set()).add(c.version or "")
     return {k: sorted(v) for k, v in sorted(out.items())}
 

@@ -17,12 +17,12 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 
 from engine.vuln.osv import Affected, OsvRecord
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """One ``affected`` entry of one record that names a given package."""
 
     record: OsvRecord

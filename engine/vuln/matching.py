@@ -70,8 +70,10 @@ class Finding:
 
     @property
     def key(self) -> str:
-        """Stable identity across evaluations: ``id ecosystem/package@version``."""
-        return f"{self.id} {self.ecosystem}/{self.package}@{self.version}"
+        """Stable identity across evaluations: ``<id> <ecosystem>[:<release>]/<package>@<version>``
+        (the release in OSV's notation, e.g. ``Alpine:v3.18``, for distro packages)."""
+        label = package_label(self.ecosystem, self.release, self.package)
+        return f"{self.id} {label}@{self.version}"
 
     def to_json(self) -> dict[str, Any]:
         """The finding as it appears in the policy input (docs/policy-input.md)."""
@@ -203,6 +205,11 @@ def match_components(
         advisories=MappingProxyType(dict(sorted(advisories.items()))),
         packages=tuple(packages),
     )
+
+
+def package_label(ecosystem: str, release: str | None, package: str) -> str:
+    """``ecosystem[:release]/package``, the way findings and sealed inputs name a package."""
+    return f"{ecosystem}:{release}/{package}" if release else f"{ecosystem}/{package}"
 
 
 def _label(component: Component) -> str:

@@ -28,20 +28,20 @@ RANGE_TYPES = frozenset({"SEMVER", "ECOSYSTEM", "GIT"})
 EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     kind: str  # one of EVENT_KINDS
     value: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Range:
     type: str
     events: tuple[Event, ...]
     repo: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SeverityScore:
     """One ``severity[]`` entry: a CVSS vector or an ecosystem rating string."""
 
@@ -49,9 +49,10 @@ class SeverityScore:
     score: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Affected:
-    """One ``affected[]`` entry. ``key`` is ``(base ecosystem, normalised name)``."""
+    """One ``affected[]`` entry. ``key`` is ``(base ecosystem, normalised name)``,
+    computed once here so that indexing is a dictionary insert per entry."""
 
     ecosystem: str | None
     base_ecosystem: str | None
@@ -63,15 +64,10 @@ class Affected:
     severity: tuple[SeverityScore, ...]
     ecosystem_specific: Mapping[str, Any] | None
     database_specific: Mapping[str, Any] | None
-
-    @property
-    def key(self) -> tuple[str, str] | None:
-        if self.base_ecosystem is None or self.name is None:
-            return None
-        return self.base_ecosystem, normalise_name(self.base_ecosystem, self.name)
+    key: tuple[str, str] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OsvRecord:
     id: str
     modified: str
@@ -209,6 +205,7 @@ def _affected(item: Any, rid: str, where: str) -> Affected:
         severity=_severity(item, rid, f"{where}.severity"),
         ecosystem_specific=_opt_obj(item, "ecosystem_specific", rid, f"{where}."),
         database_specific=_opt_obj(item, "database_specific", rid, f"{where}."),
+        key=(base, normalise_name(base, name)) if base and name else None,
     )
 
 

@@ -18,8 +18,9 @@ read, is reported the same way (:attr:`AffectedResult.problems`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from functools import cmp_to_key
+from functools import cmp_to_key, lru_cache
 
 from univers.versions import Version
 
@@ -105,6 +106,34 @@ def _evaluate_range(rng: Range, ecosystem: str, version: str) -> tuple[bool, lis
     return affected, fixed_above, None
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=65_536)
+def _by_digits(versions: tuple[str, ...], strip_build: bool) -> dict[tuple[int, ...], list[str]]:
+    """Listed versions grouped by :func:`_digit_key`, so only plausible equals are parsed."""
+    groups: dict[tuple[int, ...], list[str]] = {}
+    for text in versions:
+        groups.setdefault(_digit_key(text, strip_build), []).append(text)
+    return groups
+
+
+def _digit_key(text: str, strip_build: bool) -> tuple[int, ...]:
+    """The version's numbers without leading and trailing zeros (build metadata dropped
+    where the scheme ignores it). Versions a scheme reads as equal share this key
+    (``1.0`` / ``1.0.0``, ``0.8.0-alpha2`` / ``0.8.0a2``, ``v1.2`` / ``1.2``,
+    ``0:1.0`` / ``1.0``), so comparing keys first only skips parses that could not
+    be equal."""
+    if strip_build:
+        text = text.split("+", 1)[0]
+    numbers = [int(d) for d in _DIGITS.findall(text)]
+    while numbers and numbers[-1] == 0:
+        numbers.pop()
+    while numbers and numbers[0] == 0:
+        numbers.pop(0)
+    return tuple(numbers)
+
+
 def _in_versions(affected: Affected, ecosystem: str, version: str) -> bool:
     if not affected.versions:
         return False
@@ -116,7 +145,9 @@ def _in_versions(affected: Affected, ecosystem: str, version: str) -> bool:
     current = scheme.parse(version)
     if current is None:
         return False
-    for listed in affected.versions:
+    plausible = _by_digits(affected.versions, scheme.strip_build).get(
+        _digit_key(version, scheme.strip_build), ())
+    for listed in plausible:
         other = scheme.parse(listed)  # unreadable entries (e.g. PYSEC-2020-341) are skipped
         if other is not None and not less(current, other) and not less(other, current):
             return True

@@ -12,7 +12,9 @@ import json
 import time
 from datetime import timedelta
 
-from engine.policy import Baseline, FeedSnapshot
+import pytest
+
+from engine.policy import Baseline, FeedSnapshot, GateInputError, Release
 from engine.vuln import Component, VexDocument
 from tests.engine.policy.scenario import AT, FEED_DIGEST, fresh_feeds, gate, policy
 
@@ -201,3 +203,32 @@ def test_input_document_is_plain_json() -> None:
     assert doc["schema"] == "stellaops.gate-input/v1"
     assert doc["evaluated_at"] == "2026-02-18T08:31:00Z"
     assert doc["release"]["components"][0]["name"] == "shop"
+
+
+def test_grouped_evaluation_gives_what_per_finding_evaluation_gives() -> None:
+    # "f.severity" lets the engine evaluate once per distinct severity; f["severity"] forces
+    # one evaluation per finding. Both must name the same findings.
+    grouped = gate(policy([rule("crit", "block", each_finding="f.severity == 'CRITICAL'")]))
+    per_finding = gate(policy([rule("crit", "block",
+                                    each_finding="f['severity'] == 'CRITICAL'")]))
+    assert grouped.verdict.rule("crit").findings == per_finding.verdict.rule("crit").findings
+    assert list(grouped.verdict.rule("crit").findings) == CRITICAL
+
+
+def test_matched_holds_the_findings_when_the_condition_reads_them() -> None:
+    result = gate(policy([rule("fixable-critical", "block", each_finding="f.severity == 'CRITICAL'",
+                               condition="matched.all(m, m.fix_available) && size(matched) == 3")]))
+    assert result.verdict.rule("fixable-critical").outcome == "triggered"
+    no = gate(policy([rule("pkg", "block", each_finding="f.severity == 'CRITICAL'",
+                           condition="matched.exists(m, m.package == 'lodash.set')")]))
+    assert no.verdict.rule("pkg").outcome == "not-triggered"
+
+
+def test_release_manifest_needs_name_and_version() -> None:
+    with pytest.raises(GateInputError, match="release.version: must be a non-empty string"):
+        Release.from_manifest({"name": "shop", "components": []}, "sha256:" + "0" * 64)
+
+
+def test_evaluation_time_must_be_timezone_aware() -> None:
+    with pytest.raises(GateInputError, match="evaluated_at: must be timezone-aware"):
+        gate(at=AT.replace(tzinfo=None))

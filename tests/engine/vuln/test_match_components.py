@@ -239,6 +239,7 @@ def test_alpine_revisions_and_git_suffix() -> None:
     # Alpine:v3.19 fixed 1.2.4_git20230717-r5.
     (f,) = findings_for("pkg:apk/alpine/musl@1.2.5-r9?arch=x86_64&distro=3.22.0")
     assert (f.id, f.release, f.fixed_version) == ("ALPINE-CVE-2025-26519", "v3.22", "1.2.5-r10")
+    assert f.key == "ALPINE-CVE-2025-26519 Alpine:v3.22/musl@1.2.5-r9"
     assert findings_for("pkg:apk/alpine/musl@1.2.5-r10?arch=x86_64&distro=3.22.0") == []
     (g,) = findings_for("pkg:apk/alpine/musl@1.2.4_git20230717-r4?distro=3.19.1")
     assert g.fixed_version == "1.2.4_git20230717-r5"
