@@ -196,7 +196,7 @@ class ArchiveSink:
     def _read_back(self, temp: Path, written: WrittenFile, done: int) -> int:
         digest = hashlib.sha256()
         size = 0
-        fd = os.open(temp, os.O_RDONLY)
+        fd = os.open(temp, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         try:
             if hasattr(os, "posix_fadvise"):  # read from the medium, not from the cache
                 with contextlib.suppress(OSError):

@@ -66,7 +66,11 @@ def _fix_dates(pdf: bytes, stamp: str) -> bytes:
 
 
 def render_pdf(document: ReportDocument) -> bytes:
-    """The report as PDF bytes (A4); the same document always gives the same bytes."""
+    """The report as PDF bytes (A4); the same document always gives the same bytes.
+
+    Safe in a worker thread once the GUI's application exists; without one (the CLI)
+    call it from the main thread, which creates the offscreen application.
+    """
     _ensure_application()
     document_id = uuid.UUID(bytes=hashlib.sha256(document.html.encode("utf-8")).digest()[:16])
     data = QByteArray()

@@ -68,7 +68,7 @@ def root_from_path(leaf: bytes, m: int, n: int, path: list[bytes]) -> bytes:
 
 def open_checkpoint(note: str, vkey: str) -> tuple[int, bytes]:
     """C2SP signed note with an Ed25519 key: verify and return (size, root)."""
-    name, key_id_hex, key_b64 = vkey.strip().split("+")
+    name, key_id_hex, key_b64 = vkey.strip().split("+", 2)
     key = base64.b64decode(key_b64)
     assert key[0] == 1
     assert hashlib.sha256(name.encode() + b"\n" + key).digest()[:4].hex() == key_id_hex
