@@ -1,0 +1,165 @@
+"""Export benchmark: auditor-bundle throughput, read-back verification included, as a
+ratio of ``tar cf`` followed by ``openssl dgst -sha256`` over the same data.
+
+A site is built with one sealed promotion (real evidence, seal and custody) whose
+step logs total ``--megabytes`` MB of realistic, moderately compressible lines. Each
+run exports the auditor bundle to a fresh folder with ``app.services.exports.export``:
+one database snapshot (logs spooled to disk), the PDF report, the tar.gz stream
+(gzip level 1 unless ``--level``), fsync, page-cache drop, read-back and re-hash,
+rename, custody receipt. The baseline takes the exported files, extracted, and runs
+``tar cf`` then ``openssl dgst -sha256`` on the tar (no compression, no fsync).
+
+Phases of our export are timed from its progress callback: *prepare* (snapshot,
+spooling, report, index), *write* (archive, compression, fsync) and *read back*.
+Two ratios are printed: the whole export against the baseline, and its archive and
+read-back phases alone (the baseline starts from files already on disk, while the
+export first reads every log line out of the database). Every figure is a median. Usage::
+
+    .venv/bin/python bench/bench_export.py [--megabytes 300] [--runs 3] [--level 1]
+        [--dir /path/on/the/disk/to/test] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from sqlalchemy import insert  # noqa: E402
+
+from app.services import exports  # noqa: E402
+from models.tables import StepLog  # noqa: E402
+from tests.exports.conftest import install_trust_root, sealed_promotion  # noqa: E402
+from tests.support.factories import make_site  # noqa: E402
+
+STEPS = ("deploy-10", "deploy-50", "deploy-100", "post-deploy-verify")
+BATCH = 20_000
+
+
+def fill_logs(site, pid: str, megabytes: int, seed: int = 7) -> int:  # noqa: ANN001
+    """Insert step-log lines (like a health gate's polling output) totalling ``megabytes``."""
+    rng = random.Random(seed)
+    target = megabytes * 1_000_000
+    written = 0
+    n = 0
+    while written < target:
+        rows = []
+        for _ in range(BATCH):
+            step = STEPS[n % len(STEPS)]
+            line = (f"target t{n % 40:02d}: GET /healthz 200 {rng.randint(1, 900)}ms "
+                    f"req={rng.getrandbits(64):016x} p95={rng.random():.4f} "
+                    f"err_rate={rng.random() / 100:.5f} ok")
+            at = f"2026-02-18T09:{(n // 60) % 60:02d}:{n % 60:02d}Z"
+            rows.append({"promotion_id": pid, "step": step, "attempt": 1, "at": at,
+                         "line": line})
+            written += len(at) + len(step) + len(line) + 8
+            n += 1
+        with site.db.write() as session:
+            session.execute(insert(StepLog), rows)
+    return n
+
+
+def run_export(site, pid: str, folder: Path, level: int) -> dict[str, float]:  # noqa: ANN001
+    marks: dict[str, float] = {}
+
+    def progress(update) -> None:  # noqa: ANN001
+        marks.setdefault(update.phase, time.perf_counter())
+
+    start = time.perf_counter()
+    outcome = exports.export(site, pid, "auditor", folder, "audrey", level=level,
+                             progress=progress)
+    end = time.perf_counter()
+    archive = folder / outcome.files.archive.name
+    return {"total": end - start, "prepare": marks["writing"] - start,
+            "write": marks["verifying"] - marks["writing"], "read_back": end - marks["verifying"],
+            "archive_bytes": archive.stat().st_size, "archive": str(archive)}
+
+
+def baseline(data_dir: Path, work: Path) -> float:
+    tar = work / "baseline.tar"
+    start = time.perf_counter()
+    subprocess.run(["tar", "cf", str(tar), "-C", str(data_dir), "."], check=True)
+    subprocess.run(["openssl", "dgst", "-sha256", str(tar)], check=True, capture_output=True)
+    elapsed = time.perf_counter() - start
+    tar.unlink()
+    return elapsed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--megabytes", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--level", type=int, default=1)
+    parser.add_argument("--dir", type=Path, default=None, help="where to build and export")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("openssl") is None or shutil.which("tar") is None:
+        print("needs tar and openssl on PATH", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(dir=args.dir, prefix="bench-export-") as tmp:
+        root = Path(tmp)
+        site = make_site(root / "home")
+        install_trust_root(site)
+        pid = sealed_promotion(site)
+        t = time.perf_counter()
+        lines = fill_logs(site, pid, args.megabytes)
+        fill_seconds = time.perf_counter() - t
+
+        ours = []
+        for n in range(args.runs):
+            folder = root / f"out{n}"
+            folder.mkdir()
+            ours.append(run_export(site, pid, folder, args.level))
+            if n:
+                shutil.rmtree(folder)
+        data_dir = root / "data"
+        with tarfile.open(ours[0]["archive"]) as tar:
+            tar.extractall(data_dir, filter="data")
+        content_bytes = sum(p.stat().st_size for p in data_dir.rglob("*") if p.is_file())
+        base = [baseline(data_dir, root) for _ in range(args.runs)]
+        site.close()
+
+    def med(key: str) -> float:
+        return statistics.median(r[key] for r in ours)
+
+    ours_s, base_s = med("total"), statistics.median(base)
+    result = {
+        "content_mb": round(content_bytes / 1e6, 1), "log_lines": lines,
+        "archive_mb": round(med("archive_bytes") / 1e6, 1), "gzip_level": args.level,
+        "runs": args.runs, "fill_seconds": round(fill_seconds, 1),
+        "export_seconds": round(ours_s, 2),
+        "export_mb_per_s": round(content_bytes / 1e6 / ours_s, 1),
+        "phases_seconds": {k: round(med(k), 2) for k in ("prepare", "write", "read_back")},
+        "baseline_seconds": round(base_s, 2),
+        "baseline_mb_per_s": round(content_bytes / 1e6 / base_s, 1),
+        "throughput_ratio": round(base_s / ours_s, 3),
+        "archive_and_read_back_ratio": round(base_s / (med("write") + med("read_back")), 3),
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"content {result['content_mb']} MB ({lines} log lines) → archive "
+              f"{result['archive_mb']} MB at gzip level {args.level}; medians of {args.runs}")
+        print(f"  export (read-back included)  {ours_s:7.2f} s  "
+              f"{result['export_mb_per_s']:7.1f} MB/s   phases {result['phases_seconds']}")
+        print(f"  tar cf + openssl dgst        {base_s:7.2f} s  "
+              f"{result['baseline_mb_per_s']:7.1f} MB/s")
+        print(f"  throughput ratio (export / baseline): {result['throughput_ratio']:.3f}; "
+              f"archive + read-back phases only: {result['archive_and_read_back_ratio']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
