@@ -37,10 +37,10 @@ from typing import Any
 from packageurl import PackageURL
 
 from engine.vuln.index import AdvisoryIndex, Candidate
-from engine.vuln.ranges import AffectedResult, evaluate
+from engine.vuln.ranges import AffectedResult, _by_digits, evaluate
 from engine.vuln.sbom import Component
 from engine.vuln.severity import Severity, severity_of, worst
-from engine.vuln.versions import less, scheme_for
+from engine.vuln.versions import _parse, less, scheme_for
 from engine.vuln.vex import VexDocument, decide, ordered_statements
 
 
@@ -205,6 +205,12 @@ def match_components(
         advisories=MappingProxyType(dict(sorted(advisories.items()))),
         packages=tuple(packages),
     )
+
+
+def clear_caches() -> None:
+    """Forget parsed versions (memoised across evaluations); for cold-start measurements."""
+    _parse.cache_clear()
+    _by_digits.cache_clear()
 
 
 def package_label(ecosystem: str, release: str | None, package: str) -> str:
