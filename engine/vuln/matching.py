@@ -196,7 +196,7 @@ def match_components(
             if seen and _observed_forms(comps) & seen:
                 finding = replace(finding, reachable=True)
             findings.append(finding)
-    findings.sort(key=lambda f: (f.ecosystem, f.package, f.version, f.id))
+    findings.sort(key=lambda f: (f.ecosystem, f.package, f.version, f.release or "", f.id))
     return MatchReport(
         findings=tuple(findings),
         withdrawn=tuple(sorted(set(withdrawn), key=lambda w: (w.advisory, w.package, w.version))),
