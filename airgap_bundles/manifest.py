@@ -22,9 +22,12 @@ from typing import Any
 
 from airgap_bundles.errors import (
     DuplicateMember,
+    NameCollision,
+    PathConflict,
     PredicateInvalid,
     StatementInvalid,
     TooManyMembers,
+    UnlistedMember,
     WrongPredicateType,
 )
 from airgap_bundles.paths import MANIFEST_NAME, PathSet, check_member_path
@@ -171,6 +174,25 @@ class BundleManifest:
             paths.add_file(name)
         ordered = {name: members[name] for name in sorted(members)}
         return cls(predicate=predicate, members=MappingProxyType(ordered), paths=paths)
+
+    def check_archive_folder(self, name: str) -> None:
+        """A folder entry of the archive must be a folder of the listed files."""
+        if self.paths.is_folder(name):
+            return
+        if name in self.members:
+            raise PathConflict("is listed as a file but stored as a folder", member=name)
+        self.refuse_unlisted_file(name)
+
+    def refuse_unlisted_file(self, name: str) -> None:
+        """Raise the most precise rejection for an archive file the manifest does not list."""
+        if self.paths.is_folder(name):
+            raise PathConflict("is a folder in the manifest but stored as a file", member=name)
+        spelling = self.paths.spelling_of(name)
+        if spelling is not None:
+            raise NameCollision(
+                f"differs from the listed {spelling!r} only by case or Unicode form", member=name
+            )
+        raise UnlistedMember("is not listed in the signed manifest", member=name)
 
     def to_statement(self) -> Statement:
         subjects = tuple(

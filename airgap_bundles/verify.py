@@ -35,34 +35,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from airgap_bundles.compression import Source, open_source
+from airgap_bundles.compression import open_source
 from airgap_bundles.errors import (
     ArchiveTooLarge,
-    BundleCancelled,
     BundleExpired,
     BundleRejected,
-    CompressionRatioExceeded,
     DigestMismatch,
     DuplicateMember,
     ManifestInvalid,
     ManifestNotFirst,
     MemberTooLarge,
     MissingMember,
-    NameCollision,
-    PathConflict,
     SignatureInvalid,
-    StagingError,
     StatementInvalid,
     ThresholdNotMet,
     TooManyMembers,
     TrustRootExpiredRejection,
-    UnlistedMember,
     VersionNotNewer,
     WrongPayloadType,
     WrongRole,
 )
 from airgap_bundles.kinds import Inspector, inspector_for
 from airgap_bundles.manifest import BundleManifest
+from airgap_bundles.metering import MeteredSource, ProgressCallback
 from airgap_bundles.options import DEFAULT_LIMITS, AllowOlder, BundleLimits, VersionHistory
 from airgap_bundles.paths import MANIFEST_NAME, check_member_path
 from airgap_bundles.report import (
@@ -72,6 +67,7 @@ from airgap_bundles.report import (
     VerifiedBundle,
     VersionOverride,
 )
+from airgap_bundles.staging import Staging, write_all
 from airgap_bundles.tarstream import TarMember, TarReader
 from engine.clock import rfc3339
 from engine.crypto import dsse
@@ -80,7 +76,6 @@ from engine.crypto.intoto import INTOTO_PAYLOAD_TYPE, Statement
 from engine.crypto.trust_root import TrustRoot
 
 CHUNK = 1 << 20
-ProgressCallback = Callable[[int, int], None]  # (bytes of the file read, file size)
 
 STEPS = {
     "trust-root": "The trust root in force is valid",
@@ -102,62 +97,13 @@ def _short(keyid: str) -> str:
     return keyid[:12]
 
 
-class _MeteredSource:
-    """Counts unpacked bytes, enforces total size and ratio, reports progress, polls cancel."""
-
-    def __init__(
-        self,
-        source: Source,
-        compressed: bool,
-        file_size: int,
-        limits: BundleLimits,
-        progress: ProgressCallback | None,
-        cancel: Callable[[], bool] | None,
-    ) -> None:
-        self._source = source
-        self._compressed = compressed
-        self._file_size = file_size
-        self._limits = limits
-        self._max_stream = limits.max_stream_size()
-        self._progress = progress
-        self._cancel = cancel
-        self._reported = -CHUNK
-        self.produced = 0
-
-    @property
-    def consumed(self) -> int:
-        return self._source.consumed
-
-    def readinto(self, buffer: memoryview) -> int:
-        if self._cancel is not None and self._cancel():
-            raise BundleCancelled("verification cancelled; remove the staging folder")
-        n = self._source.readinto(buffer)
-        self.produced += n
-        if self.produced > self._max_stream:
-            raise ArchiveTooLarge(f"unpacks to more than {self._max_stream} bytes")
-        consumed = self._source.consumed
-        if (
-            self._compressed
-            and self.produced > self._limits.ratio_floor
-            and self.produced > self._limits.max_compression_ratio * max(consumed, 1)
-        ):
-            raise CompressionRatioExceeded(
-                f"{consumed} compressed bytes unpacked to {self.produced} bytes, more than "
-                f"{self._limits.max_compression_ratio:g} times (a decompression bomb?)"
-            )
-        if self._progress is not None and (n == 0 or consumed - self._reported >= CHUNK):
-            self._reported = consumed
-            self._progress(consumed, self._file_size)
-        return n
-
-
 @dataclass
 class _Verification:
     path: Path
     trust_root: TrustRoot
     now: datetime
     history: VersionHistory
-    staging: Path | None
+    staging: Staging | None
     allow_older: AllowOlder | None
     limits: BundleLimits
     progress: ProgressCallback | None
@@ -189,8 +135,13 @@ class _Verification:
         file_size = self.path.stat().st_size
         with open(self.path, "rb", buffering=1 << 18) as raw:
             source, compression = open_source(raw)
-            metered = _MeteredSource(
-                source, compression != "none", file_size, self.limits, self.progress, self.cancel
+            metered = MeteredSource(
+                source,
+                compressed=compression != "none",
+                file_size=file_size,
+                limits=self.limits,
+                progress=self.progress,
+                cancel=self.cancel,
             )
             self.ok(f"{'plain' if compression == 'none' else compression} tar, {file_size} bytes")
             reader = TarReader(metered, self.buffer)
@@ -354,11 +305,13 @@ class _Verification:
                 raise DuplicateMember("appears twice in the archive", member=member.name)
             if member.kind == "dir":
                 folders.add(member.name)
-                self._folder(manifest, member.name)
+                manifest.check_archive_folder(member.name)
+                if self.staging is not None:
+                    self.staging.folder(member.name)
                 continue
             expected = manifest.members.get(member.name)
             if expected is None:
-                self._unlisted_file(manifest, member.name)
+                manifest.refuse_unlisted_file(member.name)
             if member.size > self.limits.max_member_size:
                 raise MemberTooLarge(
                     f"is {member.size} bytes; the limit is {self.limits.max_member_size}",
@@ -392,29 +345,11 @@ class _Verification:
         self.ok("end-of-archive marker present, no listed member missing")
         return members
 
-    def _folder(self, manifest: BundleManifest, name: str) -> None:
-        if manifest.paths.is_folder(name):
-            if self.staging is not None:
-                (self.staging / name).mkdir(parents=True, exist_ok=True)
-            return
-        if name in manifest.members:
-            raise PathConflict("is listed as a file but stored as a folder", member=name)
-        self._unlisted_file(manifest, name)
-
-    @staticmethod
-    def _unlisted_file(manifest: BundleManifest, name: str) -> None:
-        if manifest.paths.is_folder(name):
-            raise PathConflict("is a folder in the manifest but stored as a file", member=name)
-        spelling = manifest.paths.spelling_of(name)
-        if spelling is not None:
-            raise NameCollision(
-                f"differs from the listed {spelling!r} only by case or Unicode form", member=name
-            )
-        raise UnlistedMember("is not listed in the signed manifest", member=name)
-
     def _read_member(self, reader: TarReader, member: TarMember, keep: bytearray | None) -> str:
         hasher = hashlib.sha256()
-        fd = self._open_staged(member) if self.staging is not None else None
+        fd = None
+        if self.staging is not None:
+            fd = self.staging.open_file(member.name, executable=member.executable)
         try:
 
             def on_chunk(view: memoryview) -> None:
@@ -422,28 +357,13 @@ class _Verification:
                 if keep is not None:
                     keep.extend(view)
                 if fd is not None:
-                    pending = view
-                    while pending:
-                        pending = pending[os.write(fd, pending) :]
+                    write_all(fd, view)
 
             reader.read_data(member, on_chunk)
         finally:
             if fd is not None:
                 os.close(fd)
         return hasher.hexdigest()
-
-    def _open_staged(self, member: TarMember) -> int:
-        assert self.staging is not None
-        target = self.staging.joinpath(*member.name.split("/"))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        flags = (
-            os.O_WRONLY
-            | os.O_CREAT
-            | os.O_EXCL
-            | getattr(os, "O_BINARY", 0)
-            | getattr(os, "O_NOFOLLOW", 0)
-        )
-        return os.open(target, flags, 0o755 if member.executable else 0o644)
 
 
 def verify_bundle(
@@ -470,13 +390,7 @@ def verify_bundle(
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    staging = None
-    if staging_dir is not None:
-        staging = Path(staging_dir)
-        if not staging.is_dir():
-            raise StagingError(f"the staging folder {staging} does not exist")
-        if any(staging.iterdir()):
-            raise StagingError(f"the staging folder {staging} is not empty")
+    staging = Staging(staging_dir) if staging_dir is not None else None
     run = _Verification(
         Path(path), trust_root, now, history, staging, allow_older, limits, progress, cancel
     )

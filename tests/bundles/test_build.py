@@ -10,6 +10,7 @@ import tarfile
 import pytest
 
 from airgap_bundles import BundleBuildError, build_bundle, verify_bundle
+from airgap_bundles.errors import PredicateInvalid
 from airgap_bundles.manifest import BundlePredicate
 from airgap_bundles.options import NO_HISTORY
 from tests.bundles.helpers import CREATED, KEYS, NOW, ROOT, predicate, release_files, source_tree
@@ -119,12 +120,14 @@ def test_refuses_what_verification_would_reject(tmp_path, files: dict, rule: str
 
 
 def test_predicate_rules() -> None:
-    with pytest.raises(Exception, match="sequence number"):
+    with pytest.raises(PredicateInvalid, match="sequence number"):
         predicate(version="1.3.0")  # type: ignore[arg-type]
-    with pytest.raises(Exception, match="expires"):
+    with pytest.raises(PredicateInvalid, match="expires"):
         BundlePredicate("release", "p", 1, NOW, NOW, "me")
-    with pytest.raises(Exception, match="kind"):
+    with pytest.raises(PredicateInvalid, match="kind"):
         predicate(kind="plugin")
+    with pytest.raises(PredicateInvalid, match="name"):
+        predicate(name="../x")
 
 
 def test_bad_options(tmp_path) -> None:
