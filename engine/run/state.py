@@ -154,6 +154,8 @@ def fold(events: Sequence[ev.Event]) -> RunState:
                 step["summary"] = event.data["summary"]
         elif kind == ev.STEP_FAILED:
             step.update(status=FAILED, ended_at=event.at, error=event.data.get("error", ""))
+            if event.data.get("outputs"):  # what a failed stage changed (rollback preview)
+                step["outputs"] = event.data["outputs"]
         elif kind == ev.STEP_SKIPPED:
             step.update(status=SKIPPED, ended_at=event.at, started_at=step.get("started_at") or event.at,
                         summary=event.data.get("summary", ""))
