@@ -1,0 +1,53 @@
+"""Which targets a run has moved onto its release, read from the run's own events.
+
+A deploy stage lists its targets in its outputs with ``changed`` (this run moved
+it) and ``from`` (what it ran before this run touched it). A completed rollback
+lists the targets it returned. Folding those in order gives, per target still on
+the new release because of this run, where a rollback must return it and which
+stage moved it — whatever retries happened in between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from engine.run import events as ev
+from engine.run.stages import deploy_percent
+
+_OUTCOMES = frozenset({ev.STEP_SUCCEEDED, ev.STEP_WARNED, ev.STEP_FAILED, ev.STEP_WAITING})
+
+
+@dataclass(frozen=True)
+class Moved:
+    target: str
+    step: str
+    from_version: str | None
+    from_digest: str | None
+    release_name: str | None
+
+
+def stage_rows(event: ev.Event) -> list[Mapping[str, Any]]:
+    """The target rows a deploy stage's outcome event carries (none for other events)."""
+    if event.type not in _OUTCOMES or not event.step or deploy_percent(event.step) is None:
+        return []
+    outputs = event.data.get("outputs") or {}
+    rows = outputs.get("targets") if isinstance(outputs, Mapping) else None
+    return [r for r in rows or [] if isinstance(r, Mapping) and r.get("name")]
+
+
+def moved_targets(events: Iterable[ev.Event]) -> dict[str, Moved]:
+    moved: dict[str, Moved] = {}
+    for event in events:
+        if event.type == ev.ROLLBACK_COMPLETED:
+            for row in event.data.get("targets") or []:
+                if row.get("status") == "succeeded":
+                    moved.pop(str(row.get("target")), None)
+            continue
+        for row in stage_rows(event):
+            name = str(row["name"])
+            if row.get("changed") and name not in moved:
+                moved[name] = Moved(name, str(event.step), row.get("from"), row.get("from_digest"),
+                                    row.get("release"))
+    return moved

@@ -1,0 +1,75 @@
+"""Deploy Workflow Start: before anything is deployed, check that the environment has
+targets, that every target's driver can be built and reached, and that the release
+can be deployed by them; then record the plan (targets per stage, gate per stage)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.deploy.artifacts import artifacts_dir, release_ref
+from app.deploy.canary import sample_all
+from app.deploy.config import DeployConfigError
+from app.deploy.drivers import DriverSet
+from app.deploy.settings import deploy_config
+from app.deploy.targets import environment_targets, plan
+from app.drivers.base import DriverError
+from app.drivers.demo_fleet import DRIVER_NAME as DEMO_FLEET
+from app.errors import StellaError
+from app.steps.base import FAILED, SUCCEEDED, WARNED, StepContext, StepOutcome
+from app.steps.deploy import DriversFor
+from engine.run.stages import Workflow, deploy_step
+
+
+class DeployStartStep:
+    def __init__(self, drivers: DriversFor = DriverSet) -> None:
+        self.drivers = drivers
+
+    def run(self, ctx: StepContext) -> StepOutcome:
+        state = ctx.state
+        env = state.to_env
+        try:
+            config = deploy_config(ctx.site, env)
+            workflow = Workflow.parse(state.workflow)
+            gates = {deploy_step(p): config.gate_for(deploy_step(p)).summary for p in workflow.percents}
+            release = release_ref(ctx.site, state.release["digest"])
+            targets = environment_targets(ctx.site, env)
+        except (DeployConfigError, StellaError) as err:
+            return StepOutcome(FAILED, error=err.message)
+        if not targets:
+            return StepOutcome(FAILED, error=f"environment {env} has no deploy targets; add them "
+                                             f"with `stella target add {env} NAME --driver …`")
+        stages = plan(targets, workflow.percents)
+        for step, names in stages.items():
+            ctx.log(f"{step}: {', '.join(names)}  (gate: {gates[step]})")
+        outputs: dict[str, Any] = {"plan": stages, "gates": gates, "auto_continue": config.auto_continue}
+        if any(t.driver == DEMO_FLEET for t in targets) and release.artifacts_dir is None:
+            return StepOutcome(FAILED, outputs=outputs, error=(
+                f"{release.label} has no artifacts folder ({artifacts_dir(ctx.site, release.digest)}), "
+                "which demo-fleet targets need (artifacts/<component>/app.json)"))
+        drivers = self.drivers(ctx.site)
+        problems = []
+        for target in targets:
+            try:
+                drivers.driver(target)
+            except DriverError as err:
+                problems.append(f"{target.name}: {err.message}")
+        if problems:
+            return StepOutcome(FAILED, outputs=outputs, error="drivers cannot be used: " + "; ".join(problems))
+        samples = sample_all(drivers.health, targets)
+        fleet = [{"name": s.target, "driver": t.driver, "healthy": s.healthy, "version": s.version,
+                  "digest": s.digest, "detail": s.detail} for t, s in zip(targets, samples, strict=True)]
+        outputs["fleet"] = fleet
+        for row in fleet:
+            state_text = "healthy" if row["healthy"] else f"UNHEALTHY ({row['detail']})"
+            ctx.log(f"{row['name']} ({row['driver']}): {state_text}, running {row['version'] or 'unknown'}")
+        unhealthy = [r["name"] for r in fleet if not r["healthy"]]
+        if len(unhealthy) == len(fleet):
+            return StepOutcome(FAILED, outputs=outputs,
+                               error=f"no target of {env} is healthy: " + "; ".join(
+                                   f"{r['name']}: {r['detail']}" for r in fleet))
+        if unhealthy:
+            return StepOutcome(WARNED, outputs=outputs,
+                               summary=f"{len(unhealthy)} of {len(fleet)} target(s) unhealthy: "
+                                       + ", ".join(unhealthy))
+        return StepOutcome(SUCCEEDED, outputs=outputs,
+                           summary=f"{len(targets)} target(s) healthy; {workflow.title}")
