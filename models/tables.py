@@ -204,3 +204,130 @@ class TargetRelease(Base):
     promotion_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     step: Mapped[str | None] = mapped_column(String(60), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FeedSnapshot(Base):
+    """One imported feed-snapshot bundle, kept by its bundle digest for as long as the site
+    lives: a verdict names the snapshots it used, and a replay loads them by digest."""
+
+    __tablename__ = "feed_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    digest: Mapped[str] = mapped_column(String(71), unique=True)
+    source: Mapped[str] = mapped_column(String(100))
+    snapshot: Mapped[str] = mapped_column(String(40))  # RFC 3339 UTC: when the data was taken
+    ecosystems: Mapped[list] = mapped_column(JSON, default=list)  # as feed.json declares them
+    records: Mapped[int] = mapped_column(Integer)
+    feed_json: Mapped[bytes] = mapped_column(LargeBinary)
+    imported_at: Mapped[str] = mapped_column(String(40))
+
+
+class FeedCoverage(Base):
+    """The base ecosystems a snapshot covers: freshness is tracked per source and ecosystem."""
+
+    __tablename__ = "feed_coverage"
+
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("feed_snapshots.id"), primary_key=True)
+    ecosystem: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+class Advisory(Base):
+    """One OSV record's exact bytes, by their SHA-256: snapshots share unchanged records."""
+
+    __tablename__ = "advisories"
+
+    digest: Mapped[str] = mapped_column(String(71), primary_key=True)
+    osv_id: Mapped[str] = mapped_column(String(200), index=True)
+    modified: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class FeedAdvisory(Base):
+    """Which records a snapshot holds, and under which member path."""
+
+    __tablename__ = "feed_advisories"
+
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("feed_snapshots.id"), primary_key=True)
+    advisory_digest: Mapped[str] = mapped_column(ForeignKey("advisories.digest"),
+                                                 primary_key=True)
+    path: Mapped[str] = mapped_column(String(500))
+
+
+class AdvisoryPackage(Base):
+    """The packages a record names, as ``(base ecosystem, normalised name)`` — the key
+    matching looks up; the primary key's column order makes it the lookup index."""
+
+    __tablename__ = "advisory_packages"
+
+    ecosystem: Mapped[str] = mapped_column(String(60), primary_key=True)
+    name_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    advisory_digest: Mapped[str] = mapped_column(ForeignKey("advisories.digest"),
+                                                 primary_key=True)
+
+
+class GatePolicy(Base):
+    """Every imported gate policy, by its policy digest; the newest import is in force."""
+
+    __tablename__ = "gate_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    digest: Mapped[str] = mapped_column(String(71), unique=True)
+    bundle_digest: Mapped[str | None] = mapped_column(String(71), nullable=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(100))
+    document: Mapped[bytes] = mapped_column(LargeBinary)  # policy.json as signed
+    imported_at: Mapped[str] = mapped_column(String(40))
+
+
+class GateVerdict(Base):
+    """A recorded gate verdict: the full verdict document, and what a replay needs that the
+    sealed inputs hold only as digests (baseline and runtime observations, an override)."""
+
+    __tablename__ = "gate_verdicts"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    verdict_id: Mapped[str] = mapped_column(String(40), index=True)
+    promotion_id: Mapped[str] = mapped_column(ForeignKey("promotions.id"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    decision_digest: Mapped[str] = mapped_column(String(71))
+    outcome: Mapped[str] = mapped_column(String(30))
+    evaluated_at: Mapped[str] = mapped_column(String(40))
+    policy_digest: Mapped[str] = mapped_column(String(71))
+    base_policy_digest: Mapped[str] = mapped_column(String(71))
+    document: Mapped[bytes] = mapped_column(LargeBinary)  # RFC 8785 verdict document
+    replay: Mapped[bytes] = mapped_column(LargeBinary)  # RFC 8785 replay material
+    evidence_digest: Mapped[str | None] = mapped_column(String(71), nullable=True)
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class ReplayRequest(Base):
+    """One replay of a recorded verdict: who asked, why, and whether the digests matched."""
+
+    __tablename__ = "replay_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    request_id: Mapped[str] = mapped_column(String(20), unique=True)
+    verdict_row_id: Mapped[int] = mapped_column(ForeignKey("gate_verdicts.id"), index=True)
+    verdict_id: Mapped[str] = mapped_column(String(40))
+    promotion_id: Mapped[str] = mapped_column(String(40), index=True)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))  # running | completed | failed
+    requested_at: Mapped[str] = mapped_column(String(40))
+    finished_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    result: Mapped[str | None] = mapped_column(String(20), nullable=True)  # match | mismatch
+    replayed_digest: Mapped[str | None] = mapped_column(String(71), nullable=True)
+    diff: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SiteSetting(Base):
+    """Typed site settings (validated by the service that owns each key), e.g. the data
+    health thresholds."""
+
+    __tablename__ = "site_settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[str] = mapped_column(String(40))
+    updated_by: Mapped[str] = mapped_column(String(100))
