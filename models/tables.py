@@ -331,3 +331,25 @@ class SiteSetting(Base):
     value: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[str] = mapped_column(String(40))
     updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class Bundle(Base):
+    """Every imported bundle; its verified files live in store/bundles/<digest hex>/."""
+
+    __tablename__ = "bundles"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer)
+    manifest_digest: Mapped[str] = mapped_column(String(71), unique=True)
+    signer_keyids: Mapped[list] = mapped_column(JSON)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created: Mapped[str] = mapped_column(String(40))
+    expires: Mapped[str] = mapped_column(String(40))
+    archive_size: Mapped[int] = mapped_column(Integer)
+    imported_by: Mapped[str] = mapped_column(String(100))
+    imported_at: Mapped[str] = mapped_column(String(40))
+    override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    overridden_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    report: Mapped[dict] = mapped_column(JSON)

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from app import __version__
-from app.cli import commands
+from app.cli import commands, trust_commands
 from app.errors import StellaError, UsageError
 from app.steps.base import StepRegistry
 
@@ -137,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--site-key", metavar="KEYID", help="the site key id the site published")
     p.add_argument("--reassemble-to", metavar="DIR",
                    help="after verifying split parts, write the whole archive into DIR")
+
+    trust_commands.register(sub, common, command, _Parser)
 
     command("gui", commands.gui, "the desktop app")
     return parser

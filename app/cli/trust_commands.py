@@ -1,0 +1,247 @@
+"""``stella keys|trust|bundle|import|bundles``: the signed-bundle door (DESIGN §4, §10)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import airgap_bundles as ab
+from app.cli.render import emit_json, short
+from app.context import Site
+from app.errors import NotFound, Rejected, UsageError
+from app.services import bundles, trust
+from app.site import SiteConfig
+from engine.clock import parse_rfc3339, rfc3339
+from engine.crypto import dsse
+from engine.crypto.errors import CryptoError
+from engine.crypto.keys import Ed25519Signer, load_private_key, save_private_key, save_public_key
+from engine.crypto.trust_root import TrustRoot
+
+_DURATION = re.compile(r"^(\d+)([dhm])$")
+
+
+def register(sub, common: argparse.ArgumentParser, command: Callable, parser_class) -> None:  # noqa: ANN001
+    keys = sub.add_parser("keys", help="signing keys (authoring side)").add_subparsers(
+        dest="keys_command", parser_class=parser_class)
+    p = keys.add_parser("generate", parents=[common], help="an Ed25519 key pair: PREFIX.key, PREFIX.pub.pem")
+    p.set_defaults(handler=keys_generate)
+    p.add_argument("--out", required=True, metavar="PREFIX")
+    p.add_argument("--passphrase-file", help="encrypt the private key with the passphrase in this file")
+
+    tr = sub.add_parser("trust", help="the site trust root").add_subparsers(
+        dest="trust_command", parser_class=parser_class)
+    p = tr.add_parser("install", parents=[common], help="install the first trust root (trust on first use)")
+    p.set_defaults(handler=trust_install)
+    p.add_argument("root", help="ROOT.dsse.json")
+    p.add_argument("--yes", action="store_true", help="confirm: you checked its fingerprint out of band")
+    p = tr.add_parser("update", parents=[common], help="rotate to the next trust root (TUF rules)")
+    p.set_defaults(handler=trust_update)
+    p.add_argument("root")
+    p = tr.add_parser("show", parents=[common], help="the trust root in force")
+    p.set_defaults(handler=trust_show)
+
+    bd = sub.add_parser("bundle", help="build or verify signed bundles").add_subparsers(
+        dest="bundle_command", parser_class=parser_class)
+    p = bd.add_parser("build", parents=[common], help="build a signed bundle from a folder (deterministic)")
+    p.set_defaults(handler=bundle_build)
+    p.add_argument("source", metavar="SRC_DIR")
+    p.add_argument("--kind", required=True, choices=sorted(ab.KINDS))
+    p.add_argument("--name", required=True)
+    p.add_argument("--version", required=True, type=int, help="sequence number, strictly increasing per kind and name")
+    p.add_argument("--key", action="append", required=True, help="signing key (repeat for a threshold)")
+    p.add_argument("--passphrase-file", help="passphrase of encrypted keys")
+    p.add_argument("--expires", default="30d", help="validity after creation, e.g. 30d, 12h")
+    p.add_argument("--created", help="RFC 3339 time (default: SOURCE_DATE_EPOCH, else the newest source file's mtime)")
+    p.add_argument("--producer", default="stella bundle build")
+    p.add_argument("--description", default="")
+    p.add_argument("--compression", choices=["gzip", "zstd", "none"], default="gzip")
+    p.add_argument("--out", required=True)
+    p = bd.add_parser("verify", parents=[common], help="verify a bundle; import nothing")
+    p.set_defaults(handler=bundle_verify)
+    p.add_argument("file")
+    p.add_argument("--trust-root", help="verify against this trust root file instead of the site's")
+    p.add_argument("--allow-older", action="store_true")
+    p.add_argument("--reason")
+
+    p = command("import", bundle_import, "verify and import a signed bundle")
+    p.add_argument("file")
+    p.add_argument("--allow-older", action="store_true",
+                   help="accept a version not newer than the last import (needs --reason; recorded)")
+    p.add_argument("--reason")
+    command("bundles", bundles_list, "imported bundles")
+
+
+def _passphrase(path: str | None) -> str | None:
+    if path:
+        return Path(path).read_text(encoding="utf-8").rstrip("\n")
+    return os.environ.get("STELLA_PASSPHRASE") or None
+
+
+def keys_generate(args: argparse.Namespace) -> int:
+    signer = Ed25519Signer.generate(os.urandom)
+    save_private_key(signer, f"{args.out}.key", _passphrase(args.passphrase_file))
+    save_public_key(signer.public_key, f"{args.out}.pub.pem")
+    if args.json:
+        emit_json({"keyid": signer.keyid, "private": f"{args.out}.key", "public": f"{args.out}.pub.pem"})
+    else:
+        print(f"key {signer.keyid}\n  private {args.out}.key (mode 0600)\n  public  {args.out}.pub.pem")
+    return 0
+
+
+def _site(args: argparse.Namespace) -> Site:
+    return Site.open(SiteConfig.resolve(home=args.home, db_url=args.db))
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise NotFound(f"cannot read {path}: {exc.strerror}") from None
+
+
+def trust_install(args: argparse.Namespace) -> int:
+    root = trust.install_first(_site(args), _read(args.root), args.actor or "", args.yes)
+    print(f"trust root v{root.version} installed (trust on first use), digest {root.digest}, "
+          f"expires {rfc3339(root.expires)}")
+    return 0
+
+
+def trust_update(args: argparse.Namespace) -> int:
+    root = trust.update(_site(args), _read(args.root), args.actor or "")
+    print(f"trust root rotated to v{root.version}, digest {root.digest}, expires {rfc3339(root.expires)}")
+    return 0
+
+
+def trust_show(args: argparse.Namespace) -> int:
+    current = trust.in_force(_site(args))
+    summary = {**current.root.summary(), "installed_at": current.installed_at,
+               "installed_by": current.installed_by, "method": current.method}
+    if args.json:
+        emit_json(summary)
+        return 0
+    print(f"trust root v{summary['version']}  {summary['digest']}")
+    print(f"  expires {summary['expires']}   installed {summary['installed_at']} by "
+          f"{summary['installed_by']} ({summary['method']})")
+    for role, spec in summary["roles"].items():
+        keys = ", ".join(k[:12] + "…" for k in spec["keyids"])
+        print(f"  {role:<8} threshold {spec['threshold']} of {len(spec['keyids'])}: {keys}")
+    return 0
+
+
+def _created(args: argparse.Namespace) -> datetime:
+    if args.created:
+        return parse_rfc3339(args.created)
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), UTC)
+    # Derived from the sources, so rebuilding unchanged sources gives identical bytes.
+    newest = max((p.stat().st_mtime for p in Path(args.source).rglob("*") if p.is_file()), default=0)
+    return datetime.fromtimestamp(int(newest), UTC)
+
+
+def _duration(text: str) -> timedelta:
+    match = _DURATION.match(text)
+    if not match:
+        raise UsageError(f"--expires {text!r}: use a number with d, h or m (e.g. 30d)")
+    unit = {"d": "days", "h": "hours", "m": "minutes"}[match.group(2)]
+    return timedelta(**{unit: int(match.group(1))})
+
+
+def bundle_build(args: argparse.Namespace) -> int:
+    if not Path(args.source).is_dir():
+        raise NotFound(f"no folder {args.source}")
+    passphrase = _passphrase(args.passphrase_file)
+    try:
+        signers = [load_private_key(k, passphrase) for k in args.key]
+        created = _created(args)
+        predicate = ab.BundlePredicate(kind=args.kind, name=args.name, version=args.version,
+                                       created=created, expires=created + _duration(args.expires),
+                                       producer=args.producer, description=args.description)
+        result = ab.build_bundle(args.source, args.out, predicate=predicate, signers=signers,
+                                 compression=args.compression)
+    except (CryptoError, ab.BundleError) as exc:
+        raise Rejected(f"bundle not built: {exc}") from None
+    if args.json:
+        emit_json({"out": args.out, "manifest_digest": result.manifest_digest,
+                   "size": result.archive_size})
+    else:
+        print(f"built {args.out} ({result.archive_size} bytes, manifest {short(result.manifest_digest)})")
+    return 0
+
+
+def _print_report(report: ab.VerificationReport | None, out=sys.stdout) -> None:  # noqa: ANN001
+    if report is None:
+        return
+    for check in report.checks:
+        print(f"  {'✓' if check.passed else '✗'} {check.title}: {check.detail}", file=out)
+
+
+def bundle_verify(args: argparse.Namespace) -> int:
+    allow = args.reason if args.allow_older else None
+    if args.allow_older and not args.reason:
+        raise UsageError("--allow-older needs --reason")
+    try:
+        if args.trust_root:
+            root = TrustRoot.from_envelope(dsse.Envelope.from_bytes(_read(args.trust_root)))
+            verified = ab.verify_bundle(args.file, trust_root=root, now=datetime.now(UTC),
+                                        history=ab.NO_HISTORY,
+                                        allow_older=ab.AllowOlder(allow) if allow else None)
+        else:
+            verified = bundles.verify(_site(args), args.file, allow_older_reason=allow)
+    except ab.BundleRejected as exc:
+        return _rejected(args, str(exc), exc.report)
+    except bundles.ImportRejected as exc:
+        return _rejected(args, exc.message, exc.report)
+    except CryptoError as exc:
+        raise Rejected(f"trust root unusable: {exc}") from None
+    if args.json:
+        emit_json(verified.to_json())
+    else:
+        print(f"{args.file}: VERIFIED {verified.kind} {verified.name} v{verified.version} "
+              f"({short(verified.manifest_digest)})")
+        _print_report(verified.report)
+    return 0
+
+
+def _rejected(args: argparse.Namespace, message: str, report: ab.VerificationReport | None) -> int:
+    if args.json:
+        emit_json({"ok": False, "error": message, "report": report.to_json() if report else None})
+    else:
+        print(f"{args.file}: REJECTED", file=sys.stderr)
+        _print_report(report, sys.stderr)
+        print(f"stella: {message}", file=sys.stderr)
+    return 1
+
+
+def bundle_import(args: argparse.Namespace) -> int:
+    if args.allow_older and not (args.reason or "").strip():
+        raise UsageError("--allow-older needs --reason: the override is recorded")
+    try:
+        result = bundles.import_bundle(_site(args), args.file, args.actor or "",
+                                       allow_older_reason=args.reason if args.allow_older else None)
+    except bundles.ImportRejected as exc:
+        return _rejected(args, exc.message, exc.report)
+    verified = result.bundle
+    if args.json:
+        emit_json({**verified.to_json(), "label": result.label})
+    else:
+        print(f"imported {verified.kind} {result.label} (v{verified.version}, {short(verified.manifest_digest)})")
+        if verified.override:
+            print(f"  OVERRIDE recorded: version {verified.override.previous_version} → "
+                  f"{verified.version}: {verified.override.reason}")
+    return 0
+
+
+def bundles_list(args: argparse.Namespace) -> int:
+    rows = bundles.list_bundles(_site(args))
+    if args.json:
+        emit_json([row.__dict__ | {"signer_keyids": list(row.signer_keyids)} for row in rows])
+        return 0
+    for row in rows:
+        print(f"{row.kind:<14} {row.label:<44} v{row.version:<4} {short(row.manifest_digest)}  "
+              f"{row.imported_at} {row.imported_by}")
+    return 0
