@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from app.cli import deploy_commands
 from app.cli.render import emit_json, run_json, timeline_text
 from app.context import Site
 from app.errors import NotFound, Rejected, UsageError
@@ -72,9 +73,15 @@ def target_add(args: argparse.Namespace) -> int:
 
 
 def user_add(args: argparse.Namespace) -> int:
-    user = setup.add_user(_site(args), args.name, args.role)
-    print(f"user {user.name} ({user.role})")
-    return 0
+    return deploy_commands.user_add(_site(args), args)
+
+
+def env_configure(args: argparse.Namespace) -> int:
+    return deploy_commands.env_configure(_site(args), args)
+
+
+def approval(args: argparse.Namespace) -> int:
+    return deploy_commands.approval(_site(args), args)
 
 
 def user_list(args: argparse.Namespace) -> int:
@@ -137,7 +144,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def action(args: argparse.Namespace) -> int:
-    state = actions.act(_site(args), args.promotion, args.action, args.actor or "", args.reason)
+    site = _site(args)
+    deploy_commands.confirm_actor(site, args)
+    state = actions.act(site, args.promotion, args.action, args.actor or "", args.reason)
     print(f"{args.promotion}: {args.action} recorded; status {state.status.upper()}")
     return 0
 
@@ -159,6 +168,7 @@ def rollback(args: argparse.Namespace) -> int:
                 print("  no target changes recorded")
         return 0 if impact["allowed"] else 4
     extra = {"ticket": args.ticket} if args.ticket else {}
+    deploy_commands.confirm_actor(site, args)
     state = actions.act(site, args.promotion, "rollback", args.actor or "", args.reason,
                         scope=args.scope, data=extra)
     print(f"{args.promotion}: rollback ({args.scope}) requested; status {state.status.upper()}")

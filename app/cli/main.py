@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--baseline", default="")
     p = env.add_parser("list", parents=[common], help="list environments")
     p.set_defaults(handler=commands.env_list)
+    p = env.add_parser("configure", parents=[common],
+                       help="show or set an environment's deploy settings (health gates, commands)")
+    p.set_defaults(handler=commands.env_configure)
+    p.add_argument("name")
+    p.add_argument("--file", metavar="SETTINGS.json", help="replace the settings with this JSON file")
 
     target = sub.add_parser("target", help="deploy targets").add_subparsers(dest="target_command", parser_class=_Parser)
     p = target.add_parser("add", parents=[common], help="add a deploy target")
@@ -73,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=commands.user_add)
     p.add_argument("name")
     p.add_argument("--role", required=True, choices=["operator", "release-manager", "approver", "auditor"])
+    p.add_argument("--passphrase-file", metavar="F",
+                   help="protect the user's own signing key with this passphrase (or $STELLA_PASSPHRASE)")
     p = user.add_parser("list", parents=[common], help="list users")
     p.set_defaults(handler=commands.user_list)
 
@@ -91,14 +98,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("promotion")
     p.add_argument("--until", metavar="STAGE", help="stop before the step after STAGE")
 
+    passphrase_help = "passphrase of your signing key (or $STELLA_PASSPHRASE)"
     for name in ("pause", "resume", "retry", "cancel", "mark-failed", "approve", "reject"):
-        p = command(name, commands.action, f"{name} a promotion")
+        handler = commands.approval if name in ("approve", "reject") else commands.action
+        p = command(name, handler, f"{name} a promotion" + (", signed with your own key"
+                                                             if handler is commands.approval else ""))
         p.add_argument("promotion")
         p.add_argument("--reason", required=True)
+        p.add_argument("--passphrase-file", metavar="F", help=passphrase_help)
         p.set_defaults(action=name)
     p = command("continue", commands.action, "continue to the next canary stage once its criteria hold")
     p.add_argument("promotion")
     p.add_argument("--reason")
+    p.add_argument("--passphrase-file", metavar="F", help=passphrase_help)
     p.set_defaults(action="continue")
     p = command("rollback", commands.rollback, "roll back a promotion (step, stage or full)")
     p.add_argument("promotion")
@@ -106,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason")
     p.add_argument("--ticket")
     p.add_argument("--preview", action="store_true", help="show the impact only; change nothing")
+    p.add_argument("--passphrase-file", metavar="F", help=passphrase_help)
 
     p = command("timeline", commands.timeline, "the run's timeline, verified from its event chain")
     p.add_argument("promotion")

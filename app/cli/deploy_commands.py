@@ -1,0 +1,69 @@
+"""CLI handlers for deploy settings, users' keys and signed approvals."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from app.cli.render import emit_json
+from app.context import Site
+from app.deploy.settings import deploy_config, set_deploy_config
+from app.errors import UsageError
+from app.services import approvals, identity, setup
+from app.services.identity import Identity
+from engine.run.stages import Workflow, deploy_step
+
+
+def passphrase(args: argparse.Namespace) -> str | None:
+    """From ``--passphrase-file F`` or ``STELLA_PASSPHRASE``."""
+    return identity.read_passphrase(getattr(args, "passphrase_file", None))
+
+
+def confirm_actor(site: Site, args: argparse.Namespace) -> Identity | None:
+    """A user with a key proves it with the passphrase before acting."""
+    return identity.confirm_actor(site, args.actor or "", passphrase(args))
+
+
+def user_add(site: Site, args: argparse.Namespace) -> int:
+    secret = passphrase(args)
+    user = identity.create_user(site, args.name, args.role, secret)
+    if user.key_id:
+        print(f"user {user.name} ({user.role}), key {user.key_id[:16]}… in "
+              f"{identity.key_path(site, user.name)}")
+    else:
+        print(f"user {user.name} ({user.role}), no signing key (give --passphrase-file F or "
+              f"{identity.PASSPHRASE_ENV} to create one; approvers need one)")
+    return 0
+
+
+def approval(site: Site, args: argparse.Namespace) -> int:
+    result = approvals.decide(site, args.promotion, args.action, args.actor or "", passphrase(args),
+                              args.reason)
+    print(f"{args.promotion}: {args.action} signed by {args.actor} (key {result.key_id[:16]}…, "
+          f"evidence {result.evidence_digest[:19]}… at log index {result.log_index}); "
+          f"status {result.state.status.upper()}")
+    return 0
+
+
+def env_configure(site: Site, args: argparse.Namespace) -> int:
+    if args.file:
+        try:
+            data = json.loads(Path(args.file).read_text(encoding="utf-8"))
+        except OSError as err:
+            raise UsageError(f"cannot read {args.file}: {err.strerror}") from None
+        except ValueError as err:
+            raise UsageError(f"{args.file} is not JSON: {err}") from None
+        config = set_deploy_config(site, args.name, data, args.actor or "")
+    else:
+        config = deploy_config(site, args.name)
+    if args.json:
+        emit_json(config.to_json())
+        return 0
+    print(f"{args.name}: auto-continue {'on' if config.auto_continue else 'off'}; "
+          f"commands {'configured' if config.commands else 'none'}")
+    workflow = next(e.workflow for e in setup.list_environments(site) if e.name == args.name)
+    for percent in Workflow.parse(workflow).percents:
+        stage = deploy_step(percent)
+        print(f"  {stage}: {config.gate_for(stage).describe()}")
+    return 0
