@@ -20,6 +20,8 @@ class ChangeSet:
     logs: frozenset[str] = field(default_factory=frozenset)
     promotion_list: bool = False
     users: bool = False
+    # kinds of the bundles just imported ("release", "feed-snapshot", "policy", "trust-root")
+    bundles: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
     def run(cls, promotion_id: str, logs: bool = False) -> ChangeSet:
