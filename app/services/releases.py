@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.context import Site
 from app.errors import NotFound, Rejected, UsageError
 from engine.canonical import canonical_bytes, sha256_digest
+from engine.clock import rfc3339
 from models.tables import Release
 
 
@@ -53,3 +57,34 @@ def register_release(session: Session, release_json: bytes, bundle_digest: str |
 def list_releases(site: Site) -> list[Release]:
     with site.db.read() as session:
         return list(session.scalars(select(Release).order_by(Release.name, Release.imported_at)))
+
+
+@dataclass(frozen=True)
+class ReleaseManifest:
+    """A release's stored ``release.json`` (RFC 8785 bytes) and whether they still hash
+    to the digest the site knows the release by."""
+
+    name: str
+    version: str
+    digest: str
+    bundle_digest: str | None
+    imported_at: str
+    manifest: dict[str, Any]
+    canonical: bytes
+
+    @property
+    def intact(self) -> bool:
+        return sha256_digest(self.canonical) == self.digest
+
+
+def release_manifest(site: Site, digest: str) -> ReleaseManifest:
+    with site.db.read() as session:
+        row = session.scalar(select(Release).where(Release.digest == digest))
+        if row is None:
+            raise NotFound(f"no release {digest} has been imported")
+        canonical = bytes(row.manifest)
+        imported = row.imported_at
+        if imported.tzinfo is None:  # SQLite hands stored UTC times back without a zone
+            imported = imported.replace(tzinfo=UTC)
+        return ReleaseManifest(row.name, row.version, row.digest, row.bundle_digest,
+                               rfc3339(imported), json.loads(canonical), canonical)
