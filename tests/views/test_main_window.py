@@ -17,7 +17,7 @@ def test_window_title_users_and_placeholders(qtbot, window):
     assert names == ["alice", "audrey", "bob", "carol", "olga"]
     assert window.ctx.actor == "alice"
     placeholders = [e for e in all_entries() if not e.available and e.key != "releases"]
-    assert {e.key for e in placeholders} >= {"approvals", "evidence", "scheduler-runs",
+    assert {e.key for e in placeholders} >= {"approvals", "scheduler-runs",
                                             "dead-letter", "feeds-airgap", "platform-health",
                                             "integrations", "security", "bundles-import"}
     for entry in placeholders:

@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PROMOTIONS = "promotions"
+# the Evidence section's pages (views.evidence_timeline.pages builds them)
+EVIDENCE_PAGES = frozenset({"evidence", "evidence-packets", "proof-chains", "export-center",
+                            "evidence-bundles"})
 
 
 @dataclass(frozen=True)
@@ -17,7 +20,7 @@ class NavEntry:
 
     @property
     def available(self) -> bool:
-        return self.key == PROMOTIONS
+        return self.key == PROMOTIONS or self.key in EVIDENCE_PAGES
 
 
 NAVIGATION: tuple[NavEntry, ...] = (

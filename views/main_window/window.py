@@ -25,6 +25,7 @@ from app.qt.operation import Operation
 from app.qt.snapshots import SiteInfo, load_site_info
 from views.common.error_presenter import ErrorPresenter
 from views.common.placeholder import PlaceholderPage
+from views.evidence_timeline.pages import EvidencePages
 from views.main_window.navigation import NAVIGATION, PROMOTIONS, NavEntry
 from views.promotions.page import PromotionsPage
 
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.nav.setMaximumWidth(260)
         self.stack = QStackedWidget()
         self.promotions = PromotionsPage(ctx)
+        self.evidence_pages = EvidencePages(ctx, self.navigate, self)
         self._add_entries(NAVIGATION, None)
         self.nav.expandAll()
         self.nav.currentItemChanged.connect(self._nav_moved)
@@ -77,6 +79,8 @@ class MainWindow(QMainWindow):
                 page: QWidget = self.promotions
             elif entry.key == "releases":
                 page = self.promotions
+            elif (evidence_page := self.evidence_pages.page(entry.key)) is not None:
+                page = evidence_page
             else:
                 page = PlaceholderPage(entry.title, entry.purpose)
                 item.setForeground(0, Qt.GlobalColor.gray)
@@ -119,6 +123,12 @@ class MainWindow(QMainWindow):
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        audit_action = QAction("Open bundle for &audit…", self)
+        audit_action.setToolTip("Verify an exported evidence pack or auditor bundle offline, "
+                                "without this site")
+        audit_action.triggered.connect(lambda: self.evidence_pages.open_auditor_window())
+        file_menu.addAction(audit_action)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)

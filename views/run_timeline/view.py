@@ -33,6 +33,7 @@ from app.qt.snapshots import REASON_REQUIRED, RunSnapshot, load_run_snapshot
 from app.services import actions
 from views.common.palette import status_hex
 from views.common.reason_dialog import ActionRequest, ReasonDialog, RollbackDialog
+from views.evidence_timeline.dialog import EvidenceTimelineDialog
 from views.run_timeline.action_bar import LABELS, ActionBar
 from views.run_timeline.header import RunHeader
 from views.run_timeline.model import (
@@ -56,6 +57,7 @@ class RunTimelineView(QWidget):
     snapshot_loaded = Signal(object)  # RunSnapshot
     action_recorded = Signal(str)  # action
     step_detail_opened = Signal(object)  # StepDetailDialog
+    evidence_timeline_opened = Signal(object)  # EvidenceTimelineDialog
     run_button_changed = Signal(bool, str, str)  # enabled, text, tooltip
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
@@ -150,6 +152,12 @@ class RunTimelineView(QWidget):
         self.detail_button = QPushButton("Step detail…")
         self.detail_button.clicked.connect(self._detail_of_selection)
         status_row.addWidget(self.detail_button)
+        self.evidence_button = QPushButton("Evidence timeline…")
+        self.evidence_button.setObjectName("evidenceTimeline")
+        self.evidence_button.setToolTip("What evidence exists now, what seals at finalize, "
+                                        "and exports (seed §14.7)")
+        self.evidence_button.clicked.connect(self.open_evidence_timeline)
+        status_row.addWidget(self.evidence_button)
         layout.addLayout(status_row)
 
         bottom = QHBoxLayout()
@@ -255,6 +263,14 @@ class RunTimelineView(QWidget):
         dialog.show()
         dialog.raise_()
         self.step_detail_opened.emit(dialog)
+        return dialog
+
+    def open_evidence_timeline(self) -> EvidenceTimelineDialog | None:
+        if self._pid is None:
+            return None
+        dialog = EvidenceTimelineDialog(self.ctx, self._pid, self)
+        dialog.show()
+        self.evidence_timeline_opened.emit(dialog)
         return dialog
 
     # -- actions --------------------------------------------------------------------

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from app.qt.context import GuiContext
 from app.qt.snapshots import RunSnapshot
-from views.common.placeholder import PlaceholderPage
+from views.step_detail.artifacts_tab import ArtifactsTab
+from views.step_detail.evidence_tab import StepEvidenceTab
 from views.step_detail.logs import LogsTab
 from views.step_detail.overview import OverviewTab
 
@@ -32,19 +33,16 @@ class StepDetailDialog(QDialog):
         self.tabs = QTabWidget()
         self.overview = OverviewTab()
         self.logs = LogsTab(ctx, promotion_id, step)
-        self.artifacts = PlaceholderPage(
-            "Artifacts", "Manifests, deploy plans and diffs produced at this checkpoint will be "
-            "listed here, each with its digest.")
-        self.evidence = PlaceholderPage(
-            "Evidence", "The evidence items sealed at this checkpoint (DSSE envelopes, "
-            "transparency-log receipts, proofs) and links to the evidence packet and proof "
-            "chain will be listed here.")
+        self.artifacts = ArtifactsTab(ctx, promotion_id, step)
+        self.evidence = StepEvidenceTab(ctx, promotion_id, step)
         self.tabs.addTab(self.overview, "Overview")
         self.tabs.addTab(self.logs, "Logs")
         self.tabs.addTab(self.artifacts, "Artifacts")
         self.tabs.addTab(self.evidence, "Evidence")
         layout.addWidget(self.tabs, 1)
         self.logs.refresh()
+        self.artifacts.refresh()
+        self.evidence.refresh()
 
     def set_snapshot(self, snapshot: RunSnapshot) -> None:
         if snapshot.promotion_id != self.promotion_id:

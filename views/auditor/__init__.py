@@ -1,0 +1,1 @@
+"""Auditor mode: verify an exported evidence pack or auditor bundle offline, per item."""

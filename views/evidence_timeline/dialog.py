@@ -1,0 +1,27 @@
+"""The Evidence Timeline of one promotion in a window of its own, opened from the run
+view next to the timeline it explains."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
+
+from app.qt.context import GuiContext
+from views.evidence_timeline.view import EvidenceTimelineView
+
+
+class EvidenceTimelineDialog(QDialog):
+    def __init__(self, ctx: GuiContext, promotion_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("evidenceTimelineDialog")
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setWindowTitle(f"Evidence Timeline — {promotion_id}")
+        self.resize(1180, 680)
+        layout = QVBoxLayout(self)
+        self.view = EvidenceTimelineView(ctx)
+        layout.addWidget(self.view)
+        self.view.show_promotion(promotion_id)
+
+    @property
+    def promotion_id(self) -> str | None:
+        return self.view.promotion_id
