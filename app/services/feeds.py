@@ -1,0 +1,195 @@
+"""Feed snapshots: store an imported snapshot's OSV records, list what the site has.
+
+:func:`store_snapshot` runs inside the import's transaction. Each record is
+parsed once (:meth:`engine.vuln.OsvRecord.from_bytes` validates it, and gives
+the ``(ecosystem, name)`` keys it names), then stored by the SHA-256 of its
+bytes; a record already stored by an earlier snapshot is shared, not copied.
+Rows go in with ``session.execute(insert(T), rows)`` in batches: the ORM's
+``add_all`` is an order of magnitude slower for bulk data (DESIGN §11).
+
+Every snapshot is kept by its bundle digest, so a verdict stays replayable
+against the exact snapshot it used, however many newer ones arrive. Freshness
+is tracked per source and **base** ecosystem (``Debian``, not ``Debian:12``),
+the names the gate's feed inputs use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from app.context import Site
+from app.errors import NotFound, Rejected
+from engine.canonical import canonical_bytes
+from engine.clock import SystemClock, parse_rfc3339, rfc3339
+from engine.vuln import OsvRecord, OsvRecordError
+from engine.vuln.ecosystems import split_osv_ecosystem
+from models import feeds as q
+from models.tables import Advisory, AdvisoryPackage, FeedAdvisory, FeedCoverage, FeedSnapshot
+
+BATCH = 2000
+
+
+class FeedRejected(Rejected):
+    """A feed snapshot that cannot be stored; ``member`` names the record file when known."""
+
+    def __init__(self, message: str, *, member: str | None = None) -> None:
+        super().__init__(f"{member}: {message}" if member else message)
+        self.member = member
+
+
+class FeedDocumentInvalid(FeedRejected):
+    """feed.json does not say source, snapshot time, ecosystems and record count."""
+
+
+class FeedRecordInvalid(FeedRejected):
+    """An OSV record the matcher could not read."""
+
+
+class FeedRecordCountMismatch(FeedRejected):
+    """feed.json's ``records`` differs from the records handed over."""
+
+
+@dataclass(frozen=True)
+class FeedHeader:
+    source: str
+    snapshot: str
+    ecosystems: tuple[str, ...]  # as declared
+    records: int
+
+    @property
+    def base_ecosystems(self) -> tuple[str, ...]:
+        return tuple(sorted({split_osv_ecosystem(e)[0] for e in self.ecosystems}))
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> FeedHeader:
+        if not isinstance(doc, Mapping):
+            raise FeedDocumentInvalid("feed.json must be a JSON object")
+        source = doc.get("source")
+        if not isinstance(source, str) or not source.strip():
+            raise FeedDocumentInvalid("feed.json: 'source' must be a non-empty string")
+        try:
+            snapshot = rfc3339(parse_rfc3339(doc.get("snapshot")))
+        except (TypeError, ValueError, OverflowError):
+            raise FeedDocumentInvalid("feed.json: 'snapshot' must be an RFC 3339 UTC time") from None
+        ecosystems = doc.get("ecosystems")
+        if not isinstance(ecosystems, list) or not all(isinstance(e, str) and e for e in ecosystems):
+            raise FeedDocumentInvalid("feed.json: 'ecosystems' must be a list of names")
+        records = doc.get("records")
+        if isinstance(records, bool) or not isinstance(records, int) or records < 0:
+            raise FeedDocumentInvalid("feed.json: 'records' must be a non-negative integer")
+        return cls(source.strip(), snapshot, tuple(ecosystems), records)
+
+
+def store_snapshot(session: Session, bundle_digest: str, feed_json: Mapping[str, Any],
+                   records: Iterable[tuple[str, bytes]], imported_at: datetime | None = None) -> int:
+    """Store one verified feed-snapshot bundle's records; return the snapshot id.
+
+    Idempotent by ``bundle_digest``: storing a snapshot the site has returns its
+    id and reads no record. ``records`` is consumed once, as ``(member path,
+    bytes)``; memory stays bounded by :data:`BATCH`. The importer passes its site
+    clock's time as ``imported_at``.
+    """
+    existing = session.scalar(select(FeedSnapshot.id).where(FeedSnapshot.digest == bundle_digest))
+    if existing is not None:
+        return existing
+    header = FeedHeader.from_json(feed_json)
+    row = FeedSnapshot(digest=bundle_digest, source=header.source, snapshot=header.snapshot,
+                       ecosystems=list(header.ecosystems), records=header.records,
+                       feed_json=canonical_bytes(dict(feed_json)),
+                       imported_at=rfc3339(imported_at or SystemClock().now()))
+    session.add(row)
+    session.flush()
+    session.execute(insert(FeedCoverage), [{"snapshot_id": row.id, "ecosystem": e}
+                                           for e in header.base_ecosystems])
+    seen: set[str] = set()
+    batch: list[tuple[str, OsvRecord, bytes]] = []
+    for path, data in records:
+        try:
+            record = OsvRecord.from_bytes(data)
+        except OsvRecordError as exc:
+            raise FeedRecordInvalid(str(exc), member=path) from None
+        if record.digest in seen:
+            raise FeedRecordInvalid(f"record {record.id} appears twice with the same bytes",
+                                    member=path)
+        seen.add(record.digest)
+        batch.append((path, record, bytes(data)))
+        if len(batch) >= BATCH:
+            _flush(session, row.id, batch)
+            batch = []
+    _flush(session, row.id, batch)
+    if len(seen) != header.records:
+        raise FeedRecordCountMismatch(
+            f"feed.json says {header.records} records but the snapshot holds {len(seen)}")
+    return row.id
+
+
+def _flush(session: Session, snapshot_id: int, batch: list[tuple[str, OsvRecord, bytes]]) -> None:
+    if not batch:
+        return
+    known = q.existing_digests(session, [record.digest for _, record, _ in batch])
+    fresh = [(record, data) for _, record, data in batch if record.digest not in known]
+    if fresh:
+        session.execute(insert(Advisory), [
+            {"digest": r.digest, "osv_id": r.id, "modified": r.modified, "data": data}
+            for r, data in fresh])
+        packages = [{"ecosystem": key[0], "name_key": key[1], "advisory_digest": r.digest}
+                    for r, _ in fresh
+                    for key in sorted({a.key for a in r.affected if a.key is not None})]
+        if packages:
+            session.execute(insert(AdvisoryPackage), packages)
+    session.execute(insert(FeedAdvisory), [
+        {"snapshot_id": snapshot_id, "advisory_digest": record.digest, "path": path}
+        for path, record, _ in batch])
+
+
+@dataclass(frozen=True)
+class FeedSummary:
+    """One stored snapshot, for listings."""
+
+    digest: str
+    source: str
+    snapshot: str
+    ecosystems: tuple[str, ...]
+    records: int
+    imported_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"digest": self.digest, "source": self.source, "snapshot": self.snapshot,
+                "ecosystems": list(self.ecosystems), "records": self.records,
+                "imported_at": self.imported_at}
+
+
+def list_snapshots(site: Site) -> list[FeedSummary]:
+    with site.db.read() as session:
+        return [FeedSummary(s.digest, s.source, s.snapshot, s.ecosystems, s.records,
+                            s.imported_at) for s in q.snapshots(session)]
+
+
+def newest(site: Site) -> list[q.CoverageEntry]:
+    """Per source and ecosystem, the snapshot with the newest data."""
+    with site.db.read() as session:
+        return q.newest_coverage(session)
+
+
+def snapshot(site: Site, digest: str) -> FeedSummary:
+    with site.db.read() as session:
+        info = q.snapshot_by_digest(session, digest)
+    if info is None:
+        raise NotFound(f"no feed snapshot {digest} has been imported")
+    return FeedSummary(info.digest, info.source, info.snapshot, info.ecosystems, info.records,
+                       info.imported_at)
+
+
+def feed_document(site: Site, digest: str) -> dict[str, Any]:
+    with site.db.read() as session:
+        data = session.scalar(select(FeedSnapshot.feed_json).where(FeedSnapshot.digest == digest))
+    if data is None:
+        raise NotFound(f"no feed snapshot {digest} has been imported")
+    return json.loads(data)
