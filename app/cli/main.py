@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from app import __version__
-from app.cli import commands, trust_commands
+from app.cli import commands, gate_commands, trust_commands
 from app.errors import StellaError, UsageError
 from app.steps.base import StepRegistry
 
@@ -152,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="after verifying split parts, write the whole archive into DIR")
 
     trust_commands.register(sub, common, command, _Parser)
+    gate_commands.register(sub, common, _Parser)
 
     command("gui", commands.gui, "the desktop app")
     return parser

@@ -1,0 +1,239 @@
+"""``stella feeds | verdicts | replay | health | override``: the gate, replay and data
+health, headless. Registered on the main parser by :func:`register`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from app.cli.render import emit_json, short
+from app.context import Site
+from app.errors import UsageError
+from app.site import SiteConfig
+
+
+def _site(args: argparse.Namespace) -> Site:
+    return Site.open(SiteConfig.resolve(home=args.home, db_url=args.db))
+
+
+def register(sub: Any, common: argparse.ArgumentParser, parser_class: type) -> None:
+    """Add the sub-commands to ``stella``'s sub-parsers."""
+    def command(name: str, handler: Callable, help_: str, target: Any = sub
+                ) -> argparse.ArgumentParser:
+        p = target.add_parser(name, parents=[common], help=help_)
+        p.set_defaults(handler=handler)
+        return p
+
+    command("feeds", feeds, "imported feed snapshots and their freshness per ecosystem")
+    p = command("verdicts", verdicts, "recorded gate verdicts (of one promotion)")
+    p.add_argument("promotion", nargs="?")
+    p = command("replay", replay, "replay recorded verdicts from their sealed inputs")
+    p.add_argument("verdict", nargs="?", help="a verdict id (verdict-…)")
+    p.add_argument("--all", action="store_true", help="replay every recorded verdict")
+    p.add_argument("--what-if", action="store_true",
+                   help="re-evaluate against the newest feed snapshots and policy instead")
+    p.add_argument("--reason", help="why the replay is requested (recorded)")
+    p = command("health", health, "data health: feeds, failed jobs, integrations")
+    p.add_argument("--no-probe", action="store_true", help="do not ask deploy targets")
+    health_sub = p.add_subparsers(dest="health_command", parser_class=parser_class)
+    t = command("thresholds", health_thresholds, "set the feed freshness thresholds",
+                target=health_sub)
+    t.add_argument("--feed-warn-hours", type=float, required=True)
+    t.add_argument("--feed-fail-hours", type=float, required=True)
+    override = sub.add_parser("override", help="approver overrides").add_subparsers(
+        dest="override_command", parser_class=parser_class)
+    o = command("stale-feeds", override_stale_feeds,
+                "let a promotion proceed on stale feed data (approver, signed, reasoned)",
+                target=override)
+    o.add_argument("promotion")
+    o.add_argument("--reason", required=True)
+    o.add_argument("--passphrase-file", help="the approver's key passphrase "
+                                             "(or STELLA_PASSPHRASE)")
+
+
+# -- feeds ------------------------------------------------------------------------------
+def feeds(args: argparse.Namespace) -> int:
+    from app.services import feeds as feed_service
+    from app.services import health as health_service
+
+    site = _site(args)
+    now = site.clock.now()
+    limits = health_service.thresholds(site)
+    freshness = health_service.feed_freshness(site, now, limits)
+    snapshots = feed_service.list_snapshots(site)
+    if args.json:
+        emit_json({"thresholds": limits.to_json(),
+                   "freshness": [f.to_json() for f in freshness],
+                   "snapshots": [s.to_json() for s in snapshots]})
+        return 0
+    print(f"Freshness (WARN from {limits.feed_warn_hours:g}h, FAIL from "
+          f"{limits.feed_fail_hours:g}h):")
+    for f in freshness:
+        where = f"{f.source}/{f.ecosystem}" if f.source else "—"
+        print(f"  {f.status:<4} {where:<22} {f.snapshot or '':<21} {f.detail}")
+    print(f"\nSnapshots kept ({len(snapshots)}):")
+    for s in snapshots:
+        print(f"  {s.snapshot}  {s.source:<8} {s.records:>7} records  {short(s.digest)}  "
+              f"{', '.join(s.ecosystems)}")
+    return 0
+
+
+# -- verdicts ---------------------------------------------------------------------------
+def verdicts(args: argparse.Namespace) -> int:
+    from app.services import gate
+
+    rows = gate.verdicts(_site(args), args.promotion)
+    if args.json:
+        emit_json([r.to_json() for r in rows])
+        return 0
+    if not rows:
+        print("no verdict has been recorded")
+    for r in rows:
+        print(f"{r.verdict_id}  {r.promotion_id} #{r.attempt}  {r.outcome.upper():<17} "
+              f"{r.evaluated_at}  {short(r.decision_digest)}")
+    return 0
+
+
+# -- replay -----------------------------------------------------------------------------
+def replay(args: argparse.Namespace) -> int:
+    from app.services import replay as replay_service
+
+    if bool(args.verdict) == bool(args.all):
+        raise UsageError("stella replay: give a verdict id or --all (not both)")
+    site = _site(args)
+    if args.what_if:
+        results = replay_service.what_if(site, None if args.all else args.verdict)
+        if args.json:
+            emit_json([w.to_json() for w in results])
+        else:
+            for w in results:
+                _print_what_if(w)
+        return 0
+    actor = args.actor or "cli"
+    if args.all:
+        records = replay_service.replay_all(site, actor, args.reason)
+    else:
+        records = [replay_service.replay_verdict(site, args.verdict, actor, args.reason)]
+    if args.json:
+        payload: Any = [r.to_json() for r in records]
+        if args.all:
+            payload = {"requests": payload,
+                       "determinism": replay_service.determinism(site).to_json()}
+        else:
+            payload = payload[0]
+        emit_json(payload)
+    else:
+        for record in records:
+            _print_replay(record)
+        if args.all:
+            metrics = replay_service.determinism(site)
+            rate = f"{metrics.match_rate:.0%}" if metrics.match_rate is not None else "—"
+            print(f"Determinism: total {metrics.total} | matching {metrics.matching} | "
+                  f"mismatches {metrics.mismatches} | match rate {rate}"
+                  + (f" | errors {metrics.errors}" if metrics.errors else ""))
+    return 0 if all(r.matched for r in records) else 1
+
+
+def _print_replay(record: Any) -> None:
+    head = (f"{record.request_id}  {record.verdict_id}  {record.promotion_id}  "
+            f"{record.status.upper()}  ")
+    if record.result == "match":
+        print(head + f"match ({short(record.recorded_digest)})")
+        return
+    if record.error:
+        print(head + f"error: {record.error}")
+        return
+    print(head + f"MISMATCH: recorded {short(record.recorded_digest)}, replayed "
+                 f"{short(record.replayed_digest or '')}")
+    for line in diff_lines(record.diff or {}):
+        print("    " + line)
+
+
+def diff_lines(diff: dict[str, Any]) -> list[str]:
+    lines = []
+    if diff.get("outcome"):
+        lines.append(f"outcome: {diff['outcome'][0]} → {diff['outcome'][1]}")
+    for change in diff.get("inputs", []):
+        where = change["section"] + (f"/{change['key']}" if change.get("key") else "")
+        lines.append(f"input {where}: {_brief(change['before'])} → {_brief(change['after'])}")
+    for rule in diff.get("rules", []):
+        lines.append(f"rule {rule['id']}: {rule['before']} → {rule['after']}"
+                     + (" (definition changed)" if rule.get("definition_changed") else ""))
+    lines += [f"finding added: {k}" for k in diff.get("findings_added", [])]
+    lines += [f"finding removed: {k}" for k in diff.get("findings_removed", [])]
+    lines += [f"finding changed: {f['key']} ({', '.join(f['fields'])})"
+              for f in diff.get("findings_changed", [])]
+    return lines
+
+
+def _brief(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def _print_what_if(w: Any) -> None:
+    if w.error:
+        print(f"{w.verdict_id}  {w.promotion_id}  cannot re-evaluate: {w.error}")
+        return
+    flag = "WOULD FLIP" if w.flips else "unchanged"
+    print(f"{w.verdict_id}  {w.promotion_id}  {w.before} → {w.after}  {flag}")
+    diff = w.diff or {}
+    for key in diff.get("findings_added", []):
+        print(f"    + {key}")
+    for key in diff.get("findings_removed", []):
+        print(f"    - {key}")
+    for change in diff.get("findings_changed", []):
+        print(f"    ~ {change['key']} ({', '.join(change['fields'])})")
+
+
+# -- health -----------------------------------------------------------------------------
+def health(args: argparse.Namespace) -> int:
+    from app.services import health as health_service
+
+    result = health_service.report(_site(args), probe_targets=not args.no_probe)
+    if args.json:
+        emit_json(result.to_json())
+    else:
+        print(f"Data health: {result.status}" + (" — " + " | ".join(result.problems)
+                                                 if result.problems else ""))
+        print(f"  feeds: {result.section('feeds')}")
+        for f in result.feeds:
+            where = f"{f.source}/{f.ecosystem}" if f.source else "—"
+            print(f"    {f.status:<4} {where:<22} {f.detail}")
+        print(f"  jobs: {result.section('jobs')}")
+        for j in result.jobs:
+            print(f"    {j.subject} {j.job}: {j.status} ({j.detail})")
+        print(f"  integrations: {result.section('integrations')}")
+        for i in result.integrations:
+            scope = f"{i.scope}/" if i.scope else ""
+            print(f"    {i.status:<4} {i.kind:<16} {scope}{i.name}: {i.detail}")
+    return 1 if result.status == "FAIL" else 0
+
+
+def health_thresholds(args: argparse.Namespace) -> int:
+    from app.services import health as health_service
+
+    chosen = health_service.set_thresholds(_site(args), args.feed_warn_hours,
+                                           args.feed_fail_hours, args.actor or "")
+    print(f"feed freshness: WARN from {chosen.feed_warn_hours:g}h, FAIL from "
+          f"{chosen.feed_fail_hours:g}h")
+    return 0
+
+
+# -- override ---------------------------------------------------------------------------
+def override_stale_feeds(args: argparse.Namespace) -> int:
+    from app.services.gate_override import override_stale_feeds as record_override
+    from app.services.identity import read_passphrase
+
+    result = record_override(_site(args), args.promotion, args.actor or "", args.reason,
+                             read_passphrase(args.passphrase_file))
+    if args.json:
+        emit_json({"promotion": result.promotion_id, "verdict_id": result.verdict_id,
+                   "feeds": list(result.feeds), "evidence": result.evidence_digest,
+                   "event": result.event_seq})
+    else:
+        print(f"{result.promotion_id}: stale-feeds override recorded (event #{result.event_seq},"
+              f" evidence {short(result.evidence_digest)}); retry the gate to apply it: "
+              f"stella retry {result.promotion_id} --reason …")
+    return 0
