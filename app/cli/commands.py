@@ -106,7 +106,9 @@ def releases(args: argparse.Namespace) -> int:
 
 
 def promote_create(args: argparse.Namespace) -> int:
-    promotion_id = promotions.create_promotion(_site(args), args.release, args.to_env,
+    site = _site(args)
+    deploy_commands.confirm_actor(site, args)  # the requester is who approvals are kept from
+    promotion_id = promotions.create_promotion(site, args.release, args.to_env,
                                                args.actor or "", args.from_env)
     if args.json:
         emit_json({"promotion": promotion_id})

@@ -16,7 +16,7 @@ from engine.run.stages import Workflow, deploy_step
 
 
 def passphrase(args: argparse.Namespace) -> str | None:
-    """From ``--passphrase-file F`` or ``STELLA_PASSPHRASE``."""
+    """From ``--passphrase-file F`` (where the command has it) or ``STELLA_PASSPHRASE``."""
     return identity.read_passphrase(getattr(args, "passphrase_file", None))
 
 
@@ -54,6 +54,7 @@ def env_configure(site: Site, args: argparse.Namespace) -> int:
             raise UsageError(f"cannot read {args.file}: {err.strerror}") from None
         except ValueError as err:
             raise UsageError(f"{args.file} is not JSON: {err}") from None
+        confirm_actor(site, args)
         config = set_deploy_config(site, args.name, data, args.actor or "")
     else:
         config = deploy_config(site, args.name)

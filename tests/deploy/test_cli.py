@@ -80,7 +80,14 @@ def test_actions_of_a_user_with_a_key_need_the_passphrase(home, tmp_path, capsys
     site = Site.open(SiteConfig.resolve(home=home, clock=FixedClock(START)))
     add_demo_release(site, "1.3.0-rc1", artifacts=False)
     site.close()
-    stella(home, "promote", "create", "--release", "platform@1.3.0-rc1", "--to", "eu-stage", "--as", "olga")
+    capsys.readouterr()
+    code, out = stella(home, "promote", "create", "--release", "platform@1.3.0-rc1", "--to", "eu-stage",
+                       "--as", "olga", capsys=capsys)
+    assert code == 1 and "olga has a signing key: give its passphrase" in out.err
+    monkeypatch.setenv("STELLA_PASSPHRASE", "olga-passphrase-1")
+    assert stella(home, "promote", "create", "--release", "platform@1.3.0-rc1", "--to", "eu-stage",
+                  "--as", "olga")[0] == 0
+    monkeypatch.delenv("STELLA_PASSPHRASE")
     capsys.readouterr()
     code, out = stella(home, "pause", "P-0001", "--as", "olga", "--reason", "check", capsys=capsys)
     assert code == 1 and "olga has a signing key: give its passphrase" in out.err
