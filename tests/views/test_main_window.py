@@ -19,7 +19,7 @@ def test_window_title_users_and_placeholders(qtbot, window):
     placeholders = [e for e in all_entries() if not e.available and e.key != "releases"]
     assert {e.key for e in placeholders} >= {"approvals", "scheduler-runs",
                                             "dead-letter", "feeds-airgap", "platform-health",
-                                            "integrations", "security", "bundles-import"}
+                                            "integrations", "security"}
     for entry in placeholders:
         page = window.navigate(entry.key)
         assert isinstance(page, PlaceholderPage)

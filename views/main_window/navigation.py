@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 PROMOTIONS = "promotions"
+BUNDLES = "bundles-import"
 # the Evidence section's pages (views.evidence_timeline.pages builds them)
 EVIDENCE_PAGES = frozenset({"evidence", "evidence-packets", "proof-chains", "export-center",
                             "evidence-bundles"})
@@ -20,7 +21,7 @@ class NavEntry:
 
     @property
     def available(self) -> bool:
-        return self.key == PROMOTIONS or self.key in EVIDENCE_PAGES
+        return self.key in (PROMOTIONS, BUNDLES) or self.key in EVIDENCE_PAGES
 
 
 NAVIGATION: tuple[NavEntry, ...] = (
@@ -66,7 +67,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("security", "Security",
              "Findings per release from the imported feeds, VEX statements, users, roles and "
              "keys."),
-    NavEntry("bundles-import", "Bundles / Import",
+    NavEntry(BUNDLES, "Bundles / Import",
              "Import signed offline bundles (releases, feeds, policies, trust-root updates) "
              "from removable media, verifying them first."),
 )

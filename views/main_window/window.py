@@ -23,10 +23,11 @@ from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.operation import Operation
 from app.qt.snapshots import SiteInfo, load_site_info
+from views.bundles.page import BundlesPage
 from views.common.error_presenter import ErrorPresenter
 from views.common.placeholder import PlaceholderPage
 from views.evidence_timeline.pages import EvidencePages
-from views.main_window.navigation import NAVIGATION, PROMOTIONS, NavEntry
+from views.main_window.navigation import BUNDLES, NAVIGATION, PROMOTIONS, NavEntry
 from views.promotions.page import PromotionsPage
 
 APP_TITLE = "Stella Ops Offline Console"
@@ -54,6 +55,8 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.promotions = PromotionsPage(ctx)
         self.evidence_pages = EvidencePages(ctx, self.navigate, self)
+        self.bundles = BundlesPage(ctx)
+        self.bundles.accept_drops_on(self, lambda: self.navigate(BUNDLES))
         self._add_entries(NAVIGATION, None)
         self.nav.expandAll()
         self.nav.currentItemChanged.connect(self._nav_moved)
@@ -79,6 +82,8 @@ class MainWindow(QMainWindow):
                 page: QWidget = self.promotions
             elif entry.key == "releases":
                 page = self.promotions
+            elif entry.key == BUNDLES:
+                page = self.bundles
             elif (evidence_page := self.evidence_pages.page(entry.key)) is not None:
                 page = evidence_page
             else:

@@ -1,0 +1,151 @@
+"""Removable media and the bundle files on them, each importable with one click.
+
+Discovery and the folder listing run in a worker (a slow or dying stick must not
+freeze the window), every few seconds while the page is shown and on Refresh.
+Only the top level of each medium is listed: that is where bundles are carried.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.qt.errors import Failure
+from app.qt.import_jobs import MediumBundles, scan_media
+from app.qt.operation import Operation
+from app.qt.worker import TaskManager
+from views.import_dialog.text import FAILED, size_text
+
+MEDIA_POLL_MS = 5000
+MediaScan = Callable[[], Sequence[MediumBundles]]
+
+
+class MediaStrip(QGroupBox):
+    import_requested = Signal(str)  # path of a bundle file
+    scanned = Signal(int)  # how many media were found
+
+    def __init__(self, tasks: TaskManager | None, scan: MediaScan = scan_media,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Removable media", parent)
+        self.setObjectName("mediaStrip")
+        self._tasks = tasks
+        self._scan = scan
+        self._busy = False
+        self.media: tuple[MediumBundles, ...] = ()
+        self.file_buttons: dict[str, QPushButton] = {}
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 6, 8, 6)
+        top = QHBoxLayout()
+        self.state_label = QLabel("Looking for removable media…")
+        self.state_label.setObjectName("mediaState")
+        self.state_label.setWordWrap(True)
+        top.addWidget(self.state_label, 1)
+        self.refresh_button = QPushButton("⟳ Refresh")
+        self.refresh_button.setObjectName("mediaRefresh")
+        self.refresh_button.setToolTip("Look for removable media again (also done every "
+                                       f"{MEDIA_POLL_MS // 1000} s while this page is shown)")
+        self.refresh_button.clicked.connect(self.refresh)
+        top.addWidget(self.refresh_button)
+        outer.addLayout(top)
+        self.rows = QWidget()
+        self.rows_layout = QVBoxLayout(self.rows)
+        self.rows_layout.setContentsMargins(0, 0, 0, 0)
+        self.rows_layout.setSpacing(4)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(self.rows)
+        self.scroll.setMaximumHeight(120)
+        self.scroll.hide()
+        outer.addWidget(self.scroll)
+        self.timer = QTimer(self)
+        self.timer.setInterval(MEDIA_POLL_MS)
+        self.timer.timeout.connect(self.refresh)
+
+    def start_polling(self) -> None:
+        self.refresh()
+        self.timer.start()
+
+    def stop_polling(self) -> None:
+        self.timer.stop()
+
+    def refresh(self) -> None:
+        if self._busy:
+            return
+        self._busy = True
+        self.refresh_button.setEnabled(False)
+        (Operation(self, self._scan, tasks=self._tasks)
+         .success(self._show)
+         .failure(self._failed)
+         .finally_(self._done)
+         .run())
+
+    def _done(self) -> None:
+        self._busy = False
+        self.refresh_button.setEnabled(True)
+
+    def _failed(self, failure: Failure) -> None:
+        self.state_label.setText(f"<span style='color:{FAILED}'>Could not look for removable "
+                                 f"media: {html.escape(failure.message)}</span>")
+
+    def _show(self, media: Sequence[MediumBundles]) -> None:
+        media = tuple(media)
+        if media == self.media and self.scroll.isVisible() == bool(media):
+            self.scanned.emit(len(media))
+            return
+        self.media = media
+        while self.rows_layout.count():
+            item = self.rows_layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.file_buttons.clear()
+        for medium in media:
+            self.rows_layout.addWidget(self._medium_row(medium))
+        files = sum(len(m.files) for m in media)
+        if not media:
+            self.state_label.setText("No removable medium detected. Insert one (it is picked up "
+                                     "within a few seconds), or use <i>Import bundle…</i> or "
+                                     "drop a file anywhere on this window.")
+        else:
+            self.state_label.setText(f"{len(media)} medium/media detected, {files} bundle "
+                                     f"file(s) at the top level. Click a file to import it.")
+        self.scroll.setVisible(bool(media))
+        self.scanned.emit(len(media))
+
+    def _medium_row(self, medium: MediumBundles) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        title = QLabel(f"<b>{html.escape(medium.name)}</b> <span style='color:#607d8b'>"
+                       f"{html.escape(medium.mount_point)} · {size_text(medium.free_bytes)} "
+                       f"free</span>")
+        title.setObjectName("mediumTitle")
+        layout.addWidget(title)
+        if medium.error:
+            error = QLabel(f"<span style='color:{FAILED}'>{html.escape(medium.error)}</span>")
+            layout.addWidget(error)
+        elif not medium.files:
+            layout.addWidget(QLabel("<i>no bundle files (*.tar, *.tar.gz, *.tar.zst, "
+                                    "*.dsse.json) at the top level</i>"))
+        for bundle in medium.files:
+            button = QPushButton(f"⇩ {bundle.name}")
+            button.setObjectName("mediaFile")
+            button.setToolTip(f"Import {bundle.path} ({size_text(bundle.size)}); it is "
+                              f"verified first and nothing is imported if any check fails")
+            button.clicked.connect(lambda _=False, p=bundle.path: self.import_requested.emit(p))
+            self.file_buttons[bundle.path] = button
+            layout.addWidget(button)
+        layout.addStretch(1)
+        return row

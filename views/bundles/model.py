@@ -1,0 +1,146 @@
+"""The imported-bundles table: a thin adapter over frozen ``BundleRow`` values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont
+
+from app.services.bundles import BundleRow
+from views.common.format import short, when
+from views.import_dialog.text import WARNING, key_text, kind_title
+
+KIND, LABEL, VERSION, SIGNERS, DIGEST, IMPORTED_BY, IMPORTED_AT, OVERRIDE = range(8)
+HEADERS = ("Kind", "Name / label", "Version", "Signer keys", "Manifest digest", "Imported by",
+           "Imported at", "Override reason")
+
+DIGEST_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class BundleTableModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[BundleRow] = []
+        self._names: dict[str, str] = {}
+
+    def set_rows(self, rows: Sequence[BundleRow], key_names: Mapping[str, str] | None = None
+                 ) -> None:
+        """Replace the rows (imports only ever add rows, so a reset is cheap and rare)."""
+        rows = list(rows)
+        names = dict(key_names or {})
+        if rows == self._rows and names == self._names:
+            return
+        self.beginResetModel()
+        self._rows = rows
+        self._names = names
+        self.endResetModel()
+
+    def row(self, number: int) -> BundleRow:
+        return self._rows[number]
+
+    def row_of(self, manifest_digest: str) -> int | None:
+        for number, row in enumerate(self._rows):
+            if row.manifest_digest == manifest_digest:
+                return number
+        return None
+
+    # -- Qt model -------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(HEADERS):
+            return HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == SORT_ROLE:
+            return _sort_key(row, column, self._display(row, column))
+        if role == DIGEST_ROLE:
+            return row.manifest_digest
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        if role == Qt.ItemDataRole.ForegroundRole and column == OVERRIDE and row.override_reason:
+            return QColor(WARNING)
+        if role == Qt.ItemDataRole.FontRole and column == OVERRIDE and row.override_reason:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == VERSION:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, row: BundleRow, column: int) -> str:
+        if column == KIND:
+            return kind_title(row.kind)
+        if column == LABEL:
+            return row.label
+        if column == VERSION:
+            return str(row.version)
+        if column == SIGNERS:
+            return ", ".join(key_text(k, self._names) for k in row.signer_keyids)
+        if column == DIGEST:
+            return short(row.manifest_digest)
+        if column == IMPORTED_BY:
+            return row.imported_by
+        if column == IMPORTED_AT:
+            return when(row.imported_at)
+        if column == OVERRIDE:
+            return f"⚠ {row.override_reason}" if row.override_reason else ""
+        return ""
+
+    def _tooltip(self, row: BundleRow, column: int) -> str | None:
+        if column == DIGEST:
+            return row.manifest_digest
+        if column == SIGNERS:
+            return "\n".join(f"{k}  {self._names.get(k, '')}".rstrip() for k in row.signer_keyids)
+        if column == LABEL:
+            return f"{row.kind} {row.name!r}, valid until {when(row.expires)}"
+        if column == VERSION:
+            return "The bundle's sequence number: each import of the same kind and name must " \
+                   "be newer, unless an operator overrides it with a reason"
+        if column == OVERRIDE and row.override_reason:
+            return f"Imported although not newer than the last version: {row.override_reason}"
+        return None
+
+
+def _sort_key(row: BundleRow, column: int, shown: str) -> Any:
+    if column == VERSION:
+        return row.version
+    if column == IMPORTED_AT:
+        return row.imported_at
+    if column == DIGEST:
+        return row.manifest_digest
+    return shown.lower()
+
+
+class BundleFilterProxy(QSortFilterProxyModel):
+    """Sorts by raw values (versions as numbers, times as stamps); filters on any column."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setFilterKeyColumn(-1)
