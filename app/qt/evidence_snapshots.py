@@ -89,7 +89,7 @@ class EvidenceEntry:
     def of(cls, record: EvidenceRecord, sealed_digests: frozenset[str]) -> EvidenceEntry:
         sealed = record.digest in sealed_digests
         if record.predicate_type == statements.PROOF_CHAIN:
-            note = f"the seal, signed by the site key at {record.created_at}"
+            note = "the seal: every digest above, signed by the site key"
         elif sealed:
             note = "sealed in the proof chain"
         elif sealed_digests:
@@ -212,7 +212,7 @@ def _checkpoint(state: RunState, step: str, records: Sequence[EvidenceRecord],
     if status in NOT_DONE:
         for name, predicate_type in expected_evidence(step, state.approvals_required):
             if name not in names and predicate_type not in names:
-                note = PENDING_SEAL if step == SEAL else f"pending: captured when “{view.title}” runs"
+                note = PENDING_SEAL if step == SEAL else "captured when this step runs"
                 entries.append(EvidenceEntry(step, name, predicate_type, False, note))
     if step == SEAL:
         entries.extend(_finalize_entries(exports, sealed))
@@ -239,8 +239,7 @@ def _finalize_entries(exports: Sequence[ExportRecord], sealed: bool) -> list[Evi
                                          f"exported by {last.actor} to {last.destination}",
                                          "sha256:" + last.sha256, created_at=last.at))
         else:
-            why = ("not exported yet" if sealed else
-                   f"{label}: exportable once sealed at “{SEAL_TITLE}”")
+            why = "not exported yet" if sealed else "exportable once the run is sealed"
             entries.append(EvidenceEntry(SEAL, f"{label} (.tar.gz)", bundle, False, why))
     return entries
 

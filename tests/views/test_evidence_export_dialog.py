@@ -80,7 +80,8 @@ def test_cancel_leaves_nothing_and_records_nothing(qtbot, gui, site, sealed, tmp
         dialog.start()
         dialog.cancel()  # set before the writer's first block: it stops there
     assert "cancelled" in failed.args[0]
-    assert dialog.status.text().startswith("✗")
+    assert dialog.status.text() == "✗ Nothing was exported"
+    assert "temporary files were removed" in dialog.result_text.toPlainText()
     assert list(out.iterdir()) == []
     assert _custody_events(site, sealed) == []
     qtbot.waitUntil(lambda: not dialog.running)
@@ -144,7 +145,8 @@ def test_a_missing_folder_fails_with_its_message(qtbot, gui, site, sealed, tmp_p
     with qtbot.waitSignal(dialog.failed_export, timeout=30_000) as failed:
         dialog.export_button.click()
     assert "is not a folder" in failed.args[0]
-    assert "is not a folder" in dialog.status.text()
+    assert dialog.status.text() == "✗ The export failed"
+    assert "is not a folder" in dialog.result_text.toPlainText()
     assert not Path(tmp_path / "not-there").exists()
 
 

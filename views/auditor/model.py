@@ -121,7 +121,7 @@ class AuditTreeModel(QAbstractItemModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return (LEVEL_TITLES.get(check.level, check.level), result_mark(check.ok),
-                    check.level, check.message)[column]
+                    "", check.message)[column]
         if role == Qt.ItemDataRole.ToolTipRole and column == MESSAGE:
             return check.message
         if role == Qt.ItemDataRole.ForegroundRole and column in (ITEM, RESULT):

@@ -130,8 +130,8 @@ class AuditorView(QWidget):
         header.setSectionResizeMode(RESULT, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(LEVEL, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(MESSAGE, QHeaderView.ResizeMode.Stretch)
-        self.tree.setColumnWidth(ITEM, 380)
-        self.tree.setColumnWidth(LEVEL, 190)
+        self.tree.setColumnWidth(ITEM, 470)
+        self.tree.setColumnWidth(LEVEL, 200)
         layout.addWidget(self.tree, 1)
 
         bottom = QHBoxLayout()

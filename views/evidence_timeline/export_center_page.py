@@ -16,7 +16,8 @@ from views.export_dialog.dialog import ExportDialog
 from views.export_dialog.text import human_size
 
 COLUMNS: list[Column[ExportedFile]] = [
-    Column("Exported", lambda f: when(f.record.at), sort=lambda f: (f.record.at, f.record.seq)),
+    Column("Exported", lambda f: when(f.record.at),
+           sort=lambda f: f"{f.record.at} {f.record.promotion_id} {f.record.seq:09d}"),
     Column("Promotion", lambda f: f.record.promotion_id, bold=True),
     Column("Kind", lambda f: f.record.bundle + (" (partial)" if f.record.partial else "")),
     Column("By", lambda f: f.record.actor),
@@ -26,7 +27,7 @@ COLUMNS: list[Column[ExportedFile]] = [
     Column("Size", lambda f: human_size(f.record.size), sort=lambda f: f.record.size),
     Column("SHA-256", lambda f: f.record.sha256[:16] + "…", lambda f: f.record.sha256),
     Column("Destination", lambda f: f.record.destination
-           + (f" (medium {f.record.medium})" if f.record.medium else ""),
+           + (f" (medium {f.record.medium})" if f.record.medium not in (None, "", "/") else ""),
            lambda f: "the files are there" if f.present else "the files are no longer there",
            lambda f: None if f.present else GREY),
     Column("Custody", lambda f: f"event #{f.record.seq}", lambda f: f.record.receipt_digest,

@@ -43,5 +43,14 @@ def entry_attempt(entry: EvidenceEntry) -> str:
     return str(entry.attempt) if entry.attempt else "—"
 
 
+def compact_time(stamp: str) -> str:
+    """``2026-02-18 08:30:12`` (UTC, as stored): narrow enough for a table column."""
+    return stamp.replace("T", " ").removesuffix("Z")[:19] if stamp else "—"
+
+
 def entry_created(entry: EvidenceEntry) -> str:
-    return when(entry.created_at) if entry.created_at else "—"
+    return compact_time(entry.created_at)
+
+
+def entry_created_tip(entry: EvidenceEntry) -> str | None:
+    return when(entry.created_at) if entry.created_at else None

@@ -20,15 +20,16 @@ from views.evidence_timeline.marks import (
     entry_attempt,
     entry_colour,
     entry_created,
+    entry_created_tip,
     entry_digest,
     entry_log_index,
     entry_mark,
     entry_state,
 )
 
-NAME, STATE, KIND, DIGEST, LOG_INDEX, ATTEMPT, CREATED, NOTE = range(8)
-HEADERS = ("Checkpoint / evidence", "State", "Predicate type / kind", "Digest", "Log index",
-           "Attempt", "Created", "Note")
+NAME, STATE, NOTE, DIGEST, LOG_INDEX, ATTEMPT, CREATED, KIND = range(8)
+HEADERS = ("Checkpoint / evidence", "State", "Note", "Digest", "Log index", "Attempt",
+           "Created (UTC)", "Predicate type / kind")
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 STEP_ROLE = Qt.ItemDataRole.UserRole + 2
 _Index = QModelIndex | QPersistentModelIndex
@@ -155,6 +156,10 @@ def _entry_data(entry: EvidenceEntry, column: int, role: int) -> Any:
     if role == Qt.ItemDataRole.ToolTipRole:
         if column == DIGEST and entry.digest:
             return entry.digest
+        if column == CREATED:
+            return entry_created_tip(entry)
+        if column == KIND:
+            return entry.kind
         return entry.note or None
     if role == ENTRY_ROLE:
         return entry

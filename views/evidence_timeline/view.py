@@ -38,6 +38,7 @@ from views.common.format import short, when
 from views.common.palette import status_badge_css
 from views.evidence_timeline.marks import AMBER, GREEN, GREY
 from views.evidence_timeline.model import (
+    ATTEMPT,
     CREATED,
     DIGEST,
     KIND,
@@ -113,9 +114,10 @@ class EvidenceTimelineView(QWidget):
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.tree.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(NOTE, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((NAME, 290), (STATE, 100), (KIND, 250), (DIGEST, 150),
-                              (LOG_INDEX, 70), (CREATED, 170)):
+        header.setSectionResizeMode(NOTE, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(KIND, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((NAME, 270), (STATE, 95), (NOTE, 310), (DIGEST, 150),
+                              (LOG_INDEX, 85), (ATTEMPT, 75), (CREATED, 150)):
             self.tree.setColumnWidth(column, width)
         self.tree.selectionModel().selectionChanged.connect(self._selection_moved)
         self.tree.doubleClicked.connect(lambda _index: self.open_packet())

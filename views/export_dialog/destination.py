@@ -69,7 +69,6 @@ class DestinationChooser(QGroupBox):
         self.refresh_button.setToolTip("Look for removable media again (after inserting one)")
         self.media_state = QLabel()
         self.media_state.setObjectName("mediaState")
-        self.media_state.setWordWrap(True)
         self.folder_edit = QLineEdit()
         self.folder_edit.setObjectName("folderEdit")
         self.folder_edit.setPlaceholderText("a folder on any disk or medium")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -71,10 +71,11 @@ class ExportDialog(QDialog):
         self.worker: Worker | None = None
         self._close_when_done = False
         layout = QVBoxLayout(self)
-        self.heading = QLabel()
+        self.heading = QLabel("Loading the promotion's evidence…")
         self.heading.setObjectName("dialogSubject")
-        self.heading.setWordWrap(True)
         layout.addWidget(self.heading)
+        self.subheading = QLabel()
+        layout.addWidget(self.subheading)
         self.promotion_combo = QComboBox()
         self.promotion_combo.setObjectName("exportPromotion")
         self.promotion_combo.currentIndexChanged.connect(self._promotion_chosen)
@@ -126,12 +127,12 @@ class ExportDialog(QDialog):
         layout.addWidget(self.progress)
         self.status = QLabel()
         self.status.setObjectName("exportStatus")
-        self.status.setWordWrap(True)
         layout.addWidget(self.status)
         self.result_text = QPlainTextEdit()
         self.result_text.setObjectName("exportResult")
         self.result_text.setReadOnly(True)
-        self.result_text.setMaximumHeight(170)
+        self.result_text.setMinimumHeight(150)
+        self.result_text.setFont(QFont("DejaVu Sans Mono", 9))
         self.result_text.hide()
         layout.addWidget(self.result_text)
 
@@ -204,8 +205,9 @@ class ExportDialog(QDialog):
         self.heading.setText(
             f"<b>Export evidence of promotion {html.escape(timeline.promotion_id)}</b> — "
             f"{html.escape(str(release.get('name')))} {html.escape(str(release.get('version')))}"
-            f" → {html.escape(timeline.to_env)}; {timeline.captured_count} evidence item(s), "
-            f"{seal}; acting as {html.escape(self.ctx.actor or '—')}")
+            f" → {html.escape(timeline.to_env)}")
+        self.subheading.setText(f"{timeline.captured_count} evidence item(s), {seal}; acting as "
+                                f"<b>{html.escape(self.ctx.actor or '—')}</b>")
         self.pack_radio.setText("Evidence pack" + ("" if timeline.sealed
                                                    else " (partial: marked as such)"))
         self._update()
@@ -329,14 +331,21 @@ class ExportDialog(QDialog):
         self.progress.setValue(SCALE)
         self.status.setStyleSheet(f"color: {GREEN}; font-weight: bold;")
         self.status.setText(f"✓ Exported, read back and verified: {outcome.files.archive.name}")
+        self.result_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.result_text.setPlainText(outcome_text(outcome))
         self.result_text.show()
+        self.adjustSize()
         self.finished_export.emit(outcome)
 
     def _failed(self, failure: Failure) -> None:
         self.progress.hide()
         self.status.setStyleSheet(f"color: {RED}; font-weight: bold;")
-        self.status.setText(f"✗ {failure.message}")
+        self.status.setText("✗ Nothing was exported" if "cancelled" in failure.message
+                            else "✗ The export failed")
+        self.result_text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.result_text.setPlainText(failure.message)
+        self.result_text.show()
+        self.adjustSize()
         self.failed_export.emit(failure.message)
 
     def _ended(self) -> None:

@@ -46,13 +46,14 @@ from views.evidence_timeline.marks import (
     entry_attempt,
     entry_colour,
     entry_created,
+    entry_created_tip,
     entry_digest,
     entry_log_index,
     entry_mark,
 )
 from views.evidence_timeline.packet_dialog import PacketOpener
 
-NAME, KIND, DIGEST, LOG_INDEX, CREATED, ATTEMPT, RECEIPT = range(7)
+NAME, RECEIPT, LOG_INDEX, ATTEMPT, DIGEST, CREATED, KIND = range(7)
 NOT_SEALED_TIP = f"Not yet: the proof chain is sealed at “{SEAL_TITLE}”"
 
 
@@ -83,12 +84,12 @@ class StepEvidenceTab(QWidget):
         return [
             Column("Item", lambda e: f"{entry_mark(e)} {e.name}", lambda e: e.note or None,
                    entry_colour, bold=True),
-            Column("Predicate type", lambda e: e.kind),
-            Column("Digest", entry_digest, lambda e: e.digest or None),
-            Column("Log index", entry_log_index),
-            Column("Created", entry_created),
-            Column("Attempt", entry_attempt),
             Column("Receipt", self._receipt_text, self._receipt_tip, self._receipt_colour),
+            Column("Log index", entry_log_index),
+            Column("Attempt", entry_attempt),
+            Column("Digest", entry_digest, lambda e: e.digest or None),
+            Column("Created (UTC)", entry_created, entry_created_tip),
+            Column("Predicate type", lambda e: e.kind, lambda e: e.kind),
         ]
 
     def _build(self) -> None:
@@ -110,7 +111,7 @@ class StepEvidenceTab(QWidget):
         header.setSectionResizeMode(KIND, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._selection_moved)
         self.table.doubleClicked.connect(lambda _index: self.open_packet())
-        layout.addWidget(self.table, 2)
+        layout.addWidget(self.table, 1)
         self.proof_line = QLabel()
         self.proof_line.setObjectName("proofChainLine")
         self.proof_line.setWordWrap(True)
@@ -126,7 +127,7 @@ class StepEvidenceTab(QWidget):
         self.receipt_text.setObjectName("receiptText")
         self.receipt_text.setReadOnly(True)
         self.receipt_text.setFont(QFont("DejaVu Sans Mono", 8))
-        self.receipt_text.setMaximumHeight(110)
+        self.receipt_text.setMinimumHeight(80)
         box_layout.addWidget(self.receipt_text)
         layout.addWidget(box, 1)
 
