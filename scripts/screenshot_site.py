@@ -171,6 +171,10 @@ def shoot(site, ids: dict[str, str], out: Path) -> list[Path]:  # noqa: ANN001
     window.navigate("feeds-airgap")
     save(window, "placeholder.png")
 
+    from scripts.screenshot_evidence import shoot_evidence
+
+    shoot_evidence(window, site, ids, out, save, until)
+
     window.ctx.executors.stop_all()
     window.close()
     app.processEvents()
