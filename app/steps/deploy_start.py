@@ -8,11 +8,11 @@ from typing import Any
 
 from app.deploy.artifacts import artifacts_dir, release_ref
 from app.deploy.canary import sample_all
-from app.deploy.config import DeployConfigError
-from app.deploy.drivers import DriverSet
+from app.deploy.config import DeployConfig, DeployConfigError
+from app.deploy.drivers import COMMAND, DriverSet
 from app.deploy.settings import deploy_config
 from app.deploy.targets import environment_targets, plan
-from app.drivers.base import DriverError
+from app.drivers.base import DriverError, Target
 from app.drivers.demo_fleet import DRIVER_NAME as DEMO_FLEET
 from app.errors import StellaError
 from app.steps.base import FAILED, SUCCEEDED, WARNED, StepContext, StepOutcome
@@ -46,6 +46,9 @@ class DeployStartStep:
             return StepOutcome(FAILED, outputs=outputs, error=(
                 f"{release.label} has no artifacts folder ({artifacts_dir(ctx.site, release.digest)}), "
                 "which demo-fleet targets need (artifacts/<component>/app.json)"))
+        unmeasurable = _unmeasurable(config, targets, workflow)
+        if unmeasurable:
+            return StepOutcome(FAILED, outputs=outputs, error=unmeasurable)
         drivers = self.drivers(ctx.site)
         problems = []
         for target in targets:
@@ -73,3 +76,22 @@ class DeployStartStep:
                                        + ", ".join(unhealthy))
         return StepOutcome(SUCCEEDED, outputs=outputs,
                            summary=f"{len(targets)} target(s) healthy; {workflow.title}")
+
+
+def _unmeasurable(config: DeployConfig, targets: list[Target], workflow: Workflow) -> str:
+    """A gate that could never be judged: its error-rate or latency limit on command
+    targets whose health command reports only an exit status (no metrics)."""
+    if config.commands is None or config.commands.health_output != "exit-status":
+        return ""
+    if not any(t.driver == COMMAND for t in targets):
+        return ""
+    for percent in workflow.percents:
+        gate = config.gate_for(deploy_step(percent))
+        limits = [name for name, value in (("max_error_rate", gate.max_error_rate),
+                                           ("max_p95_ms", gate.max_p95_ms)) if value is not None]
+        if limits:
+            return (f"the health gate of {deploy_step(percent)} limits {' and '.join(limits)}, but the "
+                    "health command reports only its exit status, so those can never be measured: "
+                    "set them to null in the gates, or give a health command with "
+                    "health_output 'prometheus'")
+    return ""

@@ -94,3 +94,17 @@ def test_an_input_whose_value_changed_since_it_was_materialised_stops_the_deploy
     assert state.step("deploy-10").error.startswith(
         "input env:PLATFORM_REGION changed since it was materialised")
     assert not (tmp_path / "c1.received").exists()
+
+
+def test_a_gate_the_health_command_cannot_measure_is_refused_before_deploying(live_site, tmp_path):
+    site = live_site
+    add_environment(site, "cmd-prod", ("c1",), "command", {
+        "commands": {"deploy": DEPLOY, "health": "true"}})  # default gate: error rate < 1%
+    add_demo_release(site, "1.3.0-rc1", artifacts=False)
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "cmd-prod", "alice")
+    Executor(site, pid, product_registry()).run()
+    step = promotions.load_run(site, pid)[1].step("deploy-start")
+    assert step.status == "failed"
+    assert step.error.startswith("the health gate of deploy-10 limits max_error_rate, but the health "
+                                 "command reports only its exit status")
+    assert not (tmp_path / "c1.received").exists()
