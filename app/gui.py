@@ -113,6 +113,19 @@ def launch(config: SiteConfig) -> int:
     return int(outcome["code"]) or code
 
 
+def launch_audit(path: str) -> int:
+    """``stella gui --audit PATH``: auditor mode alone, on a laptop with no site at all."""
+    from views.auditor.window import AuditorWindow
+
+    app = application()
+    window = AuditorWindow()
+    window.show()
+    window.view.verify(path)
+    code = app.exec()
+    window.tasks.wait(10_000)
+    return code
+
+
 def _exit_code(error_type: str, base: type) -> int:
     """The CLI's exit code for a failure's error class (1 when unknown)."""
     stack = [base]

@@ -289,6 +289,10 @@ def verify(args: argparse.Namespace) -> int:
 
 
 def gui(args: argparse.Namespace) -> int:
+    if getattr(args, "audit", None):
+        from app.gui import launch_audit
+
+        return launch_audit(args.audit)
     from app.gui import launch
 
     return launch(_config(args))

@@ -154,7 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     trust_commands.register(sub, common, command, _Parser)
     gate_commands.register(sub, common, _Parser)
 
-    command("gui", commands.gui, "the desktop app")
+    p = command("gui", commands.gui, "the desktop app")
+    p.add_argument("--audit", metavar="PATH",
+                   help="auditor mode only: verify an export (archive, folder or part) offline, "
+                        "with no site")
     return parser
 
 
