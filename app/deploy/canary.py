@@ -82,13 +82,15 @@ def run_canary(*, gate: HealthGate, targets: Sequence[Target], sampler: Sampler,
     while True:
         if should_stop():
             return CanaryResult(STOPPED, analysis.decision, analysis)
-        began = time.monotonic()
+        began = clock.now()
         decision = analysis.observe(sample_all(sampler, targets))
         record(criteria(gate, decision, analysis.measurements[-1], env_total or len(targets)))
         if decision.final:
             return CanaryResult(decision.status, decision, analysis)
-        # the next observation is due one interval after this one began (scraping included)
-        if wait(max(began + gate.interval_seconds - time.monotonic(), 0.0), should_stop):
+        # the next observation is due one interval after this one began (scraping included),
+        # by the injected clock; a clock step never makes the wait longer than one interval
+        spent = (clock.now() - began).total_seconds()
+        if wait(min(gate.interval_seconds, max(gate.interval_seconds - spent, 0.0)), should_stop):
             return CanaryResult(STOPPED, analysis.decision, analysis)
 
 

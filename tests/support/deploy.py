@@ -5,7 +5,6 @@ fake driver for runs without processes, and a registry of the product's steps
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -148,13 +147,12 @@ class FakeDriver:
 
 
 def advancing_wait(clock: FixedClock) -> Callable[[float, Callable[[], bool]], bool]:
-    """A canary wait that moves the fixed clock instead of sleeping (rounded up to 10 ms,
-    as the real wait's time spent scraping is not spent on a fixed clock)."""
+    """A canary wait that moves the fixed clock instead of sleeping."""
 
     def wait(seconds: float, should_stop: Callable[[], bool]) -> bool:
         if should_stop():
             return True
-        clock.advance(max(math.ceil(seconds * 100) / 100, 0.01))
+        clock.advance(max(seconds, 0.001))
         return should_stop()
 
     return wait
