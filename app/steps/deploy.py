@@ -38,7 +38,7 @@ from app.deploy.targets import (
 )
 from app.drivers.base import DeployResult, DriverError, ReleaseRef, Target
 from app.errors import StellaError
-from app.secrets.redact import redacting
+from app.secrets.redact import Redactor
 from app.services import evidence
 from app.services.promotions import load_run
 from app.steps.base import FAILED, SUCCEEDED, WAITING, StepContext, StepOutcome
@@ -123,18 +123,18 @@ class DeployStep:
         events, _ = load_run(ctx.site, ctx.promotion_id)
         moved = moved_targets(events)
         done = {s.name for s in state.steps if s.status in DONE_STATUSES}
-        log = ctx.log
         extra_env: dict[str, str] = {}
+        scrub = Redactor()
         if any(t.driver == COMMAND for t in stage):
             resolved = materialised_inputs(ctx, self.providers)
             extra_env = resolved.environment()
-            log = redacting(ctx.log, resolved.secret_values())
+            scrub = Redactor(resolved.secret_values())  # out of the log, details and errors
         drivers = self.drivers(ctx.site, extra_env=extra_env)
         known = known_releases(ctx.site, env)
         ctx.log(f"{title}: {len(stage)} of {len(everyone)} target(s) — {', '.join(t.name for t in stage)}")
         ctx.log(f"health gate: {gate.describe()}")
 
-        rows, failure, stopped = self._deploy(ctx, stage, release, drivers, moved, done, known, log)
+        rows, failure, stopped = self._deploy(ctx, stage, release, drivers, moved, done, known, scrub)
         if failure or stopped:
             outcome = "deploy-failed" if failure else "stopped"
             reason = failure or f"deployment stopped: {stop_cause(ctx)}"
@@ -156,7 +156,8 @@ class DeployStep:
 
     def _deploy(self, ctx: StepContext, stage: Sequence[Target], release: ReleaseRef, drivers: DriverSet,
                 moved: Mapping[str, Moved], done: set[str], known: Mapping[str, KnownRelease],
-                log: Callable[[str], None]) -> tuple[list[dict[str, Any]], str, bool]:
+                scrub: Redactor) -> tuple[list[dict[str, Any]], str, bool]:
+        log = scrub.sink(ctx.log)
         rows: list[dict[str, Any]] = []
         for target in stage:
             prior = moved.get(target.name)
@@ -172,20 +173,20 @@ class DeployStep:
             except DriverError as err:
                 before = _previous(None, prior, known.get(target.name))
                 rows.append(target_row(target, release, from_version=before[0], from_digest=before[1],
-                                       changed=prior is not None, status="failed", detail=err.message))
+                                       changed=prior is not None, status="failed", detail=scrub(err.message)))
                 log(f"[{target.name}] deploy could not be attempted: {err.message}")
-                return rows, f"{target.name}: {err.message}", False
+                return rows, f"{target.name}: {scrub(err.message)}", False
             before = _previous(result, prior, known.get(target.name))
             rows.append(target_row(target, release, from_version=before[0], from_digest=before[1],
                                    changed=_changed(result) or prior is not None, status=result.status,
-                                   detail=result.detail))
+                                   detail=scrub(result.detail)))
             if result.ok:
                 remember(ctx.site, target.env, target.name,
                          KnownRelease(release.name, release.version, release.digest), ctx.promotion_id, ctx.step)
             elif result.status == "cancelled":
                 return rows, "", True
             else:
-                return rows, f"{target.name}: deploy {result.status} ({result.detail})", False
+                return rows, f"{target.name}: deploy {result.status} ({scrub(result.detail)})", False
         return rows, "", False
 
     def _decide(self, ctx: StepContext, auto_continue: bool, release: ReleaseRef, rows: list[dict[str, Any]],

@@ -18,7 +18,7 @@ from app.deploy.history import moved_targets
 from app.deploy.targets import KnownRelease, environment_targets, remember
 from app.drivers.base import DriverError, ReleaseRef
 from app.errors import StellaError
-from app.secrets.redact import redacting
+from app.secrets.redact import Redactor
 from app.services import evidence
 from app.services.promotions import load_run
 from app.steps.base import RollbackOutcome, StepContext
@@ -51,14 +51,15 @@ class DriverRollback:
             ctx.log("no target had been moved by these steps; nothing to return")
             return RollbackOutcome(True, summary="no target had been changed; nothing to return")
         by_name = {t.name: t for t in environment_targets(ctx.site, state.to_env)}
-        log = ctx.log
+        scrub = Redactor()
         extra_env: dict[str, str] = {}
         if any(by_name.get(m.target) and by_name[m.target].driver == COMMAND for m in chosen):
             resolved = resolve_inputs(ctx.site, release["digest"], self.providers)
             extra_env = resolved.environment()
-            log = redacting(ctx.log, resolved.secret_values())
+            scrub = Redactor(resolved.secret_values())  # out of the log, details and errors
             for item in resolved.missing:
                 ctx.log(f"input {item.ref} is missing for the rollback commands: {item.reason}")
+        log = scrub.sink(ctx.log)
         drivers = self.drivers(ctx.site, extra_env=extra_env)
         rows: list[dict[str, Any]] = []
         for moved in chosen:
@@ -79,10 +80,10 @@ class DriverRollback:
                                             moved.from_version, moved.from_digest)
                 result = drivers.driver(target).rollback(target, to, log=log, should_stop=ctx.should_stop)
             except DriverError as err:
-                rows.append({**row, "status": "failed", "detail": err.message})
+                rows.append({**row, "status": "failed", "detail": scrub(err.message)})
                 log(f"[{target.name}] rollback could not be attempted: {err.message}")
                 continue
-            rows.append({**row, "status": result.status, "detail": result.detail})
+            rows.append({**row, "status": result.status, "detail": scrub(result.detail)})
             if result.ok:
                 remember(ctx.site, target.env, target.name, _known(to), ctx.promotion_id, None)
         self._evidence(ctx, state.to_env, release, scope, steps, reason, rows)

@@ -19,7 +19,8 @@ DB_PASSWORD = "s3cr3t-Pa55word-9f1c0e"
 REGION = "eu-west-secret-region-42"
 DEPLOY = ("sh -c 'echo \"deploying $1 to $2\"; echo \"db password: $STELLA_INPUT_DB_PASSWORD\"; "
           "printf %s \"$STELLA_INPUT_DB_PASSWORD\" > \"$STELLA_TEST_OUT/$2.received\"; "
-          "if [ \"$2\" = \"$STELLA_TEST_FAIL_ON\" ]; then echo \"disk full on $2\" >&2; exit 3; fi' "
+          "if [ \"$2\" = \"$STELLA_TEST_FAIL_ON\" ]; then "
+          "echo \"disk full on $2, login $STELLA_INPUT_DB_PASSWORD\" >&2; exit 3; fi' "
           "sh {version} {target}")
 GATE = {"max_error_rate": None, "window_seconds": 0.4, "interval_seconds": 0.2, "max_gap_seconds": 2}
 
@@ -72,9 +73,10 @@ def test_a_failing_command_fails_the_stage(live_site, tmp_path, monkeypatch):
     stage = state.step("deploy-100")
     assert state.status == "failed" and stage.status == "failed"
     assert stage.error.startswith("c2: deploy failed (exited 3 after ")
-    assert stage.error.endswith(": disk full on c2); retry the stage or roll back")
+    # the command put the secret into its error; the run records it redacted
+    assert stage.error.endswith(": disk full on c2, login [redacted]); retry the stage or roll back")
     logs = [line for *_, line in step_logs(site, pid, "deploy-100")]
-    assert "[c2] stderr: disk full on c2" in logs
+    assert "[c2] stderr: disk full on c2, login [redacted]" in logs
     rows = {r["name"]: r for r in stage.outputs["targets"]}
     assert rows["c1"]["status"] == "unchanged" and rows["c2"]["status"] == "failed"
     assert rows["c2"]["changed"] is True  # the command ran: a rollback covers it

@@ -81,6 +81,12 @@ def test_secret_values_never_appear_anywhere_stored_or_exported(live_site, tmp_p
         actions.act(site, first, "continue", "olga")
         Executor(site, first, product_registry()).run()
     assert promotions.load_run(site, first)[1].status == "completed"
+    # a command that fails with the secret in its error output
+    monkeypatch.setenv("STELLA_TEST_FAIL_ON", "c1")
+    broken = promotions.create_promotion(site, "platform@1.2.0", "cmd-prod", "alice")
+    Executor(site, broken, product_registry()).run()
+    assert "login [redacted]" in promotions.load_run(site, broken)[1].step("deploy-10").error
+    monkeypatch.setenv("STELLA_TEST_FAIL_ON", "")
     add_demo_release(site, "1.3.0-rc1", artifacts=False, inputs=INPUTS[:2])
     pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "cmd-prod", "alice")
     Executor(site, pid, product_registry()).run()
