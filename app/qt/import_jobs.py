@@ -200,7 +200,10 @@ def _imported(request: ImportRequest, result: bundles.ImportResult) -> ImportOut
         archive_size=verified.archive_size,
         override_reason=override.reason if override else None,
         overridden_version=override.previous_version if override else None)
-    return ImportOutcome(request, IMPORTED, f"imported {verified.kind} {result.label}",
+    message = f"imported {verified.kind} {result.label}"
+    if override is not None:
+        message += f" (older than version {override.previous_version}: accepted by override)"
+    return ImportOutcome(request, IMPORTED, message,
                          verified.report.checks, summary=summary,
                          report_json={**verified.to_json(), "label": result.label})
 

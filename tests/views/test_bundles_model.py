@@ -51,12 +51,15 @@ def test_bundle_model_shows_short_values_with_the_full_ones_in_tooltips():
     model.set_rows(ROWS, NAMES)
     first = ROWS[0]
     assert model.index(0, KIND).data() == "Release"
-    assert model.index(3, KIND).data() == "Feed snapshot"
-    assert model.index(0, SIGNERS).data() == "50173d94d004 (DEMO-ONLY release-1)"
+    assert model.index(3, KIND).data() == "Feed"
+    assert model.index(3, KIND).data(Qt.ItemDataRole.ToolTipRole) == "Feed snapshot"
+    assert model.index(0, SIGNERS).data() == "50173d94d004 (demo release-1)"
     assert KEY in model.index(0, SIGNERS).data(Qt.ItemDataRole.ToolTipRole)
     assert model.index(0, DIGEST).data() == first.manifest_digest[:19] + "…"
     assert model.index(0, DIGEST).data(Qt.ItemDataRole.ToolTipRole) == first.manifest_digest
-    assert model.index(0, IMPORTED_AT).data() == "Feb 18 2026, 08:31:00 UTC"
+    assert model.index(0, IMPORTED_AT).data() == "Feb 18 2026, 08:31 UTC"
+    assert model.index(0, IMPORTED_AT).data(Qt.ItemDataRole.ToolTipRole) == \
+        "Feb 18 2026, 08:31:00 UTC"
     assert model.index(0, OVERRIDE).data() == ""
     assert model.index(0, OVERRIDE).data(Qt.ItemDataRole.ForegroundRole) is None
     assert model.index(2, OVERRIDE).data() == "⚠ hotfix INC-1234"
@@ -100,7 +103,7 @@ def test_trust_panel_colours_the_expiry(qtbot):
         assert f"color:{colour}; font-weight:bold'>expires Jan 01 2030" in text
         assert words in text
     assert "trust on first use" in text and "DEMO-ONLY keys" in text
-    assert "release 1 of 1 · root 2 of 2" in text
+    assert "release 1 of 1 key · root 2 of 2 keys" in text
     assert "sha256:" + "cd" * 32 in panel.label.toolTip()
     panel.show_root(root_view(400, "rotation"))
     assert "rotation signed by the previous root" in panel.label.text()

@@ -32,6 +32,7 @@ def test_first_root_needs_a_confirmed_fingerprint(qtbot, page, site):
     assert page.snapshot.trust_root is None
     assert "No trust root is installed" in page.trust_panel.label.text()
     assert "Import the trust root first" in page.empty_label.text()
+    qtbot.waitUntil(lambda: "No removable medium detected" in page.media.state_label.text())
     with qtbot.waitSignal(page.report_shown, timeout=10_000) as shown:
         page.import_files([str(SAMPLES / "trust-root-v1.dsse.json")])
     dialog = shown.args[0]

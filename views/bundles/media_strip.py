@@ -10,9 +10,10 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -29,6 +30,8 @@ from app.qt.worker import TaskManager
 from views.import_dialog.text import FAILED, size_text
 
 MEDIA_POLL_MS = 5000
+FILES_PER_LINE = 4
+MAX_HEIGHT = 132  # about four lines of files; more scroll
 MediaScan = Callable[[], Sequence[MediumBundles]]
 
 
@@ -41,7 +44,7 @@ class MediaStrip(QGroupBox):
         super().__init__("Removable media", parent)
         self.setObjectName("mediaStrip")
         self._tasks = tasks
-        self._scan = scan
+        self.scan = scan  # replaceable: tests and screenshots describe media with it
         self._busy = False
         self.media: tuple[MediumBundles, ...] = ()
         self.file_buttons: dict[str, QPushButton] = {}
@@ -66,8 +69,10 @@ class MediaStrip(QGroupBox):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget "
+                                  "{ background: transparent; }")
         self.scroll.setWidget(self.rows)
-        self.scroll.setMaximumHeight(120)
         self.scroll.hide()
         outer.addWidget(self.scroll)
         self.timer = QTimer(self)
@@ -86,7 +91,7 @@ class MediaStrip(QGroupBox):
             return
         self._busy = True
         self.refresh_button.setEnabled(False)
-        (Operation(self, self._scan, tasks=self._tasks)
+        (Operation(self, self.scan, tasks=self._tasks)
          .success(self._show)
          .failure(self._failed)
          .finally_(self._done)
@@ -102,50 +107,58 @@ class MediaStrip(QGroupBox):
 
     def _show(self, media: Sequence[MediumBundles]) -> None:
         media = tuple(media)
-        if media == self.media and self.scroll.isVisible() == bool(media):
-            self.scanned.emit(len(media))
-            return
-        self.media = media
-        while self.rows_layout.count():
-            item = self.rows_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
-        self.file_buttons.clear()
-        for medium in media:
-            self.rows_layout.addWidget(self._medium_row(medium))
+        if media != self.media:  # rebuilt only on a change: the scan repeats every few s
+            self.media = media
+            self._rebuild()
         files = sum(len(m.files) for m in media)
         if not media:
             self.state_label.setText("No removable medium detected. Insert one (it is picked up "
                                      "within a few seconds), or use <i>Import bundle…</i> or "
                                      "drop a file anywhere on this window.")
         else:
-            self.state_label.setText(f"{len(media)} medium/media detected, {files} bundle "
-                                     f"file(s) at the top level. Click a file to import it.")
-        self.scroll.setVisible(bool(media))
+            found = "1 removable medium" if len(media) == 1 else f"{len(media)} removable media"
+            self.state_label.setText(f"{found} detected, {files} bundle file(s) at the top "
+                                     f"level. Click a file to import it.")
         self.scanned.emit(len(media))
 
+    def _rebuild(self) -> None:
+        while self.rows_layout.count():
+            item = self.rows_layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.file_buttons.clear()
+        for medium in self.media:
+            self.rows_layout.addWidget(self._medium_row(medium))
+        self.scroll.setVisible(bool(self.media))
+        self.rows.adjustSize()
+        self.scroll.setFixedHeight(min(self.rows.sizeHint().height() + 2, MAX_HEIGHT))
+
     def _medium_row(self, medium: MediumBundles) -> QWidget:
+        """The medium's name, then its files in a grid that wraps (no sideways scrolling)."""
         row = QWidget()
-        layout = QHBoxLayout(row)
+        layout = QGridLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setHorizontalSpacing(6)
+        layout.setVerticalSpacing(4)
         title = QLabel(f"<b>{html.escape(medium.name)}</b> <span style='color:#607d8b'>"
                        f"{html.escape(medium.mount_point)} · {size_text(medium.free_bytes)} "
                        f"free</span>")
         title.setObjectName("mediumTitle")
-        layout.addWidget(title)
+        layout.addWidget(title, 0, 0)
         if medium.error:
             error = QLabel(f"<span style='color:{FAILED}'>{html.escape(medium.error)}</span>")
-            layout.addWidget(error)
+            layout.addWidget(error, 0, 1, 1, FILES_PER_LINE)
         elif not medium.files:
             layout.addWidget(QLabel("<i>no bundle files (*.tar, *.tar.gz, *.tar.zst, "
-                                    "*.dsse.json) at the top level</i>"))
-        for bundle in medium.files:
+                                    "*.dsse.json) at the top level</i>"), 0, 1, 1, FILES_PER_LINE)
+        for number, bundle in enumerate(medium.files):
             button = QPushButton(f"⇩ {bundle.name}")
             button.setObjectName("mediaFile")
             button.setToolTip(f"Import {bundle.path} ({size_text(bundle.size)}); it is "
                               f"verified first and nothing is imported if any check fails")
             button.clicked.connect(lambda _=False, p=bundle.path: self.import_requested.emit(p))
             self.file_buttons[bundle.path] = button
-            layout.addWidget(button)
-        layout.addStretch(1)
+            line, column = divmod(number, FILES_PER_LINE)
+            layout.addWidget(button, line, 1 + column)
+        layout.setColumnStretch(FILES_PER_LINE + 1, 1)
         return row

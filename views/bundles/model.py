@@ -22,6 +22,7 @@ KIND, LABEL, VERSION, SIGNERS, DIGEST, IMPORTED_BY, IMPORTED_AT, OVERRIDE = rang
 HEADERS = ("Kind", "Name / label", "Version", "Signer keys", "Manifest digest", "Imported by",
            "Imported at", "Override reason")
 
+SHORT_KINDS = {"feed-snapshot": "Feed"}  # the label column says "… snapshot …"
 DIGEST_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -94,19 +95,19 @@ class BundleTableModel(QAbstractTableModel):
 
     def _display(self, row: BundleRow, column: int) -> str:
         if column == KIND:
-            return kind_title(row.kind)
+            return SHORT_KINDS.get(row.kind, kind_title(row.kind))
         if column == LABEL:
             return row.label
         if column == VERSION:
             return str(row.version)
         if column == SIGNERS:
-            return ", ".join(key_text(k, self._names) for k in row.signer_keyids)
+            return ", ".join(key_text(k, self._names, compact=True) for k in row.signer_keyids)
         if column == DIGEST:
             return short(row.manifest_digest)
         if column == IMPORTED_BY:
             return row.imported_by
         if column == IMPORTED_AT:
-            return when(row.imported_at)
+            return minute(row.imported_at)
         if column == OVERRIDE:
             return f"⚠ {row.override_reason}" if row.override_reason else ""
         return ""
@@ -117,13 +118,23 @@ class BundleTableModel(QAbstractTableModel):
         if column == SIGNERS:
             return "\n".join(f"{k}  {self._names.get(k, '')}".rstrip() for k in row.signer_keyids)
         if column == LABEL:
-            return f"{row.kind} {row.name!r}, valid until {when(row.expires)}"
+            return f"{row.label}\n{row.kind} {row.name!r}, valid until {when(row.expires)}"
+        if column == KIND:
+            return kind_title(row.kind)
+        if column == IMPORTED_AT:
+            return when(row.imported_at)
         if column == VERSION:
             return "The bundle's sequence number: each import of the same kind and name must " \
                    "be newer, unless an operator overrides it with a reason"
         if column == OVERRIDE and row.override_reason:
             return f"Imported although not newer than the last version: {row.override_reason}"
         return None
+
+
+def minute(stamp: str) -> str:
+    """``Feb 18 2026, 06:56 UTC``: table cells are narrow; the tooltip has the seconds."""
+    shown = when(stamp)
+    return shown[:-7] + " UTC" if shown.endswith(" UTC") and shown[-10] == ":" else shown
 
 
 def _sort_key(row: BundleRow, column: int, shown: str) -> Any:

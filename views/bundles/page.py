@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -47,7 +48,13 @@ from app.qt.snapshots import NO_ACTOR
 from views.bundles.drop import BundleDropFilter
 from views.bundles.importer import BundleImporter
 from views.bundles.media_strip import MediaScan, MediaStrip
-from views.bundles.model import IMPORTED_AT, LABEL, OVERRIDE, BundleFilterProxy, BundleTableModel
+from views.bundles.model import (
+    IMPORTED_AT,
+    LABEL,
+    OVERRIDE,
+    BundleFilterProxy,
+    BundleTableModel,
+)
 from views.bundles.trust_panel import TrustRootPanel
 from views.import_dialog.dialog import ImportReportDialog
 from views.import_dialog.first_root import FirstRootDialog
@@ -55,6 +62,7 @@ from views.import_dialog.text import FAILED, PASSED, progress_text
 
 FILE_FILTER = ("Bundles and trust roots (*.tar *.tar.gz *.tar.zst *.dsse.json);;"
                "All files (*)")
+LABEL_WIDTH = 230
 
 
 class BundlesPage(QWidget):
@@ -107,12 +115,14 @@ class BundlesPage(QWidget):
         self.filter_edit.textChanged.connect(self.proxy.setFilterFixedString)
         heading.addWidget(self.filter_edit)
         layout.addLayout(heading)
-        layout.addWidget(self._table(), 1)
         self.empty_label = QLabel()
         self.empty_label.setObjectName("emptyState")
         self.empty_label.setWordWrap(True)
-        self.empty_label.hide()
-        layout.addWidget(self.empty_label)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.list_stack = QStackedWidget()  # the table, or what to do when it is empty
+        self.list_stack.addWidget(self._table())
+        self.list_stack.addWidget(self.empty_label)
+        layout.addWidget(self.list_stack, 1)
 
         self.importer.started.connect(self._import_started)
         self.importer.progress.connect(self._import_progress)
@@ -175,9 +185,9 @@ class BundlesPage(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(LABEL, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(OVERRIDE, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(OVERRIDE, 220)
+        header.setSectionResizeMode(LABEL, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(OVERRIDE, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(60)
         return self.table
 
     def accept_drops_on(self, window: QWidget, show_page: Callable[[], object]) -> None:
@@ -207,17 +217,17 @@ class BundlesPage(QWidget):
         self.snapshot = snapshot
         self.trust_panel.show_root(snapshot.trust_root)
         self.model.set_rows(snapshot.rows, snapshot.key_names)
+        self.table.resizeColumnToContents(LABEL)  # long labels elide; the tooltip has them
+        self.table.setColumnWidth(LABEL, min(self.table.columnWidth(LABEL), LABEL_WIDTH))
         count = len(snapshot.rows)
         self.count_label.setText(f"Imported bundles ({count})")
-        if count:
-            self.empty_label.hide()
-        else:
+        self.list_stack.setCurrentWidget(self.table if count else self.empty_label)
+        if not count:
             first = ("Import the trust root first, then the bundles it signs."
                      if snapshot.trust_root is None else
                      "Import one with <i>Import bundle…</i>, from a removable medium above, "
                      "or by dropping a file on this window.")
             self.empty_label.setText(f"No bundle has been imported yet. {first}")
-            self.empty_label.show()
         self.loaded.emit(snapshot)
 
     def _load_failed(self, failure: Failure) -> None:

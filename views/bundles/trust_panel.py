@@ -33,7 +33,7 @@ def expiry_html(root: TrustRootView) -> str:
 
 
 def summary_html(root: TrustRootView) -> str:
-    roles = " · ".join(f"{html.escape(role)} {threshold} of {count}"
+    roles = " · ".join(f"{html.escape(role)} {threshold} of {count} key{'s' if count != 1 else ''}"
                        for role, count, threshold in root.preview.roles)
     method = html.escape(METHODS.get(root.method, root.method))
     if root.trust_on_first_use:
@@ -45,10 +45,11 @@ def summary_html(root: TrustRootView) -> str:
             f"{html.escape(short(root.digest, 16))}</code> &nbsp;{expiry_html(root)}<br>"
             f"Installed by <b>{html.escape(root.installed_by)}</b> on "
             f"{html.escape(when(root.installed_at))} — {method}<br>"
-            f"Roles (signatures needed of keys): {roles}{demo}")
+            f"Signatures needed per role: {roles}{demo}")
 
 
-NO_ROOT = ("<b>No trust root is installed</b>, so no bundle can be imported yet.<br>"
+NO_ROOT = (f"<b style='color:{WARNING}'>No trust root is installed</b>, so no bundle can be "
+           f"imported yet.<br>"
            "Import the site's first trust root (a <code>.dsse.json</code> file) with "
            "<i>Import bundle…</i> or by dropping it here; you will be asked to confirm its "
            "fingerprint (trust on first use).")

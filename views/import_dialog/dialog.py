@@ -56,6 +56,7 @@ class ImportReportDialog(QDialog):
                             + outcome.request.file_name)
         self.setMinimumWidth(760)
         layout = QVBoxLayout(self)
+        layout.setSpacing(8)
         self.headline = _rich(headline(outcome), "reportHeadline")
         layout.addWidget(self.headline)
         if not imported:
@@ -78,7 +79,7 @@ class ImportReportDialog(QDialog):
         self.checks_view.setObjectName("checksView")
         self.checks_view.setOpenLinks(False)
         self.checks_view.setHtml(checks_html(outcome))
-        self.checks_view.setMinimumHeight(min(90 + 26 * len(outcome.checks), 430))
+        self.checks_view.setMinimumHeight(min(36 + 24 * len(outcome.checks), 420))
         layout.addWidget(self.checks_view, 1)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

@@ -21,6 +21,14 @@ from views.common.format import when
 from views.import_dialog.text import FAILED, WARNING, key_text
 
 
+def fingerprint(digest: str) -> str:
+    """Groups of eight hex digits, four to a line, as people read them out to each other."""
+    algorithm, _, hexpart = digest.partition(":")
+    groups = [hexpart[i:i + 8] for i in range(0, len(hexpart), 8)]
+    lines = [" ".join(groups[i:i + 4]) for i in range(0, len(groups), 4)]
+    return html.escape(f"{algorithm}:") + "<br>" + "<br>".join(html.escape(x) for x in lines)
+
+
 def preview_html(preview: RootPreview) -> str:
     names = dict(preview.key_names)
     roles = "".join(
@@ -33,8 +41,8 @@ def preview_html(preview: RootPreview) -> str:
             if preview.demo_only else "")
     return (f"<p><b>Trust root version {preview.version}</b>, valid until "
             f"{html.escape(when(preview.expires))}</p>"
-            f"<p>Fingerprint (SHA-256 of the envelope):<br><code style='font-size:11pt'>"
-            f"{html.escape(preview.digest)}</code></p>{demo}"
+            f"<p>Fingerprint (SHA-256 of the envelope, read it out in groups):<br>"
+            f"<code style='font-size:11pt'>{fingerprint(preview.digest)}</code></p>{demo}"
             f"<p>Roles:</p><ul>{roles}</ul><p>Keys:</p><ul>{keys}</ul>")
 
 
@@ -45,7 +53,7 @@ class FirstRootDialog(QDialog):
         self.setObjectName("firstRootDialog")
         self.preview = preview
         self.setWindowTitle("Install the first trust root — trust on first use")
-        self.setMinimumWidth(640)
+        self.setMinimumWidth(700)
         layout = QVBoxLayout(self)
         warning = QLabel(
             f"<span style='color:{WARNING}; font-weight:bold'>Trust on first use.</span> "

@@ -5,6 +5,7 @@ top of a success. Pure functions over :class:`~app.qt.import_jobs.ImportOutcome`
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 
 from app.qt.import_jobs import IMPORTED, ImportedSummary, ImportOutcome
 from views.common.format import when
@@ -35,10 +36,13 @@ def progress_text(done: int, total: int) -> str:
     return f"{size_text(done)} of {size_text(total)} hashed"
 
 
-def key_text(keyid: str, names: dict[str, str] | None = None) -> str:
-    """``50173d94d004 (DEMO-ONLY release-1)``: the short id and the key's own name."""
+def key_text(keyid: str, names: Mapping[str, str] | None = None, compact: bool = False) -> str:
+    """``50173d94d004 (DEMO-ONLY release-1)``: the short id and the key's own name
+    (``demo release-1`` when ``compact``, for table cells)."""
     name = (names or {}).get(keyid, "")
     label = name.split(":", 1)[0].strip()
+    if compact:
+        label = label.replace("DEMO-ONLY ", "demo ")
     return f"{keyid[:12]} ({label})" if label else keyid[:12]
 
 
