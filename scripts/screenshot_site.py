@@ -175,6 +175,10 @@ def shoot(site, ids: dict[str, str], out: Path) -> list[Path]:  # noqa: ANN001
 
     shoot_evidence(window, site, ids, out, save, until)
 
+    from scripts.screenshot_bundles import shoot_bundles
+
+    shoot_bundles(site.paths.home / "bundles-site", out, save, until)
+
     window.ctx.executors.stop_all()
     window.close()
     app.processEvents()
