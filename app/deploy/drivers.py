@@ -64,11 +64,11 @@ class DriverSet:
         """What the target says it runs (release and components), when its driver can tell."""
         if target.driver != DEMO_FLEET:
             return None
-        self.driver(target)
-        fleet = self.fleets.get(target.env)
-        if fleet is None:
-            return None
         try:
+            self.driver(target)
+            fleet = self.fleets.get(target.env)
+            if fleet is None:
+                return None
             member = fleet.member(target.name)
             status, body = http_get(member.port, "/version", timeout=2.0)
             document = json.loads(body) if status == 200 else None

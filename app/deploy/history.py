@@ -1,7 +1,7 @@
 """Which targets a run has moved onto its release, read from the run's own events.
 
-A deploy stage lists its targets in its outputs with ``changed`` (this run moved
-it) and ``from`` (what it ran before this run touched it). A completed rollback
+A deploy stage lists its targets with ``changed`` (this run moved it) and ``from``
+(what it ran before this run touched it), after each target and in its outputs. A completed rollback
 lists the targets it returned. Folding those in order gives, per target still on
 the new release because of this run, where a rollback must return it and which
 stage moved it — whatever retries happened in between.
@@ -29,11 +29,17 @@ class Moved:
 
 
 def stage_rows(event: ev.Event) -> list[Mapping[str, Any]]:
-    """The target rows a deploy stage's outcome event carries (none for other events)."""
-    if event.type not in _OUTCOMES or not event.step or deploy_percent(event.step) is None:
+    """The target rows a deploy stage's event carries: its outcome's outputs, or the
+    progress it records after each target (so a crash mid-stage loses no ``from``)."""
+    if not event.step or deploy_percent(event.step) is None:
         return []
-    outputs = event.data.get("outputs") or {}
-    rows = outputs.get("targets") if isinstance(outputs, Mapping) else None
+    if event.type == ev.STEP_CRITERIA:
+        rows = event.data.get("targets")
+    elif event.type in _OUTCOMES:
+        outputs = event.data.get("outputs") or {}
+        rows = outputs.get("targets") if isinstance(outputs, Mapping) else None
+    else:
+        return []
     return [r for r in rows or [] if isinstance(r, Mapping) and r.get("name")]
 
 

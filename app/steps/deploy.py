@@ -180,6 +180,10 @@ class DeployStep:
             rows.append(target_row(target, release, from_version=before[0], from_digest=before[1],
                                    changed=_changed(result) or prior is not None, status=result.status,
                                    detail=scrub(result.detail)))
+            done_count = sum(1 for r in rows if r["status"] in ("succeeded", "unchanged"))
+            ctx.record(ev.STEP_CRITERIA, {  # progress for the stage view; history if we crash
+                "met": False, "status": "deploying", "targets": list(rows),
+                "summary": f"deploying: {done_count}/{len(stage)} target(s) on {release.version}"})
             if result.ok:
                 remember(ctx.site, target.env, target.name,
                          KnownRelease(release.name, release.version, release.digest), ctx.promotion_id, ctx.step)

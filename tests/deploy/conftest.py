@@ -4,20 +4,23 @@ demo fleet (processes on 127.0.0.1) on the system clock, always stopped afterwar
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from app.context import Site
 from app.deploy.drivers import DriverSet
 from app.drivers.demo_fleet import DemoFleet, DemoLoadGenerator
 from app.drivers.process import pid_alive
+from app.site import SiteConfig
 from app.steps.deploy import DeployStep
 from app.steps.deploy_start import DeployStartStep
 from app.steps.rollback import DriverRollback
 from app.steps.verify import VerifyStep
-from engine.clock import SystemClock
+from engine.clock import FixedClock, SystemClock
 from tests.support.deploy import (
     FakeDriver,
     FakeTarget,
@@ -26,7 +29,7 @@ from tests.support.deploy import (
     demo_ref,
     product_registry,
 )
-from tests.support.factories import make_site
+from tests.support.factories import START, make_site
 
 OLD = ("1.2.0", "sha256:" + "c3" * 32)
 FAKE_TARGETS = tuple(f"t{i:02d}" for i in range(1, 11))
@@ -60,17 +63,39 @@ class FakeEnv:
         return {name: t.version for name, t in self.driver.targets.items()}
 
 
+@pytest.fixture(scope="session")
+def _site_template(tmp_path_factory) -> Path:
+    """One site built by the real set-up services; each test gets its own copy."""
+    home = tmp_path_factory.mktemp("deploy-site-template") / "home"
+    make_site(home).close()
+    return home
+
+
+def _copy(template: Path, home: Path, clock) -> Site:  # noqa: ANN001
+    shutil.copytree(template, home)
+    return Site.open(SiteConfig.resolve(home=home, clock=clock))
+
+
+@pytest.fixture
+def site(_site_template: Path, tmp_path: Path):
+    """A fresh site per test on a fixed clock (a copy of the template: migrations and
+    key generation once per session)."""
+    opened = _copy(_site_template, tmp_path / "home", FixedClock(START))
+    yield opened
+    opened.close()
+
+
 @pytest.fixture
 def fake_env(site) -> FakeEnv:
     return FakeEnv(site)
 
 
 @pytest.fixture
-def live_site(tmp_path: Path):
+def live_site(_site_template: Path, tmp_path: Path):
     """A site on the system clock: real sleeps, real measurement windows."""
-    site = make_site(tmp_path / "home", clock=SystemClock())
-    yield site
-    site.close()
+    opened = _copy(_site_template, tmp_path / "home", SystemClock())
+    yield opened
+    opened.close()
 
 
 @pytest.fixture

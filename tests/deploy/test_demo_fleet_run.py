@@ -45,7 +45,8 @@ def test_a_good_release_goes_10_50_100_and_completes(live_site, demo_fleet):
         "deploy-10": ["eu-demo-01"], "deploy-50": ["eu-demo-01", "eu-demo-02"],
         "deploy-100": list(DEMO_TARGETS)}
     for step, healthy in (("deploy-10", 1), ("deploy-50", 2), ("deploy-100", 3)):
-        measured = [e.data for e in events if e.type == ev.STEP_CRITERIA and e.step == step]
+        measured = [e.data for e in events if e.type == ev.STEP_CRITERIA and e.step == step
+                    and "measurement" in e.data]
         assert measured[-1]["met"] and measured[-1]["healthy"] == measured[-1]["total"] == healthy
         assert measured[-1]["requests"] > 0 and measured[-1]["error_rate"] == 0.0
         assert all(not m["met"] for m in measured[:-1]) and len(measured) >= 6
@@ -94,7 +95,8 @@ def test_a_target_killed_during_a_canary_breaches_the_gate(live_site, demo_fleet
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             events, _ = promotions.load_run(site, pid)
-            if any(e.type == ev.STEP_CRITERIA and e.step == "deploy-50" for e in events):
+            if any(e.type == ev.STEP_CRITERIA and e.step == "deploy-50" and "measurement" in e.data
+                   for e in events):
                 break
             time.sleep(0.05)
         demo_fleet.kill("eu-demo-02")  # the newest canary target dies mid-window
@@ -102,7 +104,8 @@ def test_a_target_killed_during_a_canary_breaches_the_gate(live_site, demo_fleet
         runner.join(timeout=30)
     assert not runner.is_alive()
     events, state = promotions.load_run(site, pid)
-    measured = [e.data for e in events if e.type == ev.STEP_CRITERIA and e.step == "deploy-50"]
+    measured = [e.data for e in events if e.type == ev.STEP_CRITERIA and e.step == "deploy-50"
+                and "measurement" in e.data]
     assert measured[-1]["healthy"] == 1 and measured[-1]["total"] == 2
     assert measured[-1]["auto_rollback"] == "triggered"
     requested = next(e for e in events if e.type == ev.ROLLBACK_REQUESTED)

@@ -25,9 +25,11 @@ def predicate(site, item) -> dict:
     return json.loads(dsse.Envelope.from_bytes(evidence.envelope_bytes(site, item.id)).payload)["predicate"]
 
 
-def criteria_events(site, pid, step):
+def criteria_events(site, pid, step, status=None):
+    """The stage's health measurements (or, with ``status="deploying"``, its progress)."""
     events, _ = promotions.load_run(site, pid)
-    return [e for e in events if e.type == ev.STEP_CRITERIA and e.step == step]
+    return [e for e in events if e.type == ev.STEP_CRITERIA and e.step == step
+            and (e.data.get("status") == status if status else "measurement" in e.data)]
 
 
 def test_stages_cover_cumulative_shares_and_wait_for_continue(fake_env):
@@ -47,6 +49,8 @@ def test_stages_cover_cumulative_shares_and_wait_for_continue(fake_env):
         "status": "succeeded", "detail": "ok"}]
     measured = criteria_events(site, pid, "deploy-10")
     assert len(measured) == 11  # a baseline and ten 1 s measurements cover the 10 s window
+    assert [e.data["summary"] for e in criteria_events(site, pid, "deploy-10", status="deploying")] == [
+        "deploying: 1/1 target(s) on 1.3.0-rc1"]
     assert [e.data["met"] for e in measured] == [False] * 10 + [True]
     last = measured[-1].data
     assert (last["healthy"], last["total"], last["environment_targets"]) == (1, 1, 10)
@@ -198,3 +202,36 @@ def test_deploy_start_refuses_an_environment_without_targets(site):
     _, state = promotions.load_run(site, pid)
     assert state.step("deploy-start").status == "failed"
     assert state.step("deploy-start").error.startswith("environment eu-stage has no deploy targets")
+
+
+class Crash(BaseException):
+    """Stands for the process dying: not an Exception, so nothing records an outcome."""
+
+
+def test_a_crash_mid_stage_keeps_what_each_target_ran_before(fake_env):
+    site = fake_env.site
+    pid = start(fake_env)
+    Executor(site, pid, fake_env.registry()).run(until="deploy-start")
+
+    def die(_name):
+        raise Crash()
+
+    fake_env.driver.on_health = die  # deploys t01, then dies measuring it
+    try:
+        Executor(site, pid, fake_env.registry()).run()
+    except Crash:
+        pass
+    fake_env.driver.on_health = None
+    Executor(site, pid, fake_env.registry()).run()  # finds the step running: interrupted
+    _, state = promotions.load_run(site, pid)
+    assert state.step("deploy-10").status == "interrupted"
+    progress = criteria_events(site, pid, "deploy-10", status="deploying")
+    assert progress[0].data["summary"] == "deploying: 1/1 target(s) on 1.3.0-rc1"
+    actions.act(site, pid, "retry", "olga", "executor host rebooted")
+    Executor(site, pid, fake_env.registry()).run()
+    _, state = promotions.load_run(site, pid)
+    row = state.step("deploy-10").outputs["targets"][0]
+    assert (row["from"], row["changed"]) == ("1.2.0", True)  # the driver now says 1.3.0-rc1
+    actions.act(site, pid, "rollback", "olga", "abandon", scope="full")
+    Executor(site, pid, fake_env.registry()).run()
+    assert fake_env.versions()["t01"] == "1.2.0"
