@@ -17,6 +17,9 @@ Each ``step.criteria`` event's data (what the Deploy Stage View charts)::
      "decision": Decision.to_json(), "measurement": Measurement.to_json()}
 
 ``measurement.targets`` holds the per-target rows (health, version, error rate, p95).
+Before measuring, the deploy step records one progress event per deployed target,
+``{"met": false, "status": "deploying", "summary": "deploying: 2/5 target(s) on …",
+"targets": [{name, from, to, changed, status, detail, …}]}`` (no ``measurement`` key).
 """
 
 from __future__ import annotations
