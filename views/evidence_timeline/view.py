@@ -225,20 +225,24 @@ class EvidenceTimelineView(QWidget):
         rows = model.selectedRows() if model else []
         return self.model.entry(rows[0]) if rows else None
 
-    def select_entry(self, step: str, name: str) -> bool:
+    def select_entry(self, step: str, name: str, evidence_id: int | None = None) -> bool:
+        """Select the entry ``name`` of ``step`` (of that evidence id, when one is given)."""
         row = self.model.checkpoint_row(step)
         if row is None:
             return False
         parent = self.model.index(row, 0)
         for child in range(self.model.rowCount(parent)):
             entry = self.model.entry(self.model.index(child, 0, parent))
-            if entry is not None and entry.name == name:
+            if entry is not None and entry.name == name \
+                    and evidence_id in (None, entry.evidence_id):
                 self.tree.setCurrentIndex(self.model.index(child, 0, parent))
                 return True
         return False
 
     def _reselect(self, previous: EvidenceEntry) -> None:
-        if previous.evidence_id is None or not self.select_entry(previous.step, previous.name):
+        """After a reload, keep the same entry selected (a pending one may now be captured)."""
+        if not self.select_entry(previous.step, previous.name, previous.evidence_id) \
+                and not self.select_entry(previous.step, previous.name):
             self.tree.clearSelection()
 
     def _selection_moved(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
