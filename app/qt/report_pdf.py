@@ -18,6 +18,7 @@ from html import escape
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSizeF, QUuid
 from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtWidgets import QApplication
 
 from airgap_bundles.export.report import ReportDocument
 from engine.clock import parse_rfc3339
@@ -34,7 +35,9 @@ def _ensure_application() -> None:
         return
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    _app = QGuiApplication([])
+    # A widgets application, not a bare QGuiApplication: the same process may open
+    # windows later (the GUI exports too), and Qt allows one application object.
+    _app = QApplication([])
 
 
 def _xmp(document: ReportDocument, document_id: uuid.UUID) -> bytes:
