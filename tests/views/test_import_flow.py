@@ -239,3 +239,18 @@ def test_a_trust_root_file_rotates_the_root(qtbot, window, site):
     text = page.trust_panel.label.text()
     assert "Trust root version 2" in text and "rotation signed by the previous root" in text
     assert trust.in_force(site).root.version == 2
+
+
+def test_overriding_onto_the_very_same_bundle_is_refused_with_its_own_rule(qtbot, site):
+    from app.qt.worker import TaskControl, WorkerSignals
+
+    control = TaskControl(WorkerSignals())
+    first = import_jobs.run_import(site, import_jobs.ImportRequest(str(RC1)), "alice", control)
+    assert first.status == IMPORTED
+    again = import_jobs.ImportRequest(str(RC1), allow_older_reason="try it again")
+    outcome = import_jobs.run_import(site, again, "alice", control)
+    assert outcome.status == REJECTED and outcome.rule == "already-imported"
+    assert outcome.rule_title == "This exact bundle has not been imported before"
+    assert [c.passed for c in outcome.checks][-1] is False  # every verification check passed
+    assert all(c.passed for c in outcome.checks[:-1]) and not outcome.can_allow_older
+    assert "already imported" in outcome.message and len(bundles.list_bundles(site)) == 1

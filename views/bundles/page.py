@@ -264,6 +264,7 @@ class BundlesPage(QWidget):
     def cancel_import(self) -> None:
         self.cancel_button.setEnabled(False)
         self.progress_label.setText("Cancelling…")
+        self._quiet.clear()  # the waiting imports are dropped with the running one
         self.importer.cancel()
 
     def _import_started(self, request: ImportRequest) -> None:
