@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.tables import Advisory, AdvisoryPackage, FeedAdvisory, FeedCoverage, FeedSnapshot
@@ -88,19 +88,28 @@ def newest_coverage(session: Session) -> list[CoverageEntry]:
 def candidate_records(session: Session, snapshot_id: int,
                       keys: Iterable[tuple[str, str]]) -> list[tuple[str, bytes]]:
     """``(digest, bytes)`` of the records in a snapshot that name any of ``keys``,
-    each record once, ordered by digest."""
-    wanted = sorted(set(keys))
+    each record once, ordered by digest.
+
+    One query per ecosystem and chunk of names, ``ecosystem = ? AND name_key IN
+    (…)``: the shape SQLite answers from the primary-key index of
+    ``advisory_packages`` (a row-value ``IN`` over both columns makes it scan).
+    """
+    names: dict[str, set[str]] = {}
+    for ecosystem, name in keys:
+        names.setdefault(ecosystem, set()).add(name)
     found: dict[str, bytes] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start:start + _CHUNK]
-        rows = session.execute(
-            select(Advisory.digest, Advisory.data)
-            .join(AdvisoryPackage, AdvisoryPackage.advisory_digest == Advisory.digest)
-            .join(FeedAdvisory, (FeedAdvisory.advisory_digest == Advisory.digest)
-                  & (FeedAdvisory.snapshot_id == snapshot_id))
-            .where(tuple_(AdvisoryPackage.ecosystem, AdvisoryPackage.name_key).in_(chunk)))
-        for digest, data in rows:
-            found[digest] = bytes(data)
+    for ecosystem in sorted(names):
+        wanted = sorted(names[ecosystem])
+        for start in range(0, len(wanted), _CHUNK):
+            rows = session.execute(
+                select(Advisory.digest, Advisory.data)
+                .join(AdvisoryPackage, AdvisoryPackage.advisory_digest == Advisory.digest)
+                .join(FeedAdvisory, (FeedAdvisory.advisory_digest == Advisory.digest)
+                      & (FeedAdvisory.snapshot_id == snapshot_id))
+                .where(AdvisoryPackage.ecosystem == ecosystem,
+                       AdvisoryPackage.name_key.in_(wanted[start:start + _CHUNK])))
+            for digest, data in rows:
+                found[digest] = bytes(data)
     return sorted(found.items())
 
 

@@ -136,6 +136,8 @@ def replay(args: argparse.Namespace) -> int:
 
 
 def _print_replay(record: Any) -> None:
+    from app.services.replay import diff_lines
+
     head = (f"{record.request_id}  {record.verdict_id}  {record.promotion_id}  "
             f"{record.status.upper()}  ")
     if record.result == "match":
@@ -148,28 +150,6 @@ def _print_replay(record: Any) -> None:
                  f"{short(record.replayed_digest or '')}")
     for line in diff_lines(record.diff or {}):
         print("    " + line)
-
-
-def diff_lines(diff: dict[str, Any]) -> list[str]:
-    lines = []
-    if diff.get("outcome"):
-        lines.append(f"outcome: {diff['outcome'][0]} → {diff['outcome'][1]}")
-    for change in diff.get("inputs", []):
-        where = change["section"] + (f"/{change['key']}" if change.get("key") else "")
-        lines.append(f"input {where}: {_brief(change['before'])} → {_brief(change['after'])}")
-    for rule in diff.get("rules", []):
-        lines.append(f"rule {rule['id']}: {rule['before']} → {rule['after']}"
-                     + (" (definition changed)" if rule.get("definition_changed") else ""))
-    lines += [f"finding added: {k}" for k in diff.get("findings_added", [])]
-    lines += [f"finding removed: {k}" for k in diff.get("findings_removed", [])]
-    lines += [f"finding changed: {f['key']} ({', '.join(f['fields'])})"
-              for f in diff.get("findings_changed", [])]
-    return lines
-
-
-def _brief(value: Any) -> str:
-    text = str(value)
-    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def _print_what_if(w: Any) -> None:

@@ -4,8 +4,9 @@
 parsed once (:meth:`engine.vuln.OsvRecord.from_bytes` validates it, and gives
 the ``(ecosystem, name)`` keys it names), then stored by the SHA-256 of its
 bytes; a record already stored by an earlier snapshot is shared, not copied.
-Rows go in with ``session.execute(insert(T), rows)`` in batches: the ORM's
-``add_all`` is an order of magnitude slower for bulk data (DESIGN §11).
+Rows go in with ``session.execute(insert(table), rows)`` in batches, on the Core
+tables: the ORM's ``add_all`` is an order of magnitude slower for bulk data
+(DESIGN §11), and even the ORM's bulk insert costs twice the Core one here.
 
 Every snapshot is kept by its bundle digest, so a verdict stays replayable
 against the exact snapshot it used, however many newer ones arrive. Freshness
@@ -106,8 +107,9 @@ def store_snapshot(session: Session, bundle_digest: str, feed_json: Mapping[str,
                        imported_at=rfc3339(imported_at or SystemClock().now()))
     session.add(row)
     session.flush()
-    session.execute(insert(FeedCoverage), [{"snapshot_id": row.id, "ecosystem": e}
-                                           for e in header.base_ecosystems])
+    if header.base_ecosystems:
+        session.execute(insert(FeedCoverage.__table__),
+                        [{"snapshot_id": row.id, "ecosystem": e} for e in header.base_ecosystems])
     seen: set[str] = set()
     batch: list[tuple[str, OsvRecord, bytes]] = []
     for path, data in records:
@@ -136,15 +138,15 @@ def _flush(session: Session, snapshot_id: int, batch: list[tuple[str, OsvRecord,
     known = q.existing_digests(session, [record.digest for _, record, _ in batch])
     fresh = [(record, data) for _, record, data in batch if record.digest not in known]
     if fresh:
-        session.execute(insert(Advisory), [
+        session.execute(insert(Advisory.__table__), [
             {"digest": r.digest, "osv_id": r.id, "modified": r.modified, "data": data}
             for r, data in fresh])
         packages = [{"ecosystem": key[0], "name_key": key[1], "advisory_digest": r.digest}
                     for r, _ in fresh
                     for key in sorted({a.key for a in r.affected if a.key is not None})]
         if packages:
-            session.execute(insert(AdvisoryPackage), packages)
-    session.execute(insert(FeedAdvisory), [
+            session.execute(insert(AdvisoryPackage.__table__), packages)
+    session.execute(insert(FeedAdvisory.__table__), [
         {"snapshot_id": snapshot_id, "advisory_digest": record.digest, "path": path}
         for path, record, _ in batch])
 

@@ -29,6 +29,8 @@ their content is kept here, with the store paths of the SBOMs and VEX files.
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -226,10 +228,38 @@ def build_index(session: Session, entries: Iterable[q.CoverageEntry],
     records = []
     for digest in sorted(chosen):
         try:
-            records.append(OsvRecord.from_bytes(chosen[digest]))
+            records.append(parse_record(chosen[digest]))
         except VulnError as exc:
             raise GateInputInvalid(f"stored advisory {digest} cannot be read: {exc}") from None
     return AdvisoryIndex.build(records)
+
+
+PARSED_CACHE_SIZE = 8192
+_parsed: OrderedDict[str, OsvRecord] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def parse_record(data: bytes) -> OsvRecord:
+    """Parse stored record bytes, remembering the last few thousand by the SHA-256 of the
+    bytes themselves (never by a stored key, so altered bytes are always parsed again):
+    gate runs and replays of one release read the same candidates over and over."""
+    key = sha256_digest(data)
+    with _parsed_lock:
+        hit = _parsed.get(key)
+        if hit is not None:
+            _parsed.move_to_end(key)
+            return hit
+    record = OsvRecord.from_bytes(data)
+    with _parsed_lock:
+        _parsed[key] = record
+        while len(_parsed) > PARSED_CACHE_SIZE:
+            _parsed.popitem(last=False)
+    return record
+
+
+def clear_parsed_cache() -> None:
+    with _parsed_lock:
+        _parsed.clear()
 
 
 def entries_by_digest(session: Session, feeds: Sequence[Mapping[str, str]]

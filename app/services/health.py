@@ -135,6 +135,10 @@ class HealthReport:
     targets_probed: bool = True
     problems: tuple[str, ...] = field(default=())
 
+    @property
+    def targets(self) -> tuple[IntegrationHealth, ...]:
+        return tuple(i for i in self.integrations if i.kind == "deploy-target")
+
     def section(self, name: str) -> str:
         items = {"feeds": self.feeds, "jobs": self.jobs, "integrations": self.integrations}[name]
         if name == "jobs":
@@ -288,14 +292,19 @@ def secret_providers(site: Site) -> list[IntegrationHealth]:
 
 
 # -- the report ------------------------------------------------------------------------
-def report(site: Site, *, probe_targets: bool = True,
-           probe: TargetProbe = driver_probe) -> HealthReport:
+def report(site: Site, *, probe_targets: bool = True, probe: TargetProbe = driver_probe,
+           targets: Sequence[IntegrationHealth] | None = None) -> HealthReport:
+    """The whole report. ``targets``: rows of an earlier probe to show again instead of
+    asking the targets (a screen refreshing feeds and jobs often, targets seldom)."""
     now = site.clock.now()
     limits = thresholds(site)
     feed_rows = feed_freshness(site, now, limits)
     jobs = [issue for source in _JOB_SOURCES for issue in source.failed_jobs(site)]
-    integrations = (probe(site) if probe_targets else listed_targets(site)) \
-        + secret_providers(site)
+    if targets is not None:
+        target_rows = list(targets)
+    else:
+        target_rows = probe(site) if probe_targets else listed_targets(site)
+    integrations = target_rows + secret_providers(site)
     problems = _feed_problems(feed_rows)
     if jobs:
         first = jobs[0]
@@ -307,7 +316,8 @@ def report(site: Site, *, probe_targets: bool = True,
     status = worst([f.status for f in feed_rows] + ([WARN] if jobs else [])
                    + [i.status for i in integrations])
     return HealthReport(status, rfc3339(now), limits, tuple(feed_rows), tuple(jobs),
-                        tuple(integrations), probe_targets, tuple(problems))
+                        tuple(integrations), probe_targets or targets is not None,
+                        tuple(problems))
 
 
 def _feed_problems(rows: Sequence[FeedFreshness]) -> list[str]:

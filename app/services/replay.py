@@ -190,6 +190,29 @@ def determinism_by_promotion(site: Site) -> dict[str, Determinism]:
             for pid, c in sorted(per.items())}
 
 
+def diff_lines(diff: dict[str, Any]) -> list[str]:
+    """A diff (:meth:`VerdictDiff.to_json`) as lines a person reads, most telling first."""
+    lines = []
+    if diff.get("outcome"):
+        lines.append(f"outcome: {diff['outcome'][0]} → {diff['outcome'][1]}")
+    for change in diff.get("inputs", []):
+        where = change["section"] + (f"/{change['key']}" if change.get("key") else "")
+        lines.append(f"input {where}: {_brief(change['before'])} → {_brief(change['after'])}")
+    for rule in diff.get("rules", []):
+        lines.append(f"rule {rule['id']}: {rule['before']} → {rule['after']}"
+                     + (" (definition changed)" if rule.get("definition_changed") else ""))
+    lines += [f"finding added: {k}" for k in diff.get("findings_added", [])]
+    lines += [f"finding removed: {k}" for k in diff.get("findings_removed", [])]
+    lines += [f"finding changed: {f['key']} ({', '.join(f['fields'])})"
+              for f in diff.get("findings_changed", [])]
+    return lines
+
+
+def _brief(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
 # -- what-if ---------------------------------------------------------------------------
 @dataclass(frozen=True)
 class WhatIf:
