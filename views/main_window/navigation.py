@@ -10,6 +10,8 @@ BUNDLES = "bundles-import"
 # the Evidence section's pages (views.evidence_timeline.pages builds them)
 EVIDENCE_PAGES = frozenset({"evidence", "evidence-packets", "proof-chains", "export-center",
                             "evidence-bundles"})
+# Replay/Verify, Feeds + AirGap Ops, Platform Health (views.platform_health.pages builds them)
+GATE_PAGES = frozenset({"replay-verify", "feeds-airgap", "platform-health"})
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,8 @@ class NavEntry:
 
     @property
     def available(self) -> bool:
-        return self.key in (PROMOTIONS, BUNDLES) or self.key in EVIDENCE_PAGES
+        return self.key in (PROMOTIONS, BUNDLES) or self.key in EVIDENCE_PAGES \
+            or self.key in GATE_PAGES
 
 
 NAVIGATION: tuple[NavEntry, ...] = (

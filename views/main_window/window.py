@@ -28,6 +28,7 @@ from views.common.error_presenter import ErrorPresenter
 from views.common.placeholder import PlaceholderPage
 from views.evidence_timeline.pages import EvidencePages
 from views.main_window.navigation import BUNDLES, NAVIGATION, PROMOTIONS, NavEntry
+from views.platform_health.pages import GateScreens
 from views.promotions.page import PromotionsPage
 
 APP_TITLE = "Stella Ops Offline Console"
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.promotions = PromotionsPage(ctx)
         self.evidence_pages = EvidencePages(ctx, self.navigate, self)
+        self.gate_screens = GateScreens(ctx, self.navigate, self)
         self.bundles = BundlesPage(ctx)
         self.bundles.accept_drops_on(self, lambda: self.navigate(BUNDLES))
         self._add_entries(NAVIGATION, None)
@@ -72,6 +74,9 @@ class MainWindow(QMainWindow):
         self.navigate(PROMOTIONS)
         ctx.executors.running_changed.connect(self._executors_changed)
         ctx.poller.polled.connect(self._polled)
+        run_view = self.promotions.run_view
+        run_view.replay_requested.connect(self.gate_screens.open_replay)
+        run_view.health_banner.link_activated.connect(self.navigate)
 
     # -- structure ------------------------------------------------------------------
     def _add_entries(self, entries: tuple[NavEntry, ...], parent: QTreeWidgetItem | None) -> None:
@@ -86,6 +91,8 @@ class MainWindow(QMainWindow):
                 page = self.bundles
             elif (evidence_page := self.evidence_pages.page(entry.key)) is not None:
                 page = evidence_page
+            elif (gate_page := self.gate_screens.page(entry.key)) is not None:
+                page = gate_page
             else:
                 page = PlaceholderPage(entry.title, entry.purpose)
                 item.setForeground(0, Qt.GlobalColor.gray)

@@ -34,6 +34,7 @@ from app.services import actions
 from views.common.palette import status_hex
 from views.common.reason_dialog import ActionRequest, ReasonDialog, RollbackDialog
 from views.evidence_timeline.dialog import EvidenceTimelineDialog
+from views.health_banner.banner import DataHealthBanner
 from views.run_timeline.action_bar import LABELS, ActionBar
 from views.run_timeline.header import RunHeader
 from views.run_timeline.model import (
@@ -59,6 +60,7 @@ class RunTimelineView(QWidget):
     step_detail_opened = Signal(object)  # StepDetailDialog
     evidence_timeline_opened = Signal(object)  # EvidenceTimelineDialog
     run_button_changed = Signal(bool, str, str)  # enabled, text, tooltip
+    replay_requested = Signal(str)  # promotion id
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,12 +93,13 @@ class RunTimelineView(QWidget):
         layout.setSpacing(8)
         self.header = RunHeader()
         layout.addWidget(self.header)
-        # Reserved for the data health banner (feeds, jobs, integrations) that a
-        # later feature adds; empty and hidden until then.
+        # The data health banner: feeds, failed jobs, integrations (seed §14.3).
         self.data_health_slot = QWidget()
         self.data_health_slot.setObjectName("dataHealthSlot")
-        QVBoxLayout(self.data_health_slot).setContentsMargins(0, 0, 0, 0)
-        self.data_health_slot.hide()
+        slot_layout = QVBoxLayout(self.data_health_slot)
+        slot_layout.setContentsMargins(0, 0, 0, 0)
+        self.health_banner = DataHealthBanner(self.ctx)
+        slot_layout.addWidget(self.health_banner)
         layout.addWidget(self.data_health_slot)
         self.load_error = QLabel()
         self.load_error.setObjectName("loadError")
@@ -168,6 +171,11 @@ class RunTimelineView(QWidget):
         self.actions_bar = ActionBar()
         self.actions_bar.triggered.connect(self.start_action)
         bottom.addWidget(self.actions_bar, 1)
+        self.replay_button = QPushButton("Replay policy…")
+        self.replay_button.setObjectName("replayPolicy")
+        self.replay_button.setToolTip("Replay/Verify this promotion's policy verdicts (seed §14.8)")
+        self.replay_button.clicked.connect(lambda: self.replay_requested.emit(self._pid or ""))
+        bottom.addWidget(self.replay_button)
         layout.addLayout(bottom)
 
     # -- what is shown --------------------------------------------------------------

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from app.qt.context import GuiContext
 from app.qt.snapshots import RunSnapshot
+from views.gate_detail.overview import GateOverviewTab
 from views.step_detail.artifacts_tab import ArtifactsTab
 from views.step_detail.evidence_tab import StepEvidenceTab
 from views.step_detail.logs import LogsTab
@@ -31,7 +32,8 @@ class StepDetailDialog(QDialog):
         self.heading.setObjectName("pageTitle")
         layout.addWidget(self.heading)
         self.tabs = QTabWidget()
-        self.overview = OverviewTab()
+        # Gate Eval shows its verdict (seed §14.4); other steps their outputs.
+        self.overview = GateOverviewTab(ctx, promotion_id) if step == "gate-eval" else OverviewTab()
         self.logs = LogsTab(ctx, promotion_id, step)
         self.artifacts = ArtifactsTab(ctx, promotion_id, step)
         self.evidence = StepEvidenceTab(ctx, promotion_id, step)

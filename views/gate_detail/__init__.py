@@ -1,0 +1,1 @@
+"""Step Detail content for Gate Eval (seed §14.4)."""

@@ -1,0 +1,255 @@
+"""Rules and findings of a verdict as Qt table models, and the findings filter.
+
+Thin adapters over the frozen rows of :mod:`app.services.gate_screens`: the rows
+are replaced as a whole (``beginResetModel``/``endResetModel``) when a new verdict
+arrives; sorting and filtering happen in :class:`FindingFilterProxy`, whose sort
+role orders severities by rank and scores as numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont
+
+from app.services.gate_screens import FindingRow, GateDetail, RuleRow
+
+_Index = QModelIndex | QPersistentModelIndex
+SORT_ROLE = Qt.ItemDataRole.UserRole + 10
+KEY_ROLE = Qt.ItemDataRole.UserRole + 11
+
+OUTCOME_COLOURS = {"triggered": "#c62828", "error": "#ad1457", "not-triggered": "#2e7d32"}
+ACTION_COLOURS = {"block": "#c62828", "require-approval": "#00838f", "warn": "#b26a00"}
+SEVERITY_COLOURS = {"CRITICAL": "#b71c1c", "HIGH": "#e65100", "MEDIUM": "#b26a00",
+                    "LOW": "#546e7a", "NONE": "#78909c", "UNKNOWN": "#78909c"}
+
+RULE, ACTION, OUTCOME, RULE_FINDINGS, EXPLANATION = range(5)
+RULE_HEADERS = ("Rule", "Action", "Outcome", "Findings", "Explanation")
+
+
+def _bold() -> QFont:
+    font = QFont()
+    font.setBold(True)
+    return font
+
+
+class RuleTableModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[RuleRow] = []
+
+    def set_rows(self, rows: Sequence[RuleRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row(self, number: int) -> RuleRow:
+        return self._rows[number]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(RULE_HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(RULE_HEADERS):
+            return RULE_HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, column = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            label = row.id + (" (built in)" if row.builtin else "")
+            return (label, row.action, row.outcome.upper(), str(len(row.findings)) if
+                    row.findings else "", row.explanation)[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == RULE_FINDINGS and row.findings:
+                return "\n".join(row.findings)
+            return row.explanation
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == OUTCOME:
+                return QColor(OUTCOME_COLOURS.get(row.outcome, "#455a64"))
+            if column == ACTION:
+                return QColor(ACTION_COLOURS.get(row.action, "#455a64"))
+        if role == Qt.ItemDataRole.FontRole and column == OUTCOME and row.outcome != \
+                "not-triggered":
+            return _bold()
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == RULE_FINDINGS:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+
+SEVERITY, SCORE, FINDING_ID, PACKAGE, VERSION, FIXED, REACHABLE, VEX, NEW, RULES = range(10)
+FINDING_HEADERS = ("Severity", "Score", "Vulnerability", "Package", "Version", "Fixed in",
+                   "Reachable", "VEX", "New", "Rules")
+
+
+def _yes(value: bool | None, unknown: str = "?") -> str:
+    return unknown if value is None else ("yes" if value else "no")
+
+
+class FindingTableModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[FindingRow] = []
+
+    def set_rows(self, rows: Sequence[FindingRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row(self, number: int) -> FindingRow:
+        return self._rows[number]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(FINDING_HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(FINDING_HEADERS):
+            return FINDING_HEADERS[section]
+        return None
+
+    def _display(self, row: FindingRow, column: int) -> str:
+        package = f"{row.ecosystem}/{row.package}"
+        vex = row.vex_status or ""
+        return (row.severity, "" if row.score is None else f"{row.score:.1f}", row.id, package,
+                row.version, row.fixed_version or "none", _yes(row.reachable),
+                vex, "yes" if row.new else "no", ", ".join(row.rules))[column]
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, column = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == SORT_ROLE:
+            if column == SEVERITY:
+                return row.severity_rank
+            if column == SCORE:
+                return -1.0 if row.score is None else row.score
+            return self._display(row, column).lower()
+        if role == KEY_ROLE:
+            return row.key
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if column == SEVERITY:
+                return QColor(SEVERITY_COLOURS.get(row.severity, "#455a64"))
+            if row.suppressed:
+                return QColor("#9e9e9e")
+        if role == Qt.ItemDataRole.FontRole and column == SEVERITY:
+            return _bold()
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [row.key]
+            if row.aliases:
+                lines.append("aliases: " + ", ".join(row.aliases))
+            if row.suppressed:
+                lines.append(f"suppressed by VEX ({row.vex_status}): {row.justification}")
+            if row.rules:
+                lines.append("behind: " + ", ".join(row.rules))
+            return "\n".join(lines)
+        return None
+
+
+class FindingFilterProxy(QSortFilterProxyModel):
+    """Text filter over every field, an option to hide suppressed findings, numeric sort."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._text = ""
+        self._hide_suppressed = False
+        self.setSortRole(SORT_ROLE)
+
+    def set_text(self, text: str) -> None:
+        self.beginFilterChange()
+        self._text = text.strip().lower()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def set_hide_suppressed(self, hide: bool) -> None:
+        self.beginFilterChange()
+        self._hide_suppressed = hide
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:  # noqa: N802
+        model = self.sourceModel()
+        if not isinstance(model, FindingTableModel):
+            return True
+        row = model.row(source_row)
+        if self._hide_suppressed and row.suppressed:
+            return False
+        return all(word in row.text() for word in self._text.split())
+
+
+INPUT_HEADERS = ("Input", "Name", "Digest", "Note")
+
+
+def input_rows(detail: GateDetail) -> list[tuple[str, str, str, str]]:
+    """Every sealed input with its full digest (the Inputs tab)."""
+    release = detail.release
+    rows = [("release", f"{release['name']} {release['version']}", release["digest"],
+             "bundle manifest (release.json)")]
+    if detail.bundle_digest:
+        rows.append(("bundle", "release bundle", detail.bundle_digest, "as imported"))
+    rows += [("sbom", path, digest, "") for path, digest in detail.sboms]
+    rows += [("vex", path, digest, "") for path, digest in detail.vex]
+    rows += [("feed", f"{f.source}/{f.ecosystem}", f.digest,
+              f"snapshot {f.snapshot}, {f.age_hours:g}h old" + (" — STALE" if f.stale else ""))
+             for f in detail.feeds]
+    rows.append(("policy", f"{detail.policy['name']} v{detail.policy['version']}",
+                 str(detail.policy["digest"]),
+                 "with a stale-feeds override" if detail.override else "as imported"))
+    if detail.override:
+        rows.append(("policy", "imported policy", detail.base_policy_digest, "before the override"))
+    if detail.baseline:
+        rows.append(("baseline", str(detail.baseline["name"]), str(detail.baseline["digest"]),
+                     f"{detail.baseline['known']} known finding(s)"))
+    return rows
+
+
+class InputTableModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[tuple[str, str, str, str]] = []
+
+    def set_rows(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(INPUT_HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(INPUT_HEADERS):
+            return INPUT_HEADERS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self._rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole and "STALE" in self._rows[index.row()][3]:
+            return QColor("#c62828")
+        return None

@@ -1,0 +1,1 @@
+"""The data health banner of the run view (seed §14.3)."""

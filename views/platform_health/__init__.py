@@ -1,0 +1,1 @@
+"""Operations → Feeds + AirGap Ops and Platform Health."""

@@ -1,0 +1,1 @@
+"""Evidence → Replay/Verify (seed §14.8)."""

@@ -1,0 +1,110 @@
+"""Replay requests and what-if results as Qt table models (thin adapters over frozen rows)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont
+
+from app.services.replay import ReplayRecord, WhatIf
+from views.common.format import when
+
+_Index = QModelIndex | QPersistentModelIndex
+T = TypeVar("T")
+
+RESULT_COLOURS = {"match": "#2e7d32", "mismatch": "#c62828", "error": "#ad1457",
+                  "running": "#1565c0"}
+
+
+class _RowsModel(QAbstractTableModel, Generic[T]):
+    HEADERS: tuple[str, ...] = ()
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[T] = []
+
+    def set_rows(self, rows: Sequence[T]) -> None:
+        if list(rows) == self._rows:
+            return
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def row(self, number: int) -> T:
+        return self._rows[number]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+
+REQUEST_ID, STATUS, REQUESTED, RESULT, VERDICT, PROMOTION, BY, REASON = range(8)
+
+
+class ReplayRequestTableModel(_RowsModel[ReplayRecord]):
+    HEADERS = ("Request", "Status", "Requested", "Result", "Verdict", "Promotion", "By",
+               "Reason")
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, column = self._rows[index.row()], index.column()
+        result = row.result or ("running" if row.status == "running" else "")
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (row.request_id, row.status.upper(), when(row.requested_at), result,
+                    row.verdict_id, row.promotion_id, row.requested_by, row.reason)[column]
+        if role == Qt.ItemDataRole.ForegroundRole and column in (STATUS, RESULT):
+            return QColor(RESULT_COLOURS.get(result, "#455a64"))
+        if role == Qt.ItemDataRole.FontRole and column == RESULT:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if row.error:
+                return row.error
+            return (f"recorded {row.recorded_digest}\nreplayed {row.replayed_digest or '—'}\n"
+                    f"finished {row.finished_at or '—'}")
+        return None
+
+
+WI_PROMOTION, WI_VERDICT, WI_BEFORE, WI_AFTER, WI_FLIP, WI_FINDINGS = range(6)
+
+
+def findings_delta(item: WhatIf) -> str:
+    diff = item.diff or {}
+    return (f"+{len(diff.get('findings_added', []))} −{len(diff.get('findings_removed', []))} "
+            f"~{len(diff.get('findings_changed', []))}")
+
+
+class WhatIfTableModel(_RowsModel[WhatIf]):
+    HEADERS = ("Promotion", "Verdict", "Recorded", "Now", "Would flip", "Findings (+ − ~)")
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row, column = self._rows[index.row()], index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            flip = "error" if row.error else ("YES" if row.flips else "no")
+            return (row.promotion_id, row.verdict_id, row.before.upper(),
+                    (row.after or "—").upper(), flip,
+                    "" if row.error else findings_delta(row))[column]
+        if role == Qt.ItemDataRole.ForegroundRole and column == WI_FLIP:
+            return QColor("#c62828" if row.flips or row.error else "#2e7d32")
+        if role == Qt.ItemDataRole.FontRole and row.flips:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole and row.error:
+            return row.error
+        return None
