@@ -73,7 +73,6 @@ def test_a_pointer_outside_the_releases_folder_is_refused(tmp_path: Path) -> Non
         ('{"version": "1", "latency_ms": -1}', "between 0 and"),
         ('{"version": "1", "error_rate": "high"}', "must be a number"),
         ('{"version": "1", "ready": "yes"}', "true or false"),
-        ('{"version": "1", "surprise": 1}', "unknown fields: surprise"),
         ('{"error_rate": 0}', "needs a version"),
         ("[1, 2]", "JSON object"),
         ("{", "not JSON"),
