@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
@@ -81,7 +81,9 @@ def main_window(site, registry_factory: Callable | None = None,  # noqa: ANN001,
     return window
 
 
-def launch(config: SiteConfig) -> int:
+def launch(config: SiteConfig, start_runs: Sequence[str] = ()) -> int:
+    """Open the site's main window; ``start_runs`` are advanced by the in-app executor
+    from the start (the demo's live canary)."""
     app = application()
     splash = QLabel(f"{APP_NAME}\n\nOpening the site in {config.paths.home} …")
     splash.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -94,6 +96,8 @@ def launch(config: SiteConfig) -> int:
         window = main_window(site)
         outcome["window"] = window
         window.show()
+        for promotion_id in start_runs:
+            window.ctx.executors.start(promotion_id)  # type: ignore[attr-defined]
         splash.close()
 
     def failed(failure) -> None:  # noqa: ANN001

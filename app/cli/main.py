@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from app import __version__
-from app.cli import commands, gate_commands, trust_commands
+from app.cli import commands, demo_commands, gate_commands, trust_commands
 from app.errors import StellaError, UsageError
 from app.steps.base import StepRegistry
 
@@ -152,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="after verifying split parts, write the whole archive into DIR")
 
     trust_commands.register(sub, common, command, _Parser)
+    demo_commands.register(sub, common, command, _Parser)
     gate_commands.register(sub, common, _Parser)
 
     p = command("gui", commands.gui, "the desktop app")
@@ -186,3 +187,7 @@ def main(argv: Sequence[str] | None = None, registry: StepRegistry | None = None
 
 def entry() -> None:
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,99 @@
+"""``stella demo``: a complete demo site, its fleet and promotions (DEMO ONLY)."""
+
+from __future__ import annotations
+
+import argparse
+
+from app.cli.render import emit_json
+from app.context import Site
+from app.demo import control, layout
+from app.site import SiteConfig
+
+
+def register(sub, common: argparse.ArgumentParser, command, parser_class) -> None:  # noqa: ANN001
+    p = command("demo", demo, "a complete demo site in --home: fleet, bundles, promotions (DEMO ONLY)")
+    p.add_argument("--no-gui", action="store_true", help="print where everything is and exit")
+    p.add_argument("--rebuild", action="store_true", help="wipe the demo home and build it again")
+    p.add_argument("--stop", action="store_true", help="stop the demo fleet and its traffic")
+    p = sub.add_parser("demo-traffic", parents=[common], help=argparse.SUPPRESS)
+    p.add_argument("environments", nargs="+")
+    p.set_defaults(handler=demo_traffic)
+
+
+def demo(args: argparse.Namespace) -> int:
+    config = SiteConfig.resolve(home=args.home, db_url=args.db)
+    say = (lambda _line: None) if args.json else (lambda line: print(f"demo: {line}", flush=True))
+    if args.stop:
+        stopped = control.stop(config.paths)
+        say("stopped " + (", ".join(stopped) if stopped else "nothing (not running)"))
+        return 0
+    control.refuse_foreign_home(config.paths.home)
+    if args.rebuild:
+        control.wipe(config.paths)
+    if config.paths.db_file.exists():
+        site = Site.open(config)
+        down = control.resume(site)
+        say(f"reusing the demo site in {config.paths.home}")
+        if down:
+            say(f"demo targets not running: {', '.join(down)} (`stella demo --rebuild` starts afresh)")
+        live = control.live_promotion(site)
+        fleets = {}
+    else:
+        from app.demo.builder import build
+
+        summary = build(config, say)
+        site = Site.open(config)
+        live = summary.live
+        fleets = summary.fleets
+    listing = _listing(site, fleets, live)
+    site.close()
+    if args.no_gui:
+        if live:
+            listing["live_executor_pid"] = control.run_detached(config, live)
+        _print(listing, args.json)
+        return 0
+    _print(listing, args.json)
+    from app.gui import launch
+
+    return launch(config, start_runs=[live] if live else [])
+
+
+def _listing(site: Site, fleets: dict, live: str | None) -> dict:
+    from app.services import promotions
+
+    return {
+        "home": str(site.paths.home),
+        "database": site.config.db_url,
+        "users": {name: role for name, role in layout.USERS},
+        "passphrase": layout.DEMO_ONLY_PASSPHRASE,
+        "fleets": fleets,
+        "live_promotion": live,
+        "promotions": [{"id": p.id, "release": f"{p.release_name} {p.release_version}",
+                        "to": p.to_env, "status": p.status, "step": p.current_title}
+                       for p in promotions.list_promotions(site)],
+    }
+
+
+def _print(listing: dict, as_json: bool) -> None:
+    if as_json:
+        emit_json(listing)
+        return
+    print(f"\nDEMO site (DEMO-ONLY keys and passphrase): {listing['home']}")
+    print(f"  database   {listing['database']}")
+    print("  users      " + ", ".join(f"{n} ({r})" for n, r in listing["users"].items()))
+    print(f"  passphrase {listing['passphrase']}  (every demo user; published, not secret)")
+    for env, ports in listing["fleets"].items():
+        print(f"  {env:<9}  " + ", ".join(f"{n} 127.0.0.1:{p}" for n, p in sorted(ports.items())))
+    for p in listing["promotions"]:
+        print(f"  {p['id']}  {p['release']:<22} → {p['to']:<8} {p['status'].upper():<12} {p['step']}")
+    if listing.get("live_promotion"):
+        print(f"  live canary: {listing['live_promotion']}"
+              + (f" (executor pid {listing['live_executor_pid']})" if listing.get("live_executor_pid") else ""))
+    print("  stop the fleet with: stella --home … demo --stop")
+
+
+def demo_traffic(args: argparse.Namespace) -> int:
+    from app.demo import traffic
+
+    return traffic.main(["--home", str(SiteConfig.resolve(home=args.home).paths.home),
+                         *args.environments])

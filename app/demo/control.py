@@ -1,0 +1,85 @@
+"""Start, reuse and stop the demo site's moving parts (DEMO ONLY)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from app.context import Site
+from app.demo import layout
+from app.demo.traffic import TrafficProcess
+from app.drivers.demo_fleet import DemoFleet
+from app.errors import NotNow
+from app.services import promotions
+from app.site import SiteConfig, SitePaths
+
+EXECUTOR_LOG = "demo-executor.log"
+
+
+def is_demo_home(home: Path) -> bool:
+    return (home / layout.MARKER).exists()
+
+
+def refuse_foreign_home(home: Path) -> None:
+    """Never build into, or wipe, a folder that is not empty and not a demo site."""
+    if home.exists() and any(home.iterdir()) and not is_demo_home(home):
+        raise NotNow(f"{home} is not empty and is not a demo site; choose another --home")
+
+
+def stop(paths: SitePaths) -> list[str]:
+    """Stop traffic and every demo target of the home; say what was stopped."""
+    stopped = []
+    if TrafficProcess(paths).stop():
+        stopped.append("traffic")
+    for env in layout.ENVIRONMENTS:
+        fleet = DemoFleet(paths.home, env.name)
+        members = fleet.adopt()
+        if members:
+            fleet.stop()
+            stopped.append(f"{env.name} fleet ({len(members)} targets)")
+    return stopped
+
+
+def wipe(paths: SitePaths) -> None:
+    refuse_foreign_home(paths.home)
+    stop(paths)
+    if paths.home.exists():
+        shutil.rmtree(paths.home)
+
+
+def resume(site: Site) -> list[str]:
+    """Reopen an existing demo site: traffic on, and say which targets are down."""
+    TrafficProcess(site.paths).start([env.name for env in layout.ENVIRONMENTS])
+    down = []
+    for env in layout.ENVIRONMENTS:
+        fleet = DemoFleet(site.paths.home, env.name)
+        running = {m.name for m in fleet.adopt()}
+        down += [name for name in env.targets if name not in running]
+    return down
+
+
+def live_promotion(site: Site) -> str | None:
+    """The demo's live canary, if it still has work (not ended, not waiting for people)."""
+    for summary in promotions.list_promotions(site):
+        if summary.to_env == "eu-prod" and summary.release_version == "1.3.0-rc1" \
+                and summary.status in ("pending", "running", "interrupted"):
+            return summary.id
+    return None
+
+
+def run_detached(config: SiteConfig, promotion_id: str) -> int:
+    """``stella run`` in a process of its own (for --no-gui), logging under run/."""
+    config.paths.run_dir.mkdir(parents=True, exist_ok=True)
+    if getattr(sys, "frozen", False):
+        command = [sys.executable]
+    else:
+        command = [sys.executable, "-m", "app.cli.main"]
+    command += ["--home", str(config.paths.home), "run", promotion_id]
+    if config.db_url != f"sqlite:///{config.paths.db_file}":
+        command[-2:-2] = ["--db", config.db_url]
+    with open(config.paths.run_dir / EXECUTOR_LOG, "ab") as log:
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                start_new_session=True)
+    return proc.pid
