@@ -353,3 +353,68 @@ class Bundle(Base):
     override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     overridden_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
     report: Mapped[dict] = mapped_column(JSON)
+
+
+class Schedule(Base):
+    """A scheduled job: run a promotion (whole, or until a stage) inside a window, once
+    its preconditions hold. ``window_start`` is the current slot; an operator's retry of
+    a dead-lettered job moves it to a new one."""
+
+    __tablename__ = "schedules"
+
+    id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    promotion_id: Mapped[str] = mapped_column(ForeignKey("promotions.id"), index=True)
+    until_step: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    window_start: Mapped[str] = mapped_column(String(40))
+    window_seconds: Mapped[int] = mapped_column(Integer)
+    preconditions: Mapped[list] = mapped_column(JSON, default=list)
+    max_failures: Mapped[int] = mapped_column(Integer)
+    backoff_seconds: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    not_before: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[str] = mapped_column(String(40))
+    cancelled_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ScheduleAttempt(Base):
+    """One attempt of a slot: waiting (why), running, succeeded or failed (why). The
+    ``(schedule, slot, number)`` key is the claim: two ticks that read the same slot
+    at once cannot both insert its next attempt, so they never both run it."""
+
+    __tablename__ = "schedule_attempts"
+    __table_args__ = (UniqueConstraint("schedule_id", "slot", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    schedule_id: Mapped[str] = mapped_column(ForeignKey("schedules.id"), index=True)
+    slot: Mapped[str] = mapped_column(String(40))  # the window start
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # waiting | running | succeeded | failed
+    started_at: Mapped[str] = mapped_column(String(40))
+    checked_at: Mapped[str] = mapped_column(String(40))  # the latest tick that saw it
+    checks: Mapped[int] = mapped_column(Integer, default=1)  # ticks coalesced into a wait
+    finished_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    diagnostics: Mapped[list] = mapped_column(JSON, default=list)
+    run_status: Mapped[str | None] = mapped_column(String(30), nullable=True)
+
+
+class ScheduleDeadLetter(Base):
+    """A job that failed for good, with why; an operator's retry (with a reason) is
+    recorded on the same row and gives the job a new slot."""
+
+    __tablename__ = "schedule_dead_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    schedule_id: Mapped[str] = mapped_column(ForeignKey("schedules.id"), index=True)
+    slot: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[str] = mapped_column(String(40))
+    retried_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    retried_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    retry_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    retry_slot: Mapped[str | None] = mapped_column(String(40), nullable=True)
