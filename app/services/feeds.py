@@ -1,9 +1,11 @@
 """Feed snapshots: store an imported snapshot's OSV records, list what the site has.
 
 :func:`store_snapshot` runs inside the import's transaction. Each record is
-parsed once (:meth:`engine.vuln.OsvRecord.from_bytes` validates it, and gives
-the ``(ecosystem, name)`` keys it names), then stored by the SHA-256 of its
-bytes; a record already stored by an earlier snapshot is shared, not copied.
+stored by the SHA-256 of its bytes; a record an earlier snapshot already stored
+is shared, not copied, and not parsed again. New records are parsed once
+(:meth:`engine.vuln.OsvRecord.from_bytes` validates them and gives the
+``(ecosystem, name)`` keys they name).
+
 Rows go in with ``session.execute(insert(table), rows)`` in batches, on the Core
 tables: the ORM's ``add_all`` is an order of magnitude slower for bulk data
 (DESIGN §11), and even the ORM's bulk insert costs twice the Core one here.
@@ -27,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from app.context import Site
 from app.errors import NotFound, Rejected
-from engine.canonical import canonical_bytes
+from engine.canonical import canonical_bytes, sha256_digest
 from engine.clock import SystemClock, parse_rfc3339, rfc3339
 from engine.vuln import OsvRecord, OsvRecordError
 from engine.vuln.ecosystems import split_osv_ecosystem
@@ -111,17 +113,15 @@ def store_snapshot(session: Session, bundle_digest: str, feed_json: Mapping[str,
         session.execute(insert(FeedCoverage.__table__),
                         [{"snapshot_id": row.id, "ecosystem": e} for e in header.base_ecosystems])
     seen: set[str] = set()
-    batch: list[tuple[str, OsvRecord, bytes]] = []
+    batch: list[tuple[str, str, bytes]] = []
     for path, data in records:
-        try:
-            record = OsvRecord.from_bytes(data)
-        except OsvRecordError as exc:
-            raise FeedRecordInvalid(str(exc), member=path) from None
-        if record.digest in seen:
-            raise FeedRecordInvalid(f"record {record.id} appears twice with the same bytes",
+        data = bytes(data)
+        digest = sha256_digest(data)
+        if digest in seen:
+            raise FeedRecordInvalid("the same record bytes appear twice in the snapshot",
                                     member=path)
-        seen.add(record.digest)
-        batch.append((path, record, bytes(data)))
+        seen.add(digest)
+        batch.append((path, digest, data))
         if len(batch) >= BATCH:
             _flush(session, row.id, batch)
             batch = []
@@ -132,11 +132,23 @@ def store_snapshot(session: Session, bundle_digest: str, feed_json: Mapping[str,
     return row.id
 
 
-def _flush(session: Session, snapshot_id: int, batch: list[tuple[str, OsvRecord, bytes]]) -> None:
+def _flush(session: Session, snapshot_id: int, batch: list[tuple[str, str, bytes]]) -> None:
+    """Parse and store the records not stored before; link all of them to the snapshot.
+
+    A record whose exact bytes an earlier snapshot stored was parsed and validated
+    then, so only new bytes are parsed: an incremental snapshot costs its changes.
+    """
     if not batch:
         return
-    known = q.existing_digests(session, [record.digest for _, record, _ in batch])
-    fresh = [(record, data) for _, record, data in batch if record.digest not in known]
+    known = q.existing_digests(session, [digest for _, digest, _ in batch])
+    fresh: list[tuple[OsvRecord, bytes]] = []
+    for path, digest, data in batch:
+        if digest in known:
+            continue
+        try:
+            fresh.append((OsvRecord.from_bytes(data), data))
+        except OsvRecordError as exc:
+            raise FeedRecordInvalid(str(exc), member=path) from None
     if fresh:
         session.execute(insert(Advisory.__table__), [
             {"digest": r.digest, "osv_id": r.id, "modified": r.modified, "data": data}
@@ -147,8 +159,8 @@ def _flush(session: Session, snapshot_id: int, batch: list[tuple[str, OsvRecord,
         if packages:
             session.execute(insert(AdvisoryPackage.__table__), packages)
     session.execute(insert(FeedAdvisory.__table__), [
-        {"snapshot_id": snapshot_id, "advisory_digest": record.digest, "path": path}
-        for path, record, _ in batch])
+        {"snapshot_id": snapshot_id, "advisory_digest": digest, "path": path}
+        for path, digest, _ in batch])
 
 
 @dataclass(frozen=True)
