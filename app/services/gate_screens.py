@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.context import Site
+from app.errors import StellaError
 from app.services import feeds, gate, health, policies, replay
 from engine.clock import parse_rfc3339, rfc3339
 from engine.vuln.severity import RATING_ORDER
@@ -121,7 +122,7 @@ def _explanation(rule: Mapping[str, Any]) -> str:
 
 
 def _stale_feeds(rules: list[Mapping[str, Any]]) -> set[str]:
-    """``source/ecosystem`` of the feeds the feeds-fresh rule named stale."""
+    """``source/ecosystem`` of the feeds the built-in feeds-fresh rule named stale."""
     for rule in rules:
         if rule["id"] == "feeds-fresh" and rule["outcome"] == "triggered":
             return {d.split(":", 1)[0] for d in rule.get("details") or []}
@@ -129,15 +130,21 @@ def _stale_feeds(rules: list[Mapping[str, Any]]) -> set[str]:
 
 
 def detail_of(stored: gate.StoredVerdict, bundle_digest: str | None,
-              last_replay: replay.ReplayRecord | None) -> GateDetail:
+              last_replay: replay.ReplayRecord | None,
+              max_feed_age_hours: float | None = None) -> GateDetail:
+    """``max_feed_age_hours``: the policy's limit, to mark stale feeds even when the
+    verdict's feeds rule was overridden (and so lists no details)."""
     doc, material = stored.document, stored.replay
     inputs = doc["inputs"]
     at = parse_rfc3339(doc["evaluated_at"])
-    stale = _stale_feeds(doc["rules"])
-    feeds = tuple(FeedInput(f["source"], f["ecosystem"], f["snapshot"], f["digest"],
-                            round((at - parse_rfc3339(f["snapshot"])).total_seconds() / 3600, 1),
-                            f"{f['source']}/{f['ecosystem']}" in stale)
-                  for f in inputs["feeds"])
+    named = _stale_feeds(doc["rules"])
+    feeds = []
+    for f in inputs["feeds"]:
+        age = (at - parse_rfc3339(f["snapshot"])).total_seconds() / 3600
+        stale = f"{f['source']}/{f['ecosystem']}" in named or age < 0 or (
+            max_feed_age_hours is not None and age > max_feed_age_hours)
+        feeds.append(FeedInput(f["source"], f["ecosystem"], f["snapshot"], f["digest"],
+                               round(age, 1), stale))
     behind: dict[str, list[str]] = {}
     for rule in doc["rules"]:
         if rule["outcome"] != "not-triggered":
@@ -164,7 +171,7 @@ def detail_of(stored: gate.StoredVerdict, bundle_digest: str | None,
         bundle_digest=bundle_digest, policy=dict(doc["policy"]),
         base_policy_digest=stored.record.base_policy_digest, override=material.get("override"),
         baseline=baseline, observed=len(observed) if observed is not None else None,
-        feeds=feeds, sboms=tuple(sorted(inputs["sboms"].items())),
+        feeds=tuple(feeds), sboms=tuple(sorted(inputs["sboms"].items())),
         vex=tuple((f["path"], f["digest"]) for f in material.get("vex", [])),
         rules=rules, findings=findings, last_replay=last_replay)
 
@@ -177,9 +184,13 @@ def gate_detail(site: Site, promotion_id: str) -> GateDetail | None:
     with site.db.read() as session:
         bundle = session.scalar(select(ReleaseRow.bundle_digest)
                                 .where(ReleaseRow.digest == stored.replay["release"]))
+        try:
+            max_age = policies.policy_by_digest(session, stored.replay["policy"]).max_feed_age_hours
+        except StellaError:
+            max_age = None
     last = next((r for r in replay.requests(site, promotion_id)
                  if r.verdict_id == stored.record.verdict_id), None)
-    return detail_of(stored, bundle, last)
+    return detail_of(stored, bundle, last, max_age)
 
 
 # -- Replay/Verify ---------------------------------------------------------------------

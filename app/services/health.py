@@ -311,13 +311,24 @@ def report(site: Site, *, probe_targets: bool = True, probe: TargetProbe = drive
         problems.append(f"{first.subject} {first.job} {first.status}" if len(jobs) == 1
                         else f"{len(jobs)} failed jobs ({', '.join(j.subject for j in jobs[:3])}"
                              f"{'…' if len(jobs) > 3 else ''})")
-    problems += [f"{i.scope + '/' if i.scope else ''}{i.name} {i.detail}"
+    problems += [f"{i.scope + '/' if i.scope else ''}{i.name} "
+                 f"{'degraded' if i.kind == 'deploy-target' else 'needs attention'}"
                  for i in integrations if i.status != OK]
     status = worst([f.status for f in feed_rows] + ([WARN] if jobs else [])
                    + [i.status for i in integrations])
     return HealthReport(status, rfc3339(now), limits, tuple(feed_rows), tuple(jobs),
                         tuple(integrations), probe_targets or targets is not None,
                         tuple(problems))
+
+
+def problem_details(report: HealthReport) -> list[str]:
+    """Every non-OK item with its full detail (the short ``problems`` name them only)."""
+    lines = [f"{f.source}/{f.ecosystem}: {f.detail}" if f.source else f.detail
+             for f in report.feeds if f.status != OK]
+    lines += [f"{j.subject} {j.job}: {j.status} ({j.detail})" for j in report.jobs]
+    lines += [f"{i.scope + '/' if i.scope else ''}{i.name}: {i.detail}"
+              for i in report.integrations if i.status != OK]
+    return lines
 
 
 def _feed_problems(rows: Sequence[FeedFreshness]) -> list[str]:

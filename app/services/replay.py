@@ -199,8 +199,11 @@ def diff_lines(diff: dict[str, Any]) -> list[str]:
         where = change["section"] + (f"/{change['key']}" if change.get("key") else "")
         lines.append(f"input {where}: {_brief(change['before'])} → {_brief(change['after'])}")
     for rule in diff.get("rules", []):
-        lines.append(f"rule {rule['id']}: {rule['before']} → {rule['after']}"
-                     + (" (definition changed)" if rule.get("definition_changed") else ""))
+        before = rule["before"] or "(not in the policy)"
+        after = rule["after"] or "(not in the policy)"
+        changed = rule.get("definition_changed") and rule["before"] and rule["after"]
+        lines.append(f"rule {rule['id']}: {before} → {after}"
+                     + (" (definition changed)" if changed else ""))
     lines += [f"finding added: {k}" for k in diff.get("findings_added", [])]
     lines += [f"finding removed: {k}" for k in diff.get("findings_removed", [])]
     lines += [f"finding changed: {f['key']} ({', '.join(f['fields'])})"
@@ -209,8 +212,16 @@ def diff_lines(diff: dict[str, Any]) -> list[str]:
 
 
 def _brief(value: Any) -> str:
+    if value is None:
+        return "(absent)"
+    if isinstance(value, list):
+        digests = [v["digest"] for v in value if isinstance(v, dict) and "digest" in v]
+        if digests:
+            shown = sorted({d[:19] + "…" for d in digests})
+            return f"{len(value)} entr{'y' if len(value) == 1 else 'ies'} ({', '.join(shown)})"
+        value = ", ".join(str(v) for v in value)
     text = str(value)
-    return text if len(text) <= 60 else text[:57] + "…"
+    return text if len(text) <= 72 else text[:69] + "…"
 
 
 # -- what-if ---------------------------------------------------------------------------

@@ -96,7 +96,8 @@ def test_integrations_targets_and_secret_providers(gate_site):
     assert report.status == WARN
     folder = next(i for i in report.integrations if i.kind == "secret-provider")
     assert folder.status == WARN and "writable by others" in folder.detail
-    assert "eu-prod/eu-prod-02 connection refused" in report.problems
+    assert "eu-prod/eu-prod-02 degraded" in report.problems
+    assert "eu-prod/eu-prod-02: connection refused" in health.problem_details(report)
     os.chmod(secrets, 0o700)
     assert health.report(gate_site, probe=probe).section("integrations") == WARN
     assert health.report(gate_site, probe=_no_targets).status == OK

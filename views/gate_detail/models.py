@@ -81,6 +81,8 @@ class RuleTableModel(QAbstractTableModel):
             return row.explanation
         if role == Qt.ItemDataRole.ForegroundRole:
             if column == OUTCOME:
+                if row.outcome == "triggered":  # as serious as what it does
+                    return QColor(ACTION_COLOURS.get(row.action, "#455a64"))
                 return QColor(OUTCOME_COLOURS.get(row.outcome, "#455a64"))
             if column == ACTION:
                 return QColor(ACTION_COLOURS.get(row.action, "#455a64"))
@@ -131,7 +133,7 @@ class FindingTableModel(QAbstractTableModel):
         package = f"{row.ecosystem}/{row.package}"
         vex = row.vex_status or ""
         return (row.severity, "" if row.score is None else f"{row.score:.1f}", row.id, package,
-                row.version, row.fixed_version or "none", _yes(row.reachable),
+                row.version, row.fixed_version or "none", _yes(row.reachable, "unknown"),
                 vex, "yes" if row.new else "no", ", ".join(row.rules))[column]
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -89,6 +89,7 @@ class GateOverviewTab(QWidget):
         for key, title in (("start", "Start"), ("end", "End"), ("duration", "Duration")):
             top.addWidget(QLabel(f"<b>{title}:</b>"))
             self.fields[key] = _value(f"gate_{key}")
+            self.fields[key].setWordWrap(False)
             top.addWidget(self.fields[key])
             top.addSpacing(10)
         top.addWidget(QLabel("<b>Result:</b>"))
@@ -129,6 +130,9 @@ class GateOverviewTab(QWidget):
         for column in range(len(RULE_HEADERS) - 1):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(EXPLANATION, QHeaderView.ResizeMode.Stretch)
+        self.rules_view.setWordWrap(True)  # an explanation is read whole, not from a tooltip
+        self.rules_view.verticalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         self.tabs.addTab(self.rules_view, "Rules")
 
         findings_page = QWidget()

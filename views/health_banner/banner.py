@@ -101,9 +101,11 @@ class DataHealthBanner(QFrame):
         self.report = report
         self._targets = report.targets
         self.label.setText(banner_text(report))
-        self.label.setToolTip(f"Checked {report.checked_at}; feeds WARN from "
-                              f"{report.thresholds.feed_warn_hours:g}h, FAIL from "
-                              f"{report.thresholds.feed_fail_hours:g}h")
+        details = health.problem_details(report)
+        self.label.setToolTip("\n".join([*details, "" if details else "All good.",
+                                          f"Checked {report.checked_at}; feeds WARN from "
+                                          f"{report.thresholds.feed_warn_hours:g}h, FAIL from "
+                                          f"{report.thresholds.feed_fail_hours:g}h"]))
         self._style(report.status)
         self.report_loaded.emit(report)
 

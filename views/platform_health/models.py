@@ -9,7 +9,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QColor, QFont
 
 _Index = QModelIndex | QPersistentModelIndex
-STATUS_COLOURS = {"OK": "#2e7d32", "WARN": "#b26a00", "FAIL": "#c62828"}
+STATUS_COLOURS = {"OK": "#2e7d32", "WARN": "#b26a00", "FAIL": "#c62828", "FAILED": "#c62828",
+                  "INTERRUPTED": "#ad1457", "DEAD-LETTERED": "#c62828"}
 
 
 class RecordTableModel(QAbstractTableModel):

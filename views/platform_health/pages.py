@@ -100,7 +100,9 @@ class FeedsPage(QWidget):
         layout.addWidget(_table(self.snapshots, "snapshotsTable"), 2)
         layout.addWidget(_heading("Gate policies (the newest import is in force)"))
         self.policies = RecordTableModel([
-            ("Policy", lambda p: f"{p.name} v{p.version}"), ("Imported", lambda p: when(
+            ("Policy", lambda p: f"{p.name} v{p.version}" + (
+                "  (in force)" if self.screen and p.digest == self.screen.policies[0].digest
+                else "")), ("Imported", lambda p: when(
                 p.imported_at)), ("Rules", lambda p: ", ".join(p.rules)),
             ("Digest", lambda p: p.digest),
         ], parent=self)
@@ -173,13 +175,13 @@ class PlatformHealthPage(QWidget):
             ("Environment", lambda i: i.scope or "—"), ("Name", lambda i: i.name),
             ("Detail", lambda i: i.detail),
         ], status_column=0, parent=self)
-        layout.addWidget(_table(self.integrations, "integrationsTable"), 2)
+        layout.addWidget(_table(self.integrations, "integrationsTable"), 1)
         layout.addWidget(_heading("Failed jobs (steps of runs that have not ended)"))
         self.jobs = RecordTableModel([
             ("Status", lambda j: j.status.upper()), ("Source", lambda j: j.source),
             ("Subject", lambda j: j.subject), ("Job", lambda j: j.job),
             ("Detail", lambda j: j.detail),
-        ], parent=self)
+        ], status_column=0, parent=self)
         layout.addWidget(_table(self.jobs, "jobsTable"), 1)
         layout.addWidget(_heading("Feeds"))
         self.feeds = RecordTableModel([

@@ -14,6 +14,7 @@ from views.common.format import when
 _Index = QModelIndex | QPersistentModelIndex
 T = TypeVar("T")
 
+STATUS_COLOURS = {"running": "#1565c0", "failed": "#c62828", "completed": "#455a64"}
 RESULT_COLOURS = {"match": "#2e7d32", "mismatch": "#c62828", "error": "#ad1457",
                   "running": "#1565c0"}
 
@@ -64,8 +65,10 @@ class ReplayRequestTableModel(_RowsModel[ReplayRecord]):
         if role == Qt.ItemDataRole.DisplayRole:
             return (row.request_id, row.status.upper(), when(row.requested_at), result,
                     row.verdict_id, row.promotion_id, row.requested_by, row.reason)[column]
-        if role == Qt.ItemDataRole.ForegroundRole and column in (STATUS, RESULT):
+        if role == Qt.ItemDataRole.ForegroundRole and column == RESULT:
             return QColor(RESULT_COLOURS.get(result, "#455a64"))
+        if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
+            return QColor(STATUS_COLOURS.get(row.status, "#455a64"))
         if role == Qt.ItemDataRole.FontRole and column == RESULT:
             font = QFont()
             font.setBold(True)

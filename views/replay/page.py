@@ -248,6 +248,9 @@ class ReplayVerifyPage(QWidget):
             self.subtitle.setText("No policy verdict has been recorded" + (
                 f" for {self.promotion_id}" if self.promotion_id else "") +
                 " yet: the Gate Eval step records one each time it runs.")
+        elif self.promotion_id is None:
+            self.subtitle.setText(f"All promotions: {len(screen.verdicts)} verdict(s) recorded "
+                                  f"for {len(screen.promotions)} promotion(s).")
         else:
             latest = screen.verdicts[0]
             self.subtitle.setText(
