@@ -82,9 +82,12 @@ def build_site(home: Path):  # noqa: ANN201 (Site)
     waiting = promote("platform@1.3.0-rc1", "eu-prod", "eu-stage")
     Executor(site, waiting, doubles_registry()).run()
 
+    from scripts.screenshot_gate import build_gate
+
+    gate_ids = build_gate(site, clock)  # real gate runs, feeds and policies
     live = promote("platform@1.3.0-rc1", "eu-stage")
     return site, {"completed": done, "approved": approved, "rolled_back": rolled,
-                  "failed": failed, "waiting": waiting, "live": live}
+                  "failed": failed, "waiting": waiting, "live": live, **gate_ids}
 
 
 def live_registry() -> StepRegistry:
@@ -168,8 +171,12 @@ def shoot(site, ids: dict[str, str], out: Path) -> list[Path]:  # noqa: ANN001
     window.navigate("promotions")
     save(window, "main-window-approval.png")
 
-    window.navigate("feeds-airgap")
+    window.navigate("scheduler-runs")
     save(window, "placeholder.png")
+
+    from scripts.screenshot_gate import shoot_gate
+
+    shoot_gate(window, site, ids, out, save, until)
 
     from scripts.screenshot_evidence import shoot_evidence
 
