@@ -8,6 +8,7 @@ from app.steps.base import StepRegistry
 from app.steps.complete import CompleteStep
 from app.steps.deploy import DeployStep
 from app.steps.deploy_start import DeployStartStep
+from app.steps.gate import GateStep
 from app.steps.inputs import InputsStep
 from app.steps.rollback import DriverRollback
 from app.steps.seal import SealEvidenceStep
@@ -17,6 +18,7 @@ from app.steps.verify import VerifyStep
 def default_registry() -> StepRegistry:
     return StepRegistry({
         "inputs-materialized": InputsStep(),
+        "gate-eval": GateStep(),
         "approval": ApprovalStep(),
         "deploy-start": DeployStartStep(),
         "deploy": DeployStep(),
