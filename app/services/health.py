@@ -215,6 +215,8 @@ def register_job_source(source: JobSource) -> None:
 
 
 def job_sources() -> tuple[JobSource, ...]:
+    import app.services.scheduler  # noqa: F401 — registers its failed and dead-lettered jobs
+
     return tuple(_JOB_SOURCES)
 
 
@@ -299,7 +301,7 @@ def report(site: Site, *, probe_targets: bool = True, probe: TargetProbe = drive
     now = site.clock.now()
     limits = thresholds(site)
     feed_rows = feed_freshness(site, now, limits)
-    jobs = [issue for source in _JOB_SOURCES for issue in source.failed_jobs(site)]
+    jobs = [issue for source in job_sources() for issue in source.failed_jobs(site)]
     if targets is not None:
         target_rows = list(targets)
     else:
@@ -311,9 +313,7 @@ def report(site: Site, *, probe_targets: bool = True, probe: TargetProbe = drive
         problems.append(f"{first.subject} {first.job} {first.status}" if len(jobs) == 1
                         else f"{len(jobs)} failed jobs ({', '.join(j.subject for j in jobs[:3])}"
                              f"{'…' if len(jobs) > 3 else ''})")
-    problems += [f"{i.scope + '/' if i.scope else ''}{i.name} "
-                 f"{'degraded' if i.kind == 'deploy-target' else 'needs attention'}"
-                 for i in integrations if i.status != OK]
+    problems += _integration_problems(integrations)
     status = worst([f.status for f in feed_rows] + ([WARN] if jobs else [])
                    + [i.status for i in integrations])
     return HealthReport(status, rfc3339(now), limits, tuple(feed_rows), tuple(jobs),
@@ -329,6 +329,21 @@ def problem_details(report: HealthReport) -> list[str]:
     lines += [f"{i.scope + '/' if i.scope else ''}{i.name}: {i.detail}"
               for i in report.integrations if i.status != OK]
     return lines
+
+
+def _integration_problems(rows: Sequence[IntegrationHealth]) -> list[str]:
+    """``eu-prod/eu-prod-02 degraded``; several in one environment: ``eu-prod: 5 targets
+    degraded``; a secret provider: ``<name> needs attention``."""
+    by_scope: dict[str, list[str]] = {}
+    for row in rows:
+        if row.status != OK and row.kind == "deploy-target":
+            by_scope.setdefault(row.scope, []).append(row.name)
+    out = [f"{scope + '/' if scope else ''}{names[0]} degraded" if len(names) == 1
+           else f"{scope}: {len(names)} targets degraded"
+           for scope, names in sorted(by_scope.items())]
+    out += [f"{row.name} needs attention" for row in rows
+            if row.status != OK and row.kind != "deploy-target"]
+    return out
 
 
 def _feed_problems(rows: Sequence[FeedFreshness]) -> list[str]:

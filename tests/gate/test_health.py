@@ -114,3 +114,13 @@ def test_targets_are_asked_through_their_drivers(gate_site):
     quick = health.report(gate_site, probe_targets=False)
     assert [(i.name, i.status, i.detail) for i in quick.integrations][0] == (
         "eu-prod-01", OK, "command: not checked")
+
+
+def test_several_degraded_targets_of_one_environment_are_one_problem(gate_site):
+    def probe(site):
+        return [IntegrationHealth("deploy-target", f"eu-prod-0{n}", WARN, "503", "eu-prod")
+                for n in (1, 2, 3)] + [
+            IntegrationHealth("deploy-target", "eu-stage-01", WARN, "refused", "eu-stage")]
+
+    assert health.report(gate_site, probe=probe).problems == (
+        "eu-prod: 3 targets degraded", "eu-stage/eu-stage-01 degraded")
