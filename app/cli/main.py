@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from app import __version__
-from app.cli import commands, demo_commands, gate_commands, trust_commands
+from app.cli import commands, demo_commands, gate_commands, schedule_commands, trust_commands
 from app.errors import StellaError, UsageError
 from app.steps.base import StepRegistry
 
@@ -154,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     trust_commands.register(sub, common, command, _Parser)
     demo_commands.register(sub, common, command, _Parser)
     gate_commands.register(sub, common, _Parser)
+    schedule_commands.register(sub, common, command, _Parser)
 
     p = command("gui", commands.gui, "the desktop app")
     p.add_argument("--audit", metavar="PATH",

@@ -99,6 +99,15 @@ class TickDecision:
         return "; ".join(([self.phase] if self.phase else []) + list(self.lines))
 
 
+def same_reasons(earlier: tuple[str, ...], later: tuple[str, ...]) -> bool:
+    """Whether two waits are for the same reasons: the same preconditions with the same
+    outcomes (the detail after " — ", such as a feed's age, may have moved on). A tick
+    folds such a wait into the previous attempt instead of recording a new one."""
+    def key(lines: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(line.split(" — ", 1)[0] for line in lines)
+    return key(earlier) == key(later)
+
+
 def phase_of(job: JobView, now: datetime) -> WindowPhase:
     return job.window.phase(now)
 

@@ -71,13 +71,14 @@ def time_text(moment: datetime) -> str:
 
 def parse_time(text: str, now: datetime) -> datetime:
     """A start time: RFC 3339 (``Z`` or an offset), ``YYYY-MM-DD HH:MM[:SS]`` taken as
-    UTC, ``now``, or a delay from ``now`` such as ``+30m``."""
+    UTC, ``now``, or a delay from ``now`` such as ``+30m`` (whole seconds)."""
     cleaned = (text or "").strip()
     if cleaned.lower() == "now":
-        return now.astimezone(UTC)
+        return now.astimezone(UTC).replace(microsecond=0)
     if cleaned.startswith("+"):
         try:
-            return (now + parse_duration(cleaned[1:], field="delay")).astimezone(UTC)
+            later = now + parse_duration(cleaned[1:], field="delay")
+            return later.astimezone(UTC).replace(microsecond=0)
         except DurationInvalid:
             raise TimeInvalid(text) from None
     local = _LOCAL.match(cleaned)

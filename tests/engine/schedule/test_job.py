@@ -183,3 +183,17 @@ def test_no_preconditions_runs_and_says_so():
     now = OPENS + timedelta(minutes=1)
     decision = decide(job(), now, evaluate([], Facts(), now))
     assert decision.action == jobs.RUN and decision.lines == ("no preconditions",)
+
+
+def test_waits_for_the_same_reasons_fold_even_as_their_detail_moves_on():
+    from engine.schedule.job import same_reasons
+
+    earlier = ("blocked: feeds-fresh<1h — stale: osv/npm 7h old (limit 1h)",
+               "held: integrations-healthy — 2 integration(s) healthy")
+    later = ("blocked: feeds-fresh<1h — stale: osv/npm 7h5m old (limit 1h)",
+             "held: integrations-healthy — 3 integration(s) healthy")
+    assert same_reasons(earlier, later)
+    assert not same_reasons(earlier, ("held: feeds-fresh<1h — 1 feed(s) fresh",) + later[1:])
+    assert not same_reasons(earlier, earlier[:1])
+    assert same_reasons(("blocked: the run is paused by an operator",),
+                        ("blocked: the run is paused by an operator",))
