@@ -22,6 +22,7 @@ class ChangeSet:
     users: bool = False
     # kinds of the bundles just imported ("release", "feed-snapshot", "policy", "trust-root")
     bundles: frozenset[str] = field(default_factory=frozenset)
+    schedules: bool = False  # scheduled jobs, their attempts or dead letters changed
 
     @classmethod
     def run(cls, promotion_id: str, logs: bool = False) -> ChangeSet:
