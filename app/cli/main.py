@@ -184,6 +184,9 @@ def main(argv: Sequence[str] | None = None, registry: StepRegistry | None = None
     except KeyboardInterrupt:
         print("stella: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
 
 
 def entry() -> None:

@@ -24,7 +24,8 @@ from app.demo import layout
 from app.demo.traffic import TrafficProcess
 from app.deploy.artifacts import release_ref
 from app.deploy.settings import set_deploy_config
-from app.drivers.demo_fleet import DemoFleet
+from app.drivers.base import ReleaseRef
+from app.drivers.demo_fleet import DemoBehaviour, DemoFleet, write_demo_artifact
 from app.executor import Executor
 from app.services import approvals, bundles, identity, promotions, setup, trust
 from app.services.releases import find_release
@@ -120,7 +121,7 @@ def _fresh_feed_bundle(site: Site, scratch: Path) -> Path:
 
 def _environments_and_fleets(site: Site, say: Say) -> dict[str, DemoFleet]:
     fleets = {}
-    base = release_ref(site, _digest(site, "platform@1.2.4"))
+    base = _previous_release(site)
     for env in layout.ENVIRONMENTS:
         setup.add_environment(site, env.name, approvals_required=env.approvals,
                               baseline=env.baseline)
@@ -129,11 +130,25 @@ def _environments_and_fleets(site: Site, say: Say) -> dict[str, DemoFleet]:
         set_deploy_config(site, env.name, {"gates": {"default": layout.BUILD_GATE},
                                            "auto_continue": True}, "olga")
         fleet = DemoFleet(site.paths.home, env.name)
-        # us-prod already runs 1.2.4 from before this site kept records.
-        fleet.start(list(env.targets), release=base if env.name == "us-prod" else None)
+        fleet.start(list(env.targets), release=base)
         fleets[env.name] = fleet
         say(f"environment {env.name}: {len(env.targets)} demo targets on 127.0.0.1")
     return fleets
+
+
+def _previous_release(site: Site) -> ReleaseRef:
+    """platform 1.2.3, what the targets ran before this site kept records (deployed by
+    other means, so it is not a release of this site): 1.2.4's components, re-versioned."""
+    current = release_ref(site, _digest(site, "platform@1.2.4"))
+    folder = site.paths.home / "demo-fleet" / "previous-release" / "artifacts"
+    for component in current.components:
+        write_demo_artifact(folder, component.name, DemoBehaviour(version=layout.PREVIOUS_VERSION,
+                                                                  latency_ms=45.0))
+    manifest = {"name": current.name, "version": layout.PREVIOUS_VERSION,
+                "components": [{"name": c.name, "image": c.image, "digest": c.digest}
+                               for c in current.components],
+                "notes": "running before this site kept records (DEMO)"}
+    return ReleaseRef.from_release_json(manifest, artifacts_dir=folder)
 
 
 def _digest(site: Site, ref: str) -> str:

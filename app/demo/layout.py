@@ -46,6 +46,7 @@ BUILD_GATE = {"window_seconds": 2.0, "interval_seconds": 0.4, "max_gap_seconds":
               "inconclusive_limit": 3}
 LIVE_GATE = {"window_seconds": "5m", "interval_seconds": "5s"}
 
+PREVIOUS_VERSION = "1.2.3"  # what the fleet runs before the demo's first promotion
 RELEASE_BUNDLES = ("release-platform-1.2.4.tar.gz", "release-platform-1.3.0-rc1.tar.gz",
                    "release-platform-1.3.0-rc1-bad.tar.gz")
 FEED_SOURCE = SAMPLES / "src" / "feed-osv-2026-02-18"
