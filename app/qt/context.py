@@ -12,6 +12,7 @@ from app.qt.changes import ChangeBroadcaster
 from app.qt.errors import ErrorHub, error_hub
 from app.qt.executor_runner import ExecutorRunner
 from app.qt.poller import POLL_INTERVAL_MS, RunPoller
+from app.qt.scheduler_runner import SchedulerRunner
 from app.qt.worker import TaskManager
 from app.steps.base import StepRegistry
 from app.steps.defaults import default_registry
@@ -31,6 +32,7 @@ class GuiContext(QObject):
         self.errors: ErrorHub = error_hub()
         self.poller = RunPoller(site, self.changes, poll_interval_ms, self.tasks, self)
         self.executors = ExecutorRunner(site, registry_factory, self.changes, parent=self)
+        self.scheduler = SchedulerRunner(site, registry_factory, self.changes, parent=self)
         self._actor: str | None = None
         self._closed = False
 
@@ -50,5 +52,6 @@ class GuiContext(QObject):
         self._closed = True
         self.poller.stop()
         self.tasks.close()
-        stopped = self.executors.stop_all(timeout_ms)
+        scheduler_stopped = self.scheduler.shutdown(timeout_ms)
+        stopped = self.executors.stop_all(timeout_ms) and scheduler_stopped
         return self.tasks.wait(timeout_ms) and stopped

@@ -12,6 +12,8 @@ EVIDENCE_PAGES = frozenset({"evidence", "evidence-packets", "proof-chains", "exp
                             "evidence-bundles"})
 # Replay/Verify, Feeds + AirGap Ops, Platform Health (views.platform_health.pages builds them)
 GATE_PAGES = frozenset({"replay-verify", "feeds-airgap", "platform-health"})
+# Orchestrator, Scheduler Runs, Dead Letter (views.scheduler_runs.pages builds them)
+SCHEDULER_PAGES = frozenset({"orchestrator", "scheduler-runs", "dead-letter"})
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class NavEntry:
     @property
     def available(self) -> bool:
         return self.key in (PROMOTIONS, BUNDLES) or self.key in EVIDENCE_PAGES \
-            or self.key in GATE_PAGES
+            or self.key in GATE_PAGES or self.key in SCHEDULER_PAGES
 
 
 NAVIGATION: tuple[NavEntry, ...] = (

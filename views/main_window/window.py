@@ -30,6 +30,7 @@ from views.evidence_timeline.pages import EvidencePages
 from views.main_window.navigation import BUNDLES, NAVIGATION, PROMOTIONS, NavEntry
 from views.platform_health.pages import GateScreens
 from views.promotions.page import PromotionsPage
+from views.scheduler_runs.pages import SchedulerScreens
 
 APP_TITLE = "Stella Ops Offline Console"
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self.promotions = PromotionsPage(ctx)
         self.evidence_pages = EvidencePages(ctx, self.navigate, self)
         self.gate_screens = GateScreens(ctx, self.navigate, self)
+        self.scheduler_screens = SchedulerScreens(ctx, self.navigate, self.show_run, self)
         self.bundles = BundlesPage(ctx)
         self.bundles.accept_drops_on(self, lambda: self.navigate(BUNDLES))
         self._add_entries(NAVIGATION, None)
@@ -76,6 +78,8 @@ class MainWindow(QMainWindow):
         ctx.poller.polled.connect(self._polled)
         run_view = self.promotions.run_view
         run_view.replay_requested.connect(self.gate_screens.open_replay)
+        run_view.schedule_requested.connect(
+            lambda pid: self.scheduler_screens.open_schedule_dialog(pid, self))
         run_view.health_banner.link_activated.connect(self.navigate)
 
     # -- structure ------------------------------------------------------------------
@@ -93,6 +97,8 @@ class MainWindow(QMainWindow):
                 page = evidence_page
             elif (gate_page := self.gate_screens.page(entry.key)) is not None:
                 page = gate_page
+            elif (scheduler_page := self.scheduler_screens.page(entry.key)) is not None:
+                page = scheduler_page
             else:
                 page = PlaceholderPage(entry.title, entry.purpose)
                 item.setForeground(0, Qt.GlobalColor.gray)
@@ -168,6 +174,7 @@ class MainWindow(QMainWindow):
             .success(self._site_info_loaded).run()
         self.promotions.refresh()
         self.ctx.poller.start()
+        self.ctx.scheduler.start()  # scheduled jobs run while the app is open
 
     def _site_info_loaded(self, info: SiteInfo) -> None:
         self.site_info = info
@@ -215,6 +222,11 @@ class MainWindow(QMainWindow):
 
     def current_page(self) -> QWidget:
         return self.stack.currentWidget()
+
+    def show_run(self, promotion_id: str) -> bool:
+        """Back to a promotion's Run / Timeline (from the Operations pages)."""
+        self.navigate(PROMOTIONS)
+        return self.promotions.select(promotion_id)
 
     def _items(self) -> list[QTreeWidgetItem]:
         items: list[QTreeWidgetItem] = []

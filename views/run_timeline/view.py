@@ -61,6 +61,7 @@ class RunTimelineView(QWidget):
     evidence_timeline_opened = Signal(object)  # EvidenceTimelineDialog
     run_button_changed = Signal(bool, str, str)  # enabled, text, tooltip
     replay_requested = Signal(str)  # promotion id
+    schedule_requested = Signal(str)  # promotion id
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -176,6 +177,12 @@ class RunTimelineView(QWidget):
         self.replay_button.setToolTip("Replay/Verify this promotion's policy verdicts (seed §14.8)")
         self.replay_button.clicked.connect(lambda: self.replay_requested.emit(self._pid or ""))
         bottom.addWidget(self.replay_button)
+        self.schedule_button = QPushButton("Schedule…")
+        self.schedule_button.setObjectName("schedulePromotion")
+        self.schedule_button.setToolTip("Run this promotion (or a stage of it) in a time window "
+                                        "once its preconditions hold (seed §14.9)")
+        self.schedule_button.clicked.connect(lambda: self.schedule_requested.emit(self._pid or ""))
+        bottom.addWidget(self.schedule_button)
         layout.addLayout(bottom)
 
     # -- what is shown --------------------------------------------------------------

@@ -1,0 +1,136 @@
+"""What the scheduling screens show, each loaded in one call (in a worker) as values:
+the Schedule Promotion dialog's form, Operations → Scheduler Runs / Dead Letter, and
+Operations → Orchestrator (the executors holding run leases, and the queued jobs)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.context import Site
+from app.errors import NotFound
+from app.executor import LEASE_TTL, _pid_alive
+from app.services import promotions, scheduler
+from app.services.scheduler import AttemptInfo, DeadLetterInfo, ScheduleInfo
+from engine.clock import rfc3339
+from engine.run.state import DONE_STATUSES
+from engine.schedule import job as jobs
+from models.tables import RunLease, Schedule
+
+ATTEMPTS_SHOWN = 500
+
+
+@dataclass(frozen=True)
+class StageChoice:
+    name: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ScheduleForm:
+    """The dialog's pre-filled facts about the promotion."""
+
+    promotion_id: str
+    label: str  # "platform 1.3.0-rc1 → eu-prod"
+    status: str
+    current_title: str
+    stages: tuple[StageChoice, ...]  # stages not done yet: where a job may stop
+    active_schedule: str | None  # a schedule the promotion already has
+    ended: bool
+
+
+def schedule_form(site: Site, promotion_id: str) -> ScheduleForm:
+    _, state = promotions.load_run(site, promotion_id)
+    with site.db.read() as session:
+        active = session.scalar(select(Schedule.id).where(
+            Schedule.promotion_id == promotion_id, Schedule.status.in_(sorted(jobs.ACTIVE))))
+    release = state.release
+    label = f"{release['name']} {release['version']} → {state.to_env}" + \
+        (f" (from {state.from_env})" if state.from_env else "")
+    stages = tuple(StageChoice(s.name, s.title) for s in state.steps
+                   if s.status not in DONE_STATUSES)
+    current = state.current
+    return ScheduleForm(promotion_id, label, state.status, current.title if current else "",
+                        stages, active, state.terminal)
+
+
+@dataclass(frozen=True)
+class RunsScreen:
+    schedules: tuple[ScheduleInfo, ...]
+    attempts: tuple[AttemptInfo, ...]  # newest first, of every schedule
+    dead_letters: tuple[DeadLetterInfo, ...]  # open and retried, newest first
+    at: str
+
+    def attempts_of(self, schedule_id: str) -> tuple[AttemptInfo, ...]:
+        return tuple(a for a in self.attempts if a.schedule_id == schedule_id)
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for info in self.schedules:
+            counts[info.status] = counts.get(info.status, 0) + 1
+        return counts
+
+
+def runs_screen(site: Site, now: datetime | None = None) -> RunsScreen:
+    now = now or site.clock.now()
+    return RunsScreen(tuple(scheduler.list_schedules(site, now)),
+                      tuple(scheduler.attempts(site, limit=ATTEMPTS_SHOWN)),
+                      tuple(scheduler.dead_letters(site, include_retried=True)), rfc3339(now))
+
+
+@dataclass(frozen=True)
+class LeaseView:
+    """An executor advancing a run now (or one that stopped without letting go)."""
+
+    promotion_id: str
+    release: str
+    to_env: str
+    step: str
+    owner: str
+    host: str
+    pid: int
+    heartbeat_at: str
+    heartbeat_age_seconds: float
+    state: str  # live | stale | gone
+    this_process: bool
+    schedule_id: str | None  # the scheduled job running it, if any
+
+
+@dataclass(frozen=True)
+class OrchestratorScreen:
+    leases: tuple[LeaseView, ...]
+    queued: tuple[ScheduleInfo, ...]  # scheduled or running jobs, the next window first
+    at: str
+
+
+def orchestrator_screen(site: Site, now: datetime | None = None) -> OrchestratorScreen:
+    now = now or site.clock.now()
+    host, pid = socket.gethostname(), os.getpid()
+    queued = tuple(scheduler.list_schedules(site, now,
+                                            statuses=(jobs.SCHEDULED, jobs.RUNNING)))
+    running_jobs = {q.promotion_id: q.id for q in queued if q.status == jobs.RUNNING}
+    summaries = {p.id: p for p in promotions.list_promotions(site)}
+    with site.db.read() as session:
+        rows = list(session.scalars(select(RunLease).order_by(RunLease.promotion_id)))
+    leases = []
+    for row in rows:
+        beat = row.heartbeat_at if row.heartbeat_at.tzinfo else \
+            row.heartbeat_at.replace(tzinfo=now.tzinfo)
+        age = max(0.0, (now - beat).total_seconds())
+        if row.host == host and not _pid_alive(row.pid):
+            state = "gone"
+        else:
+            state = "live" if age < LEASE_TTL.total_seconds() else "stale"
+        summary = summaries.get(row.promotion_id)
+        if summary is None:
+            raise NotFound(f"a run lease names promotion {row.promotion_id}, which does not exist")
+        leases.append(LeaseView(
+            row.promotion_id, f"{summary.release_name} {summary.release_version}",
+            summary.to_env, summary.current_title or "—", row.owner, row.host, row.pid,
+            rfc3339(beat), age, state, row.host == host and row.pid == pid,
+            running_jobs.get(row.promotion_id)))
+    return OrchestratorScreen(tuple(leases), queued, rfc3339(now))

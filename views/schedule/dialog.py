@@ -1,0 +1,259 @@
+"""Schedule Promotion (seed §14.9): choose a time and a window, the preconditions (each
+blocking or warn-only), where the run stops, and create the scheduler job — then
+follow it on Operations → Scheduler Runs.
+
+The promotion's facts load in a worker; [Create Schedule] calls
+:func:`app.services.scheduler.create_schedule` in a worker too, and the service's
+message is shown in the dialog when it refuses.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from html import escape
+
+from PySide6.QtCore import QDateTime, QTimeZone, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateTimeEdit,
+    QDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.qt.changes import ChangeSet
+from app.qt.context import GuiContext
+from app.qt.errors import Failure
+from app.qt.operation import Operation
+from app.services import scheduler
+from app.services.scheduler import ScheduleInfo
+from app.services.scheduler_screens import ScheduleForm, schedule_form
+from engine.schedule import preconditions as pre
+
+WINDOWS = ("30m", "1h", "2h", "4h", "8h", "1d")
+FEED_AGES = ("30m", "1h", "2h", "6h", "12h", "24h")
+BLOCKING, WARN_ONLY = "Blocking", "Warn only"
+WHOLE_RUN = "Whole run"
+# (kind, label, checked, blocking) as the seed's mock draws them
+ROWS = ((pre.FEEDS_FRESH, "NVD/OSV feeds fresh", True, True),
+        (pre.SBOM_RESCANS, "SBOM rescans complete", True, True),
+        (pre.INTEGRATIONS, "Integrations healthy", False, False))
+HELP = {
+    pre.FEEDS_FRESH: "The newest snapshot of every feed source and ecosystem was taken less "
+                     "than this long before the job starts.",
+    pre.SBOM_RESCANS: "The release's findings are current: its gate verdict (if it has one) "
+                      "used the newest feed snapshots and policy, and no replay of it is "
+                      "running. Without a verdict yet, the run's own gate scans the SBOMs.",
+    pre.INTEGRATIONS: "Every deploy target of the target environment answers healthy and the "
+                      "secret providers are usable.",
+}
+
+
+def default_start(now: datetime) -> datetime:
+    """The next full hour at least ten minutes away."""
+    start = (now + timedelta(minutes=10)).replace(minute=0, second=0, microsecond=0)
+    return start + timedelta(hours=1)
+
+
+class ScheduleDialog(QDialog):
+    loaded = Signal(object)  # ScheduleForm
+    created = Signal(object)  # ScheduleInfo
+    open_runs_requested = Signal(str)  # schedule id
+
+    def __init__(self, ctx: GuiContext, promotion_id: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("scheduleDialog")
+        self.setWindowTitle("Schedule Promotion")
+        self.setMinimumWidth(640)
+        self.ctx = ctx
+        self.promotion_id = promotion_id
+        self.form: ScheduleForm | None = None
+        self.schedule: ScheduleInfo | None = None
+        layout = QVBoxLayout(self)
+        title = QLabel("Schedule Promotion")
+        title.setObjectName("pageTitle")
+        layout.addWidget(title)
+        self.promotion_label = QLabel(f"Promotion: <b>{escape(promotion_id)}</b> — loading…")
+        self.promotion_label.setObjectName("schedulePromotion")
+        self.promotion_label.setWordWrap(True)
+        layout.addWidget(self.promotion_label)
+
+        when = QGridLayout()
+        self.start_edit = QDateTimeEdit()
+        self.start_edit.setObjectName("scheduleStart")
+        self.start_edit.setTimeZone(QTimeZone.utc())
+        self.start_edit.setDisplayFormat("MMM d yyyy, HH:mm 'UTC'")
+        self.start_edit.setCalendarPopup(True)
+        self.start_edit.setDateTime(_qt(default_start(ctx.site.clock.now())))
+        self.window_combo = QComboBox()
+        self.window_combo.setObjectName("scheduleWindow")
+        self.window_combo.setEditable(True)
+        self.window_combo.addItems(WINDOWS)
+        self.window_combo.setCurrentText("2h")
+        self.window_combo.setToolTip("How long after the start the job may still begin "
+                                     "(e.g. 90m, 2h, 1d); after that it is missed")
+        self.until_combo = QComboBox()
+        self.until_combo.setObjectName("scheduleUntil")
+        self.until_combo.addItem(WHOLE_RUN, None)
+        self.until_combo.setToolTip("Run the whole promotion, or stop after a stage")
+        when.addWidget(QLabel("Schedule:"), 0, 0)
+        when.addWidget(self.start_edit, 0, 1)
+        when.addWidget(QLabel("Window:"), 0, 2)
+        when.addWidget(self.window_combo, 0, 3)
+        when.addWidget(QLabel("Run:"), 1, 0)
+        when.addWidget(self.until_combo, 1, 1, 1, 3)
+        when.setColumnStretch(1, 1)
+        layout.addLayout(when)
+
+        box = QGroupBox("Preconditions")
+        grid = QGridLayout(box)
+        self.checks: dict[str, QCheckBox] = {}
+        self.modes: dict[str, QComboBox] = {}
+        self.feed_age = QComboBox()
+        self.feed_age.setObjectName("feedAge")
+        self.feed_age.setEditable(True)
+        self.feed_age.addItems(FEED_AGES)
+        self.feed_age.setCurrentText("1h")
+        for row, (kind, label, checked, blocking) in enumerate(ROWS):
+            check = QCheckBox(label + (" (<" if kind == pre.FEEDS_FRESH else ""))
+            check.setObjectName(f"check-{kind}")
+            check.setChecked(checked)
+            check.setToolTip(HELP[kind])
+            mode = QComboBox()
+            mode.setObjectName(f"mode-{kind}")
+            mode.addItems([BLOCKING, WARN_ONLY])
+            mode.setCurrentText(BLOCKING if blocking else WARN_ONLY)
+            mode.setToolTip("Blocking: the job waits until it holds. Warn only: the job runs "
+                            "and the attempt records the warning.")
+            check.toggled.connect(mode.setEnabled)
+            mode.setEnabled(checked)
+            self.checks[kind], self.modes[kind] = check, mode
+            grid.addWidget(check, row, 0)
+            if kind == pre.FEEDS_FRESH:
+                age = QHBoxLayout()
+                age.addWidget(self.feed_age)
+                age.addWidget(QLabel(")"))
+                age.addStretch(1)
+                grid.addLayout(age, row, 1)
+                check.toggled.connect(self.feed_age.setEnabled)
+            grid.addWidget(mode, row, 2)
+        grid.setColumnStretch(1, 1)
+        layout.addWidget(box)
+
+        self.result = QLabel()
+        self.result.setObjectName("scheduleResult")
+        self.result.setWordWrap(True)
+        self.result.hide()
+        layout.addWidget(self.result)
+        buttons = QHBoxLayout()
+        self.create_button = QPushButton("Create Schedule")
+        self.create_button.setObjectName("createSchedule")
+        self.create_button.setDefault(True)
+        self.create_button.setEnabled(False)
+        self.create_button.clicked.connect(self.create)
+        buttons.addWidget(self.create_button)
+        buttons.addStretch(1)
+        self.runs_link = QLabel("Link: <a href='runs'>Open Scheduler Runs</a>")
+        self.runs_link.setObjectName("openSchedulerRuns")
+        self.runs_link.linkActivated.connect(lambda _href: self._open_runs())
+        buttons.addWidget(self.runs_link)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.reject)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+        ctx.actor_changed.connect(lambda _name: self._update_create())
+        self._load()
+
+    # -- the promotion ---------------------------------------------------------------
+    def _load(self) -> None:
+        site, pid = self.ctx.site, self.promotion_id
+        Operation(self, lambda: schedule_form(site, pid), tasks=self.ctx.tasks) \
+            .success(self._loaded).failure(self._show_failure).run()
+
+    def _loaded(self, form: ScheduleForm) -> None:
+        self.form = form
+        now = f" — now: {escape(form.current_title)} ({form.status.upper()})" \
+            if form.current_title else f" — {form.status.upper()}"
+        self.promotion_label.setText(f"Promotion: <b>{escape(form.label)}</b> "
+                                     f"({escape(form.promotion_id)}){now}")
+        for stage in form.stages:
+            self.until_combo.addItem(f"Until {stage.title}", stage.name)
+        if form.ended:
+            self._say(f"{form.promotion_id} has ended; there is nothing to schedule.", False)
+        elif form.active_schedule:
+            self._say(f"{form.promotion_id} already has schedule {form.active_schedule}; cancel "
+                      "it on Scheduler Runs first.", False)
+        self._update_create()
+        self.loaded.emit(form)
+
+    def _update_create(self) -> None:
+        form = self.form
+        ready = form is not None and not form.ended and not form.active_schedule \
+            and self.schedule is None
+        self.create_button.setEnabled(bool(ready and self.ctx.actor))
+        self.create_button.setToolTip("" if self.ctx.actor else
+                                      "Choose who you are acting as (toolbar: Acting as)")
+
+    # -- create ----------------------------------------------------------------------
+    def request(self) -> dict:
+        """What :func:`scheduler.create_schedule` is called with (besides site and actor)."""
+        requires, warns = [], []
+        for kind, check in self.checks.items():
+            if not check.isChecked():
+                continue
+            spec = f"{kind}<{self.feed_age.currentText().strip()}" if kind == pre.FEEDS_FRESH \
+                else kind
+            (requires if self.modes[kind].currentText() == BLOCKING else warns).append(spec)
+        start = self.start_edit.dateTime().toSecsSinceEpoch()
+        return {"at": datetime.fromtimestamp(start, UTC),
+                "window": self.window_combo.currentText().strip(),
+                "requires": requires, "warns": warns, "until": self.until_combo.currentData()}
+
+    def create(self) -> None:
+        site, pid, actor, request = self.ctx.site, self.promotion_id, self.ctx.actor or "", \
+            self.request()
+        self.create_button.setEnabled(False)
+        self.result.hide()
+        (Operation(self, lambda: scheduler.create_schedule(site, pid, actor=actor, **request),
+                   tasks=self.ctx.tasks)
+         .broadcasts(self.ctx.changes, ChangeSet(promotions=frozenset({pid}), schedules=True),
+                     initiator=self)
+         .success(self._created)
+         .failure(self._create_failed)
+         .run())
+
+    def _created(self, info: ScheduleInfo) -> None:
+        self.schedule = info
+        self._say(f"Created <b>{escape(info.id)}</b>: {escape(info.state_text)}. It runs when "
+                  "due while this app is open, or by <code>stella scheduler tick</code> from a "
+                  "timer.", True)
+        self.close_button.setText("Done")
+        self._update_create()
+        self.created.emit(info)
+
+    def _create_failed(self, failure: Failure) -> None:
+        self._show_failure(failure)
+        self._update_create()
+
+    def _show_failure(self, failure: Failure) -> None:
+        self._say(escape(failure.message, quote=False), False)
+
+    def _say(self, html: str, ok: bool) -> None:
+        colours = ("#1b5e20", "#e8f5e9", "#a5d6a7") if ok else ("#8e0000", "#ffebee", "#ef9a9a")
+        self.result.setStyleSheet(f"color: {colours[0]}; background: {colours[1]}; border: 1px "
+                                  f"solid {colours[2]}; border-radius: 4px; padding: 6px;")
+        self.result.setText(html)
+        self.result.show()
+
+    def _open_runs(self) -> None:
+        self.open_runs_requested.emit(self.schedule.id if self.schedule else "")
+
+
+def _qt(moment: datetime) -> QDateTime:
+    return QDateTime.fromSecsSinceEpoch(int(moment.timestamp()), QTimeZone.utc())

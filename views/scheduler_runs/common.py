@@ -1,0 +1,112 @@
+"""Pieces the scheduling pages share: titles, tables, the scheduler's state in words,
+and cancel / retry of a job behind a reason dialog."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from html import escape
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QWidget,
+)
+
+from app.qt.changes import ChangeSet
+from app.qt.context import GuiContext
+from app.qt.operation import Operation
+from app.qt.scheduler_runner import SchedulerRunner
+from app.services import scheduler
+from views.common.reason_dialog import ReasonDialog
+from views.scheduler_runs.models import RowTableModel
+
+ACTIONS = {
+    "cancel": ("Cancel job…", "cancel this scheduled job: no further attempts",
+               scheduler.cancel_schedule),
+    "retry": ("Retry…", "retry this dead-lettered job in a new window starting now",
+              scheduler.retry_dead_letter),
+}
+
+
+def heading(text: str) -> QLabel:
+    label = QLabel(f"<b>{escape(text)}</b>")
+    label.setObjectName("sectionHeading")
+    return label
+
+
+def title_row(title: str, refresh: Callable[[], None]) -> tuple[QHBoxLayout, QPushButton]:
+    row = QHBoxLayout()
+    label = QLabel(title)
+    label.setObjectName("pageTitle")
+    row.addWidget(label)
+    row.addStretch(1)
+    button = QPushButton("Refresh")
+    button.clicked.connect(refresh)
+    row.addWidget(button)
+    return row, button
+
+
+def make_table(model: RowTableModel, name: str, stretch: int | None = None) -> QTableView:
+    """A read-only, row-selecting table; ``stretch`` is the column that takes the room."""
+    view = QTableView()
+    view.setObjectName(name)
+    view.setModel(model)
+    view.verticalHeader().hide()
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    if stretch is not None:
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    else:
+        header.setStretchLastSection(True)
+    return view
+
+
+def runner_text(runner: SchedulerRunner | None) -> str:
+    """Where the in-app scheduler stands, in a few words."""
+    if runner is None:
+        return "this app does not run the scheduler"
+    if runner.busy:
+        return "the scheduler is ticking now"
+    parts = [f"this app ticks every {runner.interval_ms / 1000:g} s" if runner.active
+             else "ticking in this app is off"]
+    if runner.last_tick_monotonic is not None and runner.last_report is not None:
+        ago = time.monotonic() - runner.last_tick_monotonic
+        parts.append(f"last tick {ago:.0f} s ago ran {runner.last_report.ran} job(s)")
+    elif runner.active:
+        parts.append("first tick pending")
+    return ", ".join(parts)
+
+
+def job_action(parent: QWidget, ctx: GuiContext, action: str, schedule_id: str, what: str,
+               done: Callable[[object], None]) -> ReasonDialog:
+    """Ask for the reason, then cancel or retry ``schedule_id`` in a worker; the
+    service's refusal goes to the error presenter."""
+    label, purpose, call = ACTIONS[action]
+    subject = (f"<b>{escape(label.rstrip('…'))}</b> {escape(schedule_id)} — {escape(what)}<br>"
+               f"This will {escape(purpose)}.<br>Acting as <b>{escape(ctx.actor or '')}</b>")
+    dialog = ReasonDialog(action, label, subject, reason_required=True, parent=parent)
+    dialog.setObjectName(f"{action}JobDialog")
+    dialog.finish_layout()
+    site, actor = ctx.site, ctx.actor or ""
+
+    def submit() -> None:
+        reason = dialog.request().reason or ""
+        (Operation(parent, lambda: call(site, schedule_id, actor, reason), tasks=ctx.tasks)
+         .broadcasts(ctx.changes, ChangeSet(schedules=True), initiator=parent)
+         .success(done)
+         .run())
+
+    dialog.accepted.connect(submit)
+    dialog.finished.connect(lambda _code: dialog.deleteLater())
+    dialog.open()
+    return dialog
