@@ -10,7 +10,7 @@ QT_SYSTEM_LIBS := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libxcb
 	libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 \
 	libxcb-image0 libxcb-randr0 libxcb-xinerama0 libxcb-xfixes0 libglib2.0-0
 
-.PHONY: run test lint dist system-deps venv clean screenshots bench
+.PHONY: run test lint dist smoke system-deps venv clean screenshots
 
 run: venv
 	$(VENV)/bin/stella --home "$(HOME_DIR)" demo
@@ -24,6 +24,9 @@ lint: venv
 dist: venv
 	$(PY) -m pip install -q -e '.[dist]'
 	$(PY) -m PyInstaller --noconfirm --clean build.spec
+
+smoke: dist
+	./scripts/smoke-dist.sh
 
 screenshots: venv
 	./scripts/screenshots.sh

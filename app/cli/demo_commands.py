@@ -97,3 +97,11 @@ def demo_traffic(args: argparse.Namespace) -> int:
 
     return traffic.main(["--home", str(SiteConfig.resolve(home=args.home).paths.home),
                          *args.environments])
+
+
+def demo_target(argv: list[str]) -> int:
+    """``stella demo-target …``: a demo target process, for the desktop build (which
+    has no ``python -m``); its arguments are the target module's own."""
+    from app.drivers.demo_fleet import target
+
+    return target.main(argv)

@@ -166,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, registry: StepRegistry | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["demo-target"]:  # the target parses its own arguments
+        return demo_commands.demo_target(args_list[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)

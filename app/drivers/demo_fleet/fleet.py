@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 DRIVER_NAME = "demo-fleet"
 TARGET_MODULE = "app.drivers.demo_fleet.target"
+FROZEN_COMMAND = "demo-target"  # ``stella demo-target …`` in the desktop build
 STATE_FILE = "fleet.json"
 LOG_FILE = "target.log"
 
@@ -83,7 +84,7 @@ class DemoFleet:
         Target(env=env, name="probe", driver=DRIVER_NAME)  # validates the environment name
         self.env = env
         self.directory = Path(home) / "demo-fleet" / env
-        self._launcher = list(launcher or [sys.executable, "-m", TARGET_MODULE])
+        self._launcher = list(launcher or default_launcher())
         self._seed = seed
         self._start_timeout = start_timeout
         self._watch_parent = watch_parent
@@ -299,6 +300,13 @@ def _tail(path: Path, lines: int = 5) -> str:
     return " | ".join(text[-lines:]) or "(empty log)"
 
 
+def default_launcher() -> list[str]:
+    """This interpreter with ``-m``; the desktop build runs itself with a sub-command."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, FROZEN_COMMAND]
+    return [sys.executable, "-m", TARGET_MODULE]
+
+
 def _is_our_target(member: FleetMember) -> bool:
     """True only when the process at ``member.pid`` is provably that demo target."""
     if os.name != "posix" or not pid_alive(member.pid):
@@ -314,7 +322,8 @@ def _is_our_target(member: FleetMember) -> bool:
         cmdline = Path(f"/proc/{member.pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    return TARGET_MODULE.encode() in cmdline and str(member.root).encode() in cmdline
+    launched_as = {TARGET_MODULE.encode(), FROZEN_COMMAND.encode()}
+    return bool(launched_as & set(cmdline)) and str(member.root).encode() in cmdline
 
 
 def _stop_child(proc: subprocess.Popen[bytes]) -> None:
