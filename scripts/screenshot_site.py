@@ -46,6 +46,11 @@ class TickingClock:
         with self._lock:
             self._now += timedelta(minutes=minutes)
 
+    def set_tick(self, seconds: float) -> None:
+        """How far each reading moves (0: hold still, e.g. for heartbeat ages)."""
+        with self._lock:
+            self._tick = timedelta(seconds=seconds)
+
 
 def build_site(home: Path):  # noqa: ANN201 (Site)
     """Six promotions: completed, completed with approval, rolled back, failed,
@@ -171,7 +176,7 @@ def shoot(site, ids: dict[str, str], out: Path) -> list[Path]:  # noqa: ANN001
     window.navigate("promotions")
     save(window, "main-window-approval.png")
 
-    window.navigate("scheduler-runs")
+    window.navigate("security")  # a screen this build does not have yet
     save(window, "placeholder.png")
 
     from scripts.screenshot_gate import shoot_gate
@@ -181,6 +186,10 @@ def shoot(site, ids: dict[str, str], out: Path) -> list[Path]:  # noqa: ANN001
     from scripts.screenshot_evidence import shoot_evidence
 
     shoot_evidence(window, site, ids, out, save, until)
+
+    from scripts.screenshot_schedule import shoot_schedule
+
+    shoot_schedule(window, site, ids, out, save, until)
 
     from scripts.screenshot_bundles import shoot_bundles
 

@@ -60,8 +60,18 @@ class AttemptInfo:
                    row.checked_at, row.checks, row.finished_at, row.owner,
                    tuple(row.diagnostics or ()), row.run_status)
 
+    @property
+    def summary(self) -> str:
+        """The line that explains the attempt: what blocked a wait, else how it ended."""
+        if self.status == "waiting":
+            blocked = next((line for line in self.diagnostics if line.startswith("blocked")),
+                           None)
+            if blocked is not None:
+                return blocked
+        return self.diagnostics[-1] if self.diagnostics else ""
+
     def to_json(self) -> dict[str, Any]:
-        return {**self.__dict__, "diagnostics": list(self.diagnostics)}
+        return {**self.__dict__, "diagnostics": list(self.diagnostics), "summary": self.summary}
 
 
 @dataclass(frozen=True)
@@ -179,10 +189,13 @@ def _state_text(session: Session, row: Schedule, last: ScheduleAttempt | None,
         since = f" since {sched.time_text(parse_rfc3339(last.started_at))}" if last else ""
         return f"running{since}" + (f" (attempt {last.number}, {last.owner})" if last else "")
     decision = sched.decide(job_view(session, row), now, sched.Evaluation(()))
-    if decision.action in (jobs.RUN, jobs.WAIT) and last is not None and last.status == "waiting":
-        return f"{decision.phase}; waiting: " + "; ".join(last.diagnostics)
     if decision.action in (jobs.RUN, jobs.WAIT):
-        return f"{decision.phase}; the next tick runs it"
+        closes = window_of(row).closes_at
+        until = closes.strftime("%H:%M UTC") if closes.date() == now.date() \
+            else sched.time_text(closes)
+        if last is not None and last.status == "waiting" and last.slot == row.window_start:
+            return f"due until {until} — {AttemptInfo.of(last).summary}"
+        return f"due until {until} — the next tick runs it"
     if decision.action == jobs.DEAD_LETTER:
         return f"missed: the window closed at {sched.time_text(window_of(row).closes_at)}; " \
                "the next tick moves it to the dead-letter list"
@@ -427,7 +440,7 @@ class SchedulerJobs:
     name = "scheduler"
 
     def failed_jobs(self, site: Site) -> list[JobIssue]:
-        issues = [JobIssue(self.name, d.promotion_id, f"schedule {d.schedule_id}",
+        issues = [JobIssue(self.name, d.schedule_id, f"scheduled run of {d.promotion_id}",
                            "dead-lettered", d.reason) for d in dead_letters(site)]
         with site.db.read() as session:
             for row in session.scalars(select(Schedule).where(
@@ -435,8 +448,9 @@ class SchedulerJobs:
                 attempts_ = slot_attempts(session, row)
                 if attempts_ and attempts_[-1].status == "failed":
                     last = attempts_[-1]
-                    issues.append(JobIssue(self.name, row.promotion_id, f"schedule {row.id}",
-                                           "failed", (last.diagnostics or ["failed"])[-1]))
+                    issues.append(JobIssue(self.name, row.id, f"scheduled run of "
+                                           f"{row.promotion_id}", "failed",
+                                           AttemptInfo.of(last).summary or "failed"))
         return sorted(issues, key=lambda j: (j.subject, j.job))
 
 

@@ -302,7 +302,7 @@ def _finish(session, site: Site, row: Schedule, attempt: ScheduleAttempt,  # noq
         else:
             row.status = jobs.SCHEDULED
             row.not_before = _stamp(decision.retry_at)
-            diagnostics.append(decision.reason)
+        diagnostics[-1] = f"{outcome.text} — {decision.consequence}"
     attempt.diagnostics = diagnostics
     row.updated_at = stamp
     return row.status

@@ -107,24 +107,29 @@ def judge_error(message: str, *, retryable: bool) -> AttemptOutcome:
 @dataclass(frozen=True)
 class FailureDecision:
     dead_letter: bool
-    reason: str
+    reason: str  # why, in full (the dead letter's reason, or when the retry comes)
     retry_at: datetime | None = None
+    consequence: str = ""  # what follows, in a few words, for the attempt's last line
 
 
 def after_failure(policy: RetryPolicy, failures: int, outcome: AttemptOutcome,
                   failed_at: datetime, window: Window) -> FailureDecision:
     """``failures`` counts this one: the failed attempts of the current slot."""
     if not outcome.retryable:
-        return FailureDecision(True, outcome.text)
+        return FailureDecision(True, outcome.text, consequence="dead-lettered")
     if failures >= policy.max_failures:
         return FailureDecision(True, f"failed {failures} time(s), the most this job may; "
-                                     f"last: {outcome.text}")
+                                     f"last: {outcome.text}",
+                               consequence=f"dead-lettered after {failures} failure(s)")
     retry_at = policy.next_attempt_at(failures, failed_at)
     if retry_at >= window.closes_at:
+        closes = time_text(window.closes_at)
         return FailureDecision(True, f"failed {failures} time(s) and the window closes at "
-                                     f"{time_text(window.closes_at)}, before the next attempt "
-                                     f"could start; last: {outcome.text}")
+                                     f"{closes}, before the next attempt could start; last: "
+                                     f"{outcome.text}",
+                               consequence=f"dead-lettered: the window closes at {closes}, "
+                                           "before a next attempt")
     wait = duration_text(retry_at - failed_at) if retry_at > failed_at else "no wait"
-    return FailureDecision(False, f"failed {failures} of {policy.max_failures} time(s); next "
-                                  f"attempt not before {time_text(retry_at)} ({wait})",
-                           retry_at)
+    retry = (f"failed {failures} of {policy.max_failures} time(s); next attempt not before "
+             f"{time_text(retry_at)} ({wait})")
+    return FailureDecision(False, retry, retry_at, consequence=retry)

@@ -87,8 +87,10 @@ def test_a_blocking_precondition_waits_says_why_and_folds_repeated_waits(site, c
     assert waiting.diagnostics == ("blocked: feeds-fresh<1h — stale: osv/npm 8h1m old "
                                    "(limit 1h)",)
     assert waiting.checked_at == rfc3339(clock.now())
+    assert waiting.summary == waiting.diagnostics[0]
     info = scheduler.get_schedule(site, "S-0001")
-    assert "waiting: blocked: feeds-fresh<1h — stale" in info.state_text
+    assert info.state_text == ("due until 11:30 UTC — blocked: feeds-fresh<1h — stale: osv/npm "
+                               "8h1m old (limit 1h)")
     assert steps_started(site, pid) == []
 
     feed_taken(site, clock.now() - timedelta(minutes=5))  # a fresh snapshot arrives
@@ -186,11 +188,15 @@ def test_repeated_failures_are_retried_with_back_off_then_dead_lettered(site, cl
     assert (first.action, first.status) == ("run", "scheduled")
     info = scheduler.get_schedule(site, "S-0001")
     assert info.not_before == "2026-02-18T09:32:00Z"
-    assert only_attempt(site).diagnostics[-2:] == (
-        "the executor stopped with an error: OSError: database is locked",
-        "failed 1 of 3 time(s); next attempt not before 2026-02-18 09:32 UTC (2m)")
+    attempt = only_attempt(site)
+    assert attempt.diagnostics == (
+        "no preconditions",
+        "the executor stopped with an error: OSError: database is locked — failed 1 of 3 "
+        "time(s); next attempt not before 2026-02-18 09:32 UTC (2m)")
+    assert attempt.summary == attempt.diagnostics[-1]
     issues = [j for j in health.report(site, probe_targets=False).jobs if j.source == "scheduler"]
-    assert [(j.subject, j.job, j.status) for j in issues] == [(pid, "schedule S-0001", "failed")]
+    assert [(j.subject, j.job, j.status) for j in issues] == [
+        ("S-0001", f"scheduled run of {pid}", "failed")]
 
     clock.advance(60)  # still backing off: nothing runs
     (held,) = tick(site, runner).results
@@ -205,13 +211,16 @@ def test_repeated_failures_are_retried_with_back_off_then_dead_lettered(site, cl
     assert letter.reason == ("failed 3 time(s), the most this job may; last: the executor stopped "
                              "with an error: OSError: database is locked")
     assert [a.status for a in scheduler.attempts(site)] == ["failed"] * 3
+    assert scheduler.attempts(site)[0].summary.endswith(
+        "database is locked — dead-lettered after 3 failure(s)")
 
     report = health.report(site, probe_targets=False)
     issues = [j for j in report.jobs if j.source == "scheduler"]
     assert [(j.subject, j.job, j.status, j.detail) for j in issues] == [
-        (pid, "schedule S-0001", "dead-lettered", letter.reason)]
+        ("S-0001", f"scheduled run of {pid}", "dead-lettered", letter.reason)]
     assert report.status in ("WARN", "FAIL")
-    assert f"{pid} schedule S-0001 dead-lettered" in report.problems
+    assert any(p.startswith(f"S-0001 scheduled run of {pid} dead-lettered")
+               for p in report.problems)
 
 
 def test_a_failed_step_is_dead_lettered_at_once_for_an_operator(site, clock):

@@ -31,8 +31,9 @@ def test_the_dialog_is_pre_filled_as_the_mock_draws_it(qtbot, gui, site):
     pid = new_promotion(site)
     gui.set_actor("olga")
     dialog = open_dialog(qtbot, gui, pid)
-    assert "platform 1.3.0-rc1 → eu-prod (from eu-stage)" in dialog.promotion_label.text()
-    assert f"({pid})" in dialog.promotion_label.text()
+    label = dialog.promotion_label.text()
+    assert f"<b>platform 1.3.0-rc1 → eu-prod (from eu-stage)</b> · {pid}" in label
+    assert "Now: Inputs Materialized — PENDING" in label
     assert dialog.start_edit.text() == "Feb 18 2026, 09:00 UTC"
     assert dialog.window_combo.currentText() == "2h"
     checked = {kind: box.isChecked() for kind, box in dialog.checks.items()}

@@ -70,7 +70,7 @@ class ScheduleDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("scheduleDialog")
         self.setWindowTitle("Schedule Promotion")
-        self.setMinimumWidth(640)
+        self.setMinimumWidth(680)
         self.ctx = ctx
         self.promotion_id = promotion_id
         self.form: ScheduleForm | None = None
@@ -112,6 +112,7 @@ class ScheduleDialog(QDialog):
         layout.addLayout(when)
 
         box = QGroupBox("Preconditions")
+        self.preconditions = box
         grid = QGridLayout(box)
         self.checks: dict[str, QCheckBox] = {}
         self.modes: dict[str, QComboBox] = {}
@@ -145,6 +146,13 @@ class ScheduleDialog(QDialog):
             grid.addWidget(mode, row, 2)
         grid.setColumnStretch(1, 1)
         layout.addWidget(box)
+        hint = QLabel("Times are UTC. The job starts once the window opens and every blocking "
+                      "precondition holds; if they do not hold before the window closes, the "
+                      "job goes to the dead-letter list with why.")
+        hint.setObjectName("scheduleHint")
+        hint.setWordWrap(True)
+        hint.setStyleSheet("color: #546e7a;")
+        layout.addWidget(hint)
 
         self.result = QLabel()
         self.result.setObjectName("scheduleResult")
@@ -178,10 +186,11 @@ class ScheduleDialog(QDialog):
 
     def _loaded(self, form: ScheduleForm) -> None:
         self.form = form
-        now = f" — now: {escape(form.current_title)} ({form.status.upper()})" \
-            if form.current_title else f" — {form.status.upper()}"
-        self.promotion_label.setText(f"Promotion: <b>{escape(form.label)}</b> "
-                                     f"({escape(form.promotion_id)}){now}")
+        now = f"{escape(form.current_title)} — " if form.current_title else ""
+        self.promotion_label.setText(f"Promotion: <b>{escape(form.label)}</b> · "
+                                     f"{escape(form.promotion_id)}<br>"
+                                     f"<span style='color:#546e7a'>Now: {now}"
+                                     f"{escape(form.status.upper())}</span>")
         for stage in form.stages:
             self.until_combo.addItem(f"Until {stage.title}", stage.name)
         if form.ended:
@@ -234,6 +243,8 @@ class ScheduleDialog(QDialog):
                   "due while this app is open, or by <code>stella scheduler tick</code> from a "
                   "timer.", True)
         self.close_button.setText("Done")
+        for widget in (self.start_edit, self.window_combo, self.until_combo, self.preconditions):
+            widget.setEnabled(False)  # what was created is what is shown
         self._update_create()
         self.created.emit(info)
 
@@ -250,6 +261,7 @@ class ScheduleDialog(QDialog):
                                   f"solid {colours[2]}; border-radius: 4px; padding: 6px;")
         self.result.setText(html)
         self.result.show()
+        self.adjustSize()  # grow rather than squeeze the form above
 
     def _open_runs(self) -> None:
         self.open_runs_requested.emit(self.schedule.id if self.schedule else "")

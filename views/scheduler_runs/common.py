@@ -25,6 +25,7 @@ from app.services import scheduler
 from views.common.reason_dialog import ReasonDialog
 from views.scheduler_runs.models import RowTableModel
 
+MAX_COLUMN_PX = 340
 ACTIONS = {
     "cancel": ("Cancel job…", "cancel this scheduled job: no further attempts",
                scheduler.cancel_schedule),
@@ -51,8 +52,10 @@ def title_row(title: str, refresh: Callable[[], None]) -> tuple[QHBoxLayout, QPu
     return row, button
 
 
-def make_table(model: RowTableModel, name: str, stretch: int | None = None) -> QTableView:
-    """A read-only, row-selecting table; ``stretch`` is the column that takes the room."""
+def make_table(model: RowTableModel, name: str, stretch: int | None = None,
+               wrap: bool = False) -> QTableView:
+    """A read-only, row-selecting table; ``stretch`` is the column that takes the room,
+    and with ``wrap`` its long texts wrap onto more lines instead of being cut."""
     view = QTableView()
     view.setObjectName(name)
     view.setModel(model)
@@ -61,8 +64,11 @@ def make_table(model: RowTableModel, name: str, stretch: int | None = None) -> Q
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
+    view.setWordWrap(wrap)
+    if wrap:
+        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header = view.horizontalHeader()
+    header.setMaximumSectionSize(MAX_COLUMN_PX)  # long texts are cut; the tooltip has them
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     if stretch is not None:
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)

@@ -42,11 +42,12 @@ class Column(Generic[R]):
     status: bool = False  # colour the cell by its own text (a status word)
     tooltip: Callable[[R], str] | None = None
     sort: Callable[[R], Any] | None = None
+    limit: int = MAX_CELL  # characters shown; the tooltip has the rest
 
 
-def _cut(text: str) -> str:
+def _cut(text: str, limit: int = MAX_CELL) -> str:
     line = text.replace("\n", " ")
-    return line if len(line) <= MAX_CELL else line[:MAX_CELL - 1] + "…"
+    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 class RowTableModel(QAbstractTableModel, Generic[R]):
@@ -101,7 +102,7 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
             return None
         row, column = self._rows[index.row()], self.columns[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return _cut(column.text(row))
+            return _cut(column.text(row), column.limit)
         if role == Qt.ItemDataRole.ToolTipRole:
             full = column.tooltip(row) if column.tooltip else column.text(row)
             return full if full else None
@@ -144,9 +145,19 @@ def _window(info: ScheduleInfo) -> str:
     return f"{_hm(info.window.start)} – {closes:%H:%M} ({duration_text(info.window.length)})"
 
 
+_SHORT = {"feeds-fresh": "feeds", "sbom-rescans-complete": "rescans",
+          "integrations-healthy": "integrations"}
+
+
 def _conditions(info: ScheduleInfo) -> str:
-    return ", ".join(p.spec + ("" if p.blocking else " (warn)") for p in info.preconditions) \
-        or "none"
+    """``feeds<1h, rescans, integrations (warn)``: the full labels are in the tooltip."""
+    parts = []
+    for p in info.preconditions:
+        name = _SHORT.get(p.kind, p.kind)
+        if p.max_age is not None:
+            name += "<" + duration_text(p.max_age)
+        parts.append(name + ("" if p.blocking else " (warn)"))
+    return ", ".join(parts) or "none"
 
 
 SCHEDULE_COLUMNS: tuple[Column[ScheduleInfo], ...] = (
@@ -156,10 +167,10 @@ SCHEDULE_COLUMNS: tuple[Column[ScheduleInfo], ...] = (
     Column("Window (UTC)", _window, tooltip=lambda i: i.window.text(),
            sort=lambda i: i.window.start),
     Column("Status", lambda i: i.status.upper(), status=True),
-    Column("Where it stands", lambda i: i.state_text),
     Column("Preconditions", _conditions,
            tooltip=lambda i: "\n".join(p.label for p in i.preconditions) or "none"),
     Column("Attempts", lambda i: str(i.attempts), sort=lambda i: i.attempts),
+    Column("Where it stands", lambda i: i.state_text, limit=300),
 )
 
 
@@ -177,8 +188,7 @@ ATTEMPT_COLUMNS: tuple[Column[AttemptInfo], ...] = (
     Column("Started", lambda a: _hm(a.started_at), sort=lambda a: a.started_at),
     Column("Finished", _attempt_when),
     Column("Checks", lambda a: str(a.checks), sort=lambda a: a.checks),
-    Column("Why", lambda a: a.diagnostics[-1] if a.diagnostics else "",
-           tooltip=lambda a: "\n".join(a.diagnostics)),
+    Column("Why", lambda a: a.summary, tooltip=lambda a: "\n".join(a.diagnostics)),
     Column("Slot (window start)", lambda a: _hm(a.slot), tooltip=lambda a: a.slot),
     Column("By", lambda a: a.owner.rsplit(":", 1)[0], tooltip=lambda a: a.owner),
 )
@@ -188,7 +198,7 @@ DEAD_LETTER_COLUMNS: tuple[Column[DeadLetterInfo], ...] = (
     Column("State", lambda d: "OPEN" if d.open else "RETRIED", status=True),
     Column("Promotion", lambda d: f"{d.promotion_id}  {d.release} → {d.to_env}"),
     Column("Dead-lettered", lambda d: _hm(d.at), sort=lambda d: d.at),
-    Column("Reason", lambda d: d.reason),
+    Column("Reason", lambda d: d.reason, limit=400),
     Column("Retried", lambda d: "" if d.open else
            f"{_hm(d.retried_at)} by {d.retried_by}: {d.retry_reason}"),
 )
@@ -215,5 +225,5 @@ QUEUE_COLUMNS: tuple[Column[ScheduleInfo], ...] = (
     Column("Promotion", lambda i: f"{i.promotion_id}  {i.release} → {i.to_env}"),
     Column("Window (UTC)", _window, sort=lambda i: i.window.start),
     Column("Status", lambda i: i.status.upper(), status=True),
-    Column("Where it stands", lambda i: i.state_text),
+    Column("Where it stands", lambda i: i.state_text, limit=300),
 )

@@ -46,8 +46,8 @@ class OrchestratorPage(QWidget):
 
         layout.addWidget(heading("Executors now (one run lease per run)"))
         self.leases = RowTableModel(LEASE_COLUMNS, key=lambda v: v.promotion_id, parent=self)
-        self.lease_table = make_table(self.leases, "leasesTable", stretch=0)
-        layout.addWidget(self.lease_table, 2)
+        self.lease_table = make_table(self.leases, "leasesTable", stretch=3)
+        layout.addWidget(self.lease_table, 1)
         self.no_leases = QLabel("No executor is advancing a run right now. Runs move when "
                                 "someone presses <b>Run executor</b>, runs <code>stella run"
                                 "</code>, or a scheduled job's window opens.")
@@ -63,7 +63,7 @@ class OrchestratorPage(QWidget):
 
         layout.addWidget(heading("Queued scheduled jobs"))
         self.queue = RowTableModel(QUEUE_COLUMNS, key=lambda i: i.id, parent=self)
-        self.queue_table = make_table(self.queue, "queueTable", stretch=4)
+        self.queue_table = make_table(self.queue, "queueTable", stretch=4, wrap=True)
         self.queue_table.doubleClicked.connect(self._open_job)
         layout.addWidget(self.queue_table, 2)
         self.no_queue = QLabel("No scheduled job is waiting.")
@@ -76,7 +76,7 @@ class OrchestratorPage(QWidget):
         self._timer.setInterval(REFRESH_EVERY_MS)
         self._timer.timeout.connect(self.refresh)
         ctx.changes.changed.connect(self._on_change)
-        ctx.executors.running_changed.connect(self.refresh)
+        ctx.executors.running_changed.connect(self._refresh_if_shown)
         self._buttons()
 
     def refresh(self) -> None:
@@ -94,6 +94,10 @@ class OrchestratorPage(QWidget):
     def hideEvent(self, event) -> None:  # noqa: ANN001,N802
         super().hideEvent(event)
         self._timer.stop()
+
+    def _refresh_if_shown(self) -> None:
+        if self.isVisible():
+            self.refresh()
 
     def _on_change(self, change: Change) -> None:
         if self.isVisible() and (change.changes.schedules or change.changes.promotions):

@@ -67,19 +67,21 @@ class SchedulerRunsPage(QWidget):
         layout.addWidget(self.summary)
 
         self.schedules = RowTableModel(SCHEDULE_COLUMNS, key=lambda i: i.id, parent=self)
-        self.table = make_table(self.schedules, "schedulesTable", stretch=5)
+        self.table = make_table(self.schedules, "schedulesTable",
+                                stretch=len(SCHEDULE_COLUMNS) - 1, wrap=True)
         self.empty = QLabel("No scheduled promotions yet. Open a promotion's run and choose "
                             "<b>Schedule…</b> to run it (or a stage of it) in a time window, "
-                            "once feeds are fresh and rescans complete.")
+                            "once feeds are fresh and rescans complete. Jobs and every attempt "
+                            "— why it waited, ran or failed — are listed here.")
         self.empty.setObjectName("emptyState")
         self.empty.setWordWrap(True)
         self.empty.hide()
+        layout.addWidget(self.empty)
         upper = QWidget()
         upper_layout = QVBoxLayout(upper)
         upper_layout.setContentsMargins(0, 0, 0, 0)
         upper_layout.addWidget(heading("Scheduled jobs"))
         upper_layout.addWidget(self.table, 1)
-        upper_layout.addWidget(self.empty)
         actions = QHBoxLayout()
         self.open_run_button = QPushButton("Open run")
         self.open_run_button.setToolTip("Back to the promotion's Run / Timeline")
@@ -110,11 +112,12 @@ class SchedulerRunsPage(QWidget):
         self.diagnostics.setPlaceholderText("Select an attempt to read its diagnostics")
         self.diagnostics.setMaximumHeight(110)
         lower_layout.addWidget(self.diagnostics)
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(upper)
-        splitter.addWidget(lower)
-        splitter.setSizes([330, 330])
-        layout.addWidget(splitter, 1)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(upper)
+        self.splitter.addWidget(lower)
+        self.splitter.setSizes([300, 360])
+        layout.addWidget(self.splitter, 1)
+        layout.addStretch(0)  # takes the room while the splitter is hidden (no jobs)
 
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         self.attempts_table.selectionModel().selectionChanged.connect(
@@ -157,7 +160,7 @@ class SchedulerRunsPage(QWidget):
         self.screen = screen
         self.schedules.set_rows(screen.schedules)
         has_rows = bool(screen.schedules)
-        self.table.setVisible(has_rows)
+        self.splitter.setVisible(has_rows)
         self.empty.setVisible(not has_rows)
         wanted = self._pending_selection
         if wanted and self.select(wanted):
@@ -177,7 +180,8 @@ class SchedulerRunsPage(QWidget):
         if screen is None:
             return
         counts = screen.counts()
-        parts = [f"{len(screen.schedules)} job(s)"] + [
+        parts = [f"{len(screen.schedules)} job(s)" if screen.schedules
+                 else "No scheduled jobs"] + [
             f"{counts[s]} {s}" for s in (jobs.SCHEDULED, jobs.RUNNING, jobs.DEAD_LETTERED,
                                          jobs.SUCCEEDED, jobs.CANCELLED) if counts.get(s)]
         self.summary.setText(" · ".join(parts) + " &nbsp;—&nbsp; " + runner_text(self.runner)

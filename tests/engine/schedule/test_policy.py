@@ -104,6 +104,8 @@ def test_a_retryable_failure_is_retried_until_the_budget_is_spent():
     assert third.dead_letter and third.retry_at is None
     assert third.reason == ("failed 3 time(s), the most this job may; last: the executor stopped "
                             "with an error: database is locked")
+    assert third.consequence == "dead-lettered after 3 failure(s)"
+    assert first.consequence == first.reason
 
 
 def test_a_failure_that_is_not_retryable_is_dead_lettered_at_once():
@@ -111,6 +113,7 @@ def test_a_failure_that_is_not_retryable_is_dead_lettered_at_once():
                                  current_status="failed", error="BLOCK"))
     decision = after_failure(RetryPolicy(), 1, failure, OPENS, WINDOW)
     assert decision.dead_letter and decision.reason == failure.text
+    assert decision.consequence == "dead-lettered"
 
 
 def test_no_retry_is_planned_past_the_window():
@@ -119,3 +122,5 @@ def test_no_retry_is_planned_past_the_window():
     decision = after_failure(policy, 1, judge_error("x", retryable=True), late, WINDOW)
     assert decision.dead_letter
     assert "the window closes at 2026-02-19 04:00 UTC, before the next attempt" in decision.reason
+    assert decision.consequence == ("dead-lettered: the window closes at 2026-02-19 04:00 UTC, "
+                                    "before a next attempt")
