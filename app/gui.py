@@ -96,6 +96,7 @@ def launch(config: SiteConfig, start_runs: Sequence[str] = ()) -> int:
         window = main_window(site)
         outcome["window"] = window
         window.show()
+        window.sign_in_on_start()  # who acts is proven before anything is done
         for promotion_id in start_runs:
             window.ctx.executors.start(promotion_id)  # type: ignore[attr-defined]
         splash.close()

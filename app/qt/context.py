@@ -1,5 +1,6 @@
 """Everything the screens share: the site, the task pool, the change broadcaster,
-the poller, the in-app executor and who the user is acting as."""
+the poller, the in-app executor, who the user is acting as and, once they signed in,
+their session (:mod:`app.qt.session`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from app.qt.errors import ErrorHub, error_hub
 from app.qt.executor_runner import ExecutorRunner
 from app.qt.poller import POLL_INTERVAL_MS, RunPoller
 from app.qt.scheduler_runner import SchedulerRunner
+from app.qt.session import SignedInUser
 from app.qt.worker import TaskManager
 from app.steps.base import StepRegistry
 from app.steps.defaults import default_registry
@@ -20,6 +22,8 @@ from app.steps.defaults import default_registry
 
 class GuiContext(QObject):
     actor_changed = Signal(str)
+    session_changed = Signal(object)  # SignedInUser | None
+    navigate_requested = Signal(str)  # a navigation key, for the main window
 
     def __init__(self, site: Site,
                  registry_factory: Callable[[], StepRegistry] = default_registry,
@@ -34,13 +38,27 @@ class GuiContext(QObject):
         self.executors = ExecutorRunner(site, registry_factory, self.changes, parent=self)
         self.scheduler = SchedulerRunner(site, registry_factory, self.changes, parent=self)
         self._actor: str | None = None
+        self._session: SignedInUser | None = None
         self._closed = False
 
     @property
     def actor(self) -> str | None:
         return self._actor
 
+    @property
+    def session(self) -> SignedInUser | None:
+        return self._session
+
+    def sign_in(self, user: SignedInUser | None) -> None:
+        """Act as ``user`` from now on (None: signed out)."""
+        self._session = user
+        self.set_actor(user.name if user else None)
+        self.session_changed.emit(user)
+
     def set_actor(self, name: str | None) -> None:
+        if self._session is not None and self._session.name != name:
+            self._session = None  # acting as someone else ends the session
+            self.session_changed.emit(None)
         if name != self._actor:
             self._actor = name
             self.actor_changed.emit(name or "")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from app.context import Site
 from app.errors import NotFound
+from app.qt.session import AUDITOR, READ_ONLY
 from app.services import promotions, setup
 from app.services.roles import roles_for
 from engine.run import actions as run_actions
@@ -31,6 +32,7 @@ NO_ACTOR = "choose who you are acting as (toolbar: Acting as)"
 class UserChoice:
     name: str
     role: str
+    has_key: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class SiteInfo:
 
 def load_site_info(site: Site) -> SiteInfo:
     row = site.row()
-    users = tuple(UserChoice(u.name, u.role) for u in setup.list_users(site))
+    users = tuple(UserChoice(u.name, u.role, bool(u.key_id)) for u in setup.list_users(site))
     return SiteInfo(name=row.name, home=str(site.paths.home), db_url=site.config.db_url,
                     users=users)
 
@@ -58,6 +60,7 @@ class RunSnapshot:
     graph: StageGraphLayout
     rollback_node_status: str
     workflow_title: str
+    actor_role: str | None = None
 
     @property
     def promotion_id(self) -> str:
@@ -78,11 +81,11 @@ def load_run_snapshot(site: Site, promotion_id: str, actor: str | None) -> RunSn
     role = _role_of(site, actor)
     actions = {}
     for action, why in run_actions.available(state, actor).items():
-        actions[action] = why or _role_refusal(actor, role, action)
+        actions[action] = READ_ONLY if role == AUDITOR else why or _role_refusal(actor, role, action)
     scopes = {}
     for scope in ROLLBACK_SCOPES:
         why = run_actions.refusal(state, run_actions.ROLLBACK, actor=actor, scope=scope)
-        scopes[scope] = why or _role_refusal(actor, role, run_actions.ROLLBACK)
+        scopes[scope] = READ_ONLY if role == AUDITOR else why or _role_refusal(actor, role, run_actions.ROLLBACK)
     if any(s.status == ROLLED_BACK for s in state.steps):
         side = ROLLED_BACK
     elif state.pending_rollback:
@@ -98,6 +101,7 @@ def load_run_snapshot(site: Site, promotion_id: str, actor: str | None) -> RunSn
         graph=layout_steps([step.name for step in state.steps]),
         rollback_node_status=side,
         workflow_title=_workflow_title(state.workflow),
+        actor_role=role,
     )
 
 

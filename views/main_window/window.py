@@ -1,5 +1,8 @@
 """The main window: navigation on the left, the chosen page on the right, who the
-user is acting as in the toolbar, and the live-refresh state in the status bar."""
+user is signed in as in the toolbar, and the live-refresh state in the status bar.
+
+Choosing a user with a signing key in the toolbar asks for the key's passphrase
+(the login dialog); a user without a key acts by name, as ``--as`` does."""
 
 from __future__ import annotations
 
@@ -22,11 +25,13 @@ from PySide6.QtWidgets import (
 from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.operation import Operation
+from app.qt.session import SignedInUser
 from app.qt.snapshots import SiteInfo, load_site_info
 from views.bundles.page import BundlesPage
 from views.common.error_presenter import ErrorPresenter
 from views.common.placeholder import PlaceholderPage
 from views.evidence_timeline.pages import EvidencePages
+from views.login.dialog import LoginDialog
 from views.main_window.navigation import BUNDLES, NAVIGATION, PROMOTIONS, NavEntry
 from views.platform_health.pages import GateScreens
 from views.promotions.page import PromotionsPage
@@ -48,6 +53,9 @@ class MainWindow(QMainWindow):
         self.errors = ErrorPresenter(ctx.errors, self)
         self.site_info: SiteInfo | None = None
         self.pages: dict[str, QWidget] = {}
+        self.login_dialog: LoginDialog | None = None
+        self._keyed: dict[str, bool] = {}
+        self._sign_in_on_start = False
 
         self.nav = QTreeWidget()
         self.nav.setObjectName("navigation")
@@ -81,6 +89,9 @@ class MainWindow(QMainWindow):
         run_view.schedule_requested.connect(
             lambda pid: self.scheduler_screens.open_schedule_dialog(pid, self))
         run_view.health_banner.link_activated.connect(self.navigate)
+        ctx.navigate_requested.connect(self.navigate)
+        ctx.actor_changed.connect(self._show_actor)
+        ctx.session_changed.connect(lambda _user: self._show_actor(ctx.actor or ""))
 
     # -- structure ------------------------------------------------------------------
     def _add_entries(self, entries: tuple[NavEntry, ...], parent: QTreeWidgetItem | None) -> None:
@@ -122,10 +133,20 @@ class MainWindow(QMainWindow):
         self.actor_combo = QComboBox()
         self.actor_combo.setObjectName("actorCombo")
         self.actor_combo.setMinimumWidth(220)
-        self.actor_combo.setToolTip("The user recorded as the actor of every action you take "
-                                    "(a login with the user's key comes later)")
+        self.actor_combo.setToolTip("The user recorded as the actor of every action you take; "
+                                    "a user with a signing key signs in with its passphrase")
         self.actor_combo.currentIndexChanged.connect(self._actor_chosen)
         bar.addWidget(self.actor_combo)
+        self.sign_in_action = QAction("Sign in as…", self)
+        self.sign_in_action.setIconText("Sign in as…")  # a tool button drops a trailing "…"
+        self.sign_in_action.setObjectName("signInAction")
+        self.sign_in_action.setToolTip("Sign in as a user of this site, with the passphrase of "
+                                       "their signing key")
+        self.sign_in_action.triggered.connect(lambda: self.ask_sign_in())
+        bar.addAction(self.sign_in_action)
+        self.session_label = QLabel()
+        self.session_label.setObjectName("sessionLabel")
+        bar.addWidget(self.session_label)
         bar.addSeparator()
         self.refresh_action = QAction("⟳ Refresh", self)
         self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
@@ -183,9 +204,13 @@ class MainWindow(QMainWindow):
         self.site_label.setToolTip(info.db_url)
         self.set_users(info)
         self.site_loaded.emit(info)
+        if self._sign_in_on_start:
+            self._sign_in_on_start = False
+            self.ask_sign_in()
 
     def set_users(self, info: SiteInfo) -> None:
         current = self.ctx.actor
+        self._keyed = {user.name: user.has_key for user in info.users}
         self.actor_combo.blockSignals(True)
         self.actor_combo.clear()
         for user in info.users:
@@ -196,8 +221,14 @@ class MainWindow(QMainWindow):
             self.actor_combo.setToolTip("Add a user with: stella user add NAME --role ROLE")
             self.ctx.set_actor(None)
             return
+        # keep who acts; else the first user who acts by name (a keyed user signs in first)
         names = [u.name for u in info.users]
-        index = names.index(current) if current in names else 0
+        keyless = [u.name for u in info.users if not u.has_key]
+        name = current if current in names else (keyless[0] if keyless else None)
+        if name is None:
+            self._show_actor("")
+            return
+        index = names.index(name)
         self.actor_combo.setCurrentIndex(index)
         self._actor_chosen(index)
 
@@ -209,7 +240,69 @@ class MainWindow(QMainWindow):
         return True
 
     def _actor_chosen(self, index: int) -> None:
-        self.ctx.set_actor(self.actor_combo.itemData(index) if index >= 0 else None)
+        name = self.actor_combo.itemData(index) if index >= 0 else None
+        session = self.ctx.session
+        if name and self._keyed.get(name) and (session is None or session.name != name):
+            self._show_actor(self.ctx.actor or "")  # the combo shows who acts until signed in
+            self.ask_sign_in(name)
+            return
+        self.ctx.set_actor(name)
+
+    # -- signing in -----------------------------------------------------------------
+    def sign_in_on_start(self) -> None:
+        """Ask who is there once the site's users are known (``stella gui``)."""
+        if self.site_info is None:
+            self._sign_in_on_start = True
+        else:
+            self.ask_sign_in()
+
+    def ask_sign_in(self, name: str | None = None) -> LoginDialog:
+        dialog = self.login_dialog
+        if dialog is None:
+            dialog = LoginDialog(self.ctx, name, self)
+            dialog.signed_in.connect(self._signed_in)
+            dialog.finished.connect(lambda _code, d=dialog: self._login_closed(d))
+            self.login_dialog = dialog
+            dialog.open()
+        elif name:
+            dialog.preselect = name
+            dialog.select(name)
+        dialog.raise_()
+        return dialog
+
+    def _login_closed(self, dialog: LoginDialog) -> None:
+        if self.login_dialog is dialog:
+            self.login_dialog = None
+        dialog.deleteLater()
+
+    def _signed_in(self, user: SignedInUser) -> None:
+        self._keyed[user.name] = user.has_key
+
+    def _show_actor(self, name: str) -> None:
+        """Keep the combo and the session label on whoever acts now."""
+        index = self.actor_combo.findData(name) if name else -1
+        self.actor_combo.blockSignals(True)
+        self.actor_combo.setCurrentIndex(index)
+        self.actor_combo.blockSignals(False)
+        session = self.ctx.session
+        users = self.site_info.users if self.site_info else ()
+        role = next((u.role for u in users if u.name == name), None)
+        signed = session is not None and session.name == name
+        if not name:
+            text, tip = "<span style='color:#c62828'>not signed in</span>", "Sign in to act"
+        elif role == "auditor" or (signed and session.read_only):
+            text, tip = "<span style='color:#e65100'>read-only (auditor)</span>", \
+                "Auditors are read-only: every action is disabled"
+        elif signed and session.has_key:
+            text, tip = "<span style='color:#2e7d32'>✓ signed in with key</span>", \
+                f"{name}'s key {session.key_id[:16]}… was opened with its passphrase"
+        elif self._keyed.get(name):
+            text, tip = "<span style='color:#c62828'>key not opened</span>", \
+                f"{name} has a signing key: sign in to act"
+        else:
+            text, tip = "acting by name", f"{name} has no signing key: acts by name, cannot approve"
+        self.session_label.setText(f" {text} ")
+        self.session_label.setToolTip(tip)
 
     # -- navigation -----------------------------------------------------------------
     def navigate(self, key: str) -> QWidget:

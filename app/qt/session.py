@@ -1,0 +1,100 @@
+"""Who is signed in to this window, proven as the CLI proves it (issue 6 item 4).
+
+Signing in as a user with a key runs :func:`app.services.identity.authenticate`: the
+passphrase must open that user's own key and the key must be the one on record. The
+passphrase is then kept in memory for the session only — never written, logged or
+shown — because the services that sign (approvals) open the key themselves each
+time, which also catches a key replaced on disk since the sign-in. A user without
+a key signs in by name, as ``--as NAME`` does on the command line.
+
+Auditors are read-only: every action is refused to them with :data:`READ_ONLY`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.context import Site
+from app.services import actions, identity, setup
+from engine.run.state import RunState
+
+AUDITOR = "auditor"
+READ_ONLY = "auditors are read-only"
+
+
+@dataclass(frozen=True)
+class LoginChoice:
+    """A user as the login dialog lists them."""
+
+    name: str
+    role: str
+    has_key: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} — {self.role}" + ("" if self.has_key else " (no key)")
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    """The signed-in user; ``passphrase`` opens their key and is never printed."""
+
+    name: str
+    role: str
+    key_id: str | None
+    passphrase: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def read_only(self) -> bool:
+        return self.role == AUDITOR
+
+    @property
+    def has_key(self) -> bool:
+        return self.key_id is not None
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a signed-in user holds a passphrase and is never serialised")
+
+
+def login_choices(site: Site) -> tuple[LoginChoice, ...]:
+    return tuple(LoginChoice(u.name, u.role, bool(u.key_id)) for u in setup.list_users(site))
+
+
+def sign_in(site: Site, name: str, passphrase: str | None) -> SignedInUser:
+    """Runs in a worker. A user with a key must give the passphrase that opens it."""
+    user = setup.get_user(site, name)
+    if not user.key_id:
+        return SignedInUser(user.name, user.role, None)
+    if not passphrase:
+        raise identity.AuthenticationFailed(f"{name} has a signing key: enter its passphrase")
+    proven = identity.authenticate(site, name, passphrase)
+    return SignedInUser(proven.name, proven.role, proven.key_id, passphrase)
+
+
+def passphrase_for(session: SignedInUser | None, actor: str | None) -> str | None:
+    """The session's passphrase when the actor is the signed-in user, else None."""
+    if session is None or actor is None or session.name != actor:
+        return None
+    return session.passphrase
+
+
+def confirm(site: Site, actor: str, passphrase: str | None) -> None:
+    """A user with a key proves it before acting, as the CLI requires (``--as``)."""
+    try:
+        identity.confirm_actor(site, actor, passphrase)
+    except identity.AuthenticationFailed as err:
+        if passphrase:
+            raise
+        raise identity.AuthenticationFailed(
+            f"{actor} has a signing key: sign in as {actor} (toolbar: Sign in as…) to act") from err
+
+
+def act(site: Site, promotion_id: str, action: str, actor: str, passphrase: str | None,
+        reason: str | None, scope: str | None = None,
+        data: Mapping[str, Any] | None = None) -> RunState:
+    """One operator action by the signed-in user (identity checked, then recorded)."""
+    confirm(site, actor, passphrase)
+    return actions.act(site, promotion_id, action, actor, reason, scope=scope,
+                       data=dict(data) if data else None)
