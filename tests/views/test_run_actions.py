@@ -3,7 +3,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from app.executor import Executor
-from app.services import promotions
+from app.qt.session import sign_in
+from app.services import identity, promotions
 from tests.support.doubles import doubles_registry
 from tests.views.conftest import new_promotion, open_run
 from views.common.reason_dialog import RollbackDialog
@@ -67,7 +68,8 @@ def test_approve_is_refused_to_the_requester_and_allowed_to_an_approver(qtbot, w
     assert not approve.isEnabled()
     assert "needs the role approver" in approve.toolTip()
 
-    window.set_actor("bob")
+    identity.add_key(site, "bob", "bob-passphrase")  # approvals are signed with bob's own key
+    window.ctx.sign_in(sign_in(site, "bob", "bob-passphrase"))
     qtbot.waitUntil(lambda: view.snapshot.actor == "bob" and approve.isEnabled())
     qtbot.mouseClick(approve, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(view.action_recorded):
@@ -76,6 +78,7 @@ def test_approve_is_refused_to_the_requester_and_allowed_to_an_approver(qtbot, w
     events, _ = promotions.load_run(site, pid)
     assert [e.type for e in events[-2:]] == ["approval.granted", "step.succeeded"]
     assert events[-2].actor == "bob"
+    assert events[-2].data["keyid"] == window.ctx.session.key_id
 
 
 def test_rollback_shows_scope_preview_and_records_the_ticket(qtbot, window, site):

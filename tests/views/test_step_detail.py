@@ -11,19 +11,23 @@ def test_overview_shows_timing_outcome_and_outputs(qtbot, window, site):
     pid = new_promotion(site, "eu-stage")
     Executor(site, pid, doubles_registry()).run(until="deploy-10")
     view = open_run(qtbot, window, pid)
-    dialog = view.open_step_detail("deploy-10")
+    dialog = view.open_step_detail("inputs-materialized")
     qtbot.addWidget(dialog)
     fields = dialog.overview.fields
     assert fields["status"].text() == "SUCCEEDED"
     assert fields["attempt"].text() == "1"
     assert fields["start"].text() == "Feb 18 2026, 08:30:00 UTC"
-    assert fields["summary"].text() == "1/10 targets healthy"
-    assert fields["criteria"].text() == "met — 1/1 healthy"
-    outputs = dialog.overview.outputs
-    assert outputs.rowCount() == 1
-    assert outputs.index(0, 0).data() == "targets #1"
-    assert '"name": "t01"' in outputs.index(0, 1).data()
+    assert fields["summary"].text() == "0 missing"
+    assert fields["criteria"].text() == "—"
+    assert dialog.overview.outputs.rowCount() == 0
+    assert dialog.overview.no_outputs.isVisibleTo(dialog)
     assert dialog.tabs.tabText(2) == "Artifacts" and dialog.tabs.tabText(3) == "Evidence"
+    # a canary stage's overview is the Deploy Stage View, with the targets it deployed
+    stage = view.open_step_detail("deploy-10")
+    qtbot.addWidget(stage)
+    qtbot.waitUntil(lambda: stage.overview.stage is not None)
+    assert [stage.overview.model.row(0).name, stage.overview.model.row(0).notes] == \
+        ["t01", "deployed; not measured"]
 
 
 def test_logs_arrive_while_the_step_runs_and_are_not_repeated(qtbot, window, site):

@@ -172,9 +172,13 @@ class RollbackDialog(ReasonDialog):
         if preview.get("scope") != self.scope():
             return  # a newer scope was chosen meanwhile
         self._preview = preview
-        self.preview_text.setPlainText(preview_text(preview))
+        self.preview_text.setPlainText(self.format_preview(preview))
         self._update_ok()
         self.preview_ready.emit(preview)
+
+    def format_preview(self, preview: Mapping[str, Any]) -> str:
+        """The preview as text; subclasses with richer previews say more."""
+        return preview_text(preview)
 
     def _preview_failed(self, failure: Failure) -> None:
         self.preview_text.setPlainText(f"Could not compute the impact: {failure.message}")

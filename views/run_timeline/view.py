@@ -13,6 +13,7 @@ from html import escape
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -24,15 +25,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.qt import session
 from app.qt.changes import Change, ChangeSet
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from app.qt.snapshots import REASON_REQUIRED, RunSnapshot, load_run_snapshot
-from app.services import actions
+from engine.run.stages import deploy_percent
+from views.approval.dialog import ApprovalDialog
 from views.common.palette import status_hex
-from views.common.reason_dialog import ActionRequest, ReasonDialog, RollbackDialog
+from views.common.reason_dialog import ActionRequest, ReasonDialog
+from views.deploy_stage.rollback_dialog import rollback_rerun_dialog
 from views.evidence_timeline.dialog import EvidenceTimelineDialog
 from views.health_banner.banner import DataHealthBanner
 from views.run_timeline.action_bar import LABELS, ActionBar
@@ -68,7 +72,7 @@ class RunTimelineView(QWidget):
         self.ctx = ctx
         self._pid: str | None = None
         self._snapshot: RunSnapshot | None = None
-        self.active_dialog: ReasonDialog | None = None
+        self.active_dialog: QDialog | None = None
         self.step_dialogs: dict[str, StepDetailDialog] = {}
         self._refresher = Refresher(self, self._job, self._loaded, self._failed, ctx.tasks,
                                     LIVE_INTERVAL_MS)
@@ -162,6 +166,13 @@ class RunTimelineView(QWidget):
                                         "and exports (seed §14.7)")
         self.evidence_button.clicked.connect(self.open_evidence_timeline)
         status_row.addWidget(self.evidence_button)
+        self.stage_button = QPushButton("Deploy stage…")
+        self.stage_button.setObjectName("deployStage")
+        self.stage_button.setToolTip("The current canary stage: health, targets, charts and its "
+                                     "controls (seed §14.5)")
+        self.stage_button.clicked.connect(lambda: self.open_step_detail(self._current_stage() or ""))
+        self.stage_button.hide()
+        status_row.addWidget(self.stage_button)
         layout.addLayout(status_row)
 
         bottom = QHBoxLayout()
@@ -238,6 +249,7 @@ class RunTimelineView(QWidget):
         self.graph.show_snapshot(snapshot)
         self.actions_bar.set_snapshot(snapshot)
         self.now_label.setText(_now_text(snapshot))
+        self.stage_button.setVisible(self._current_stage() is not None)
         self._update_run_button()
         self.stack.setCurrentWidget(self.content)
         for dialog in self.step_dialogs.values():
@@ -300,12 +312,10 @@ class RunTimelineView(QWidget):
         subject = (f"<b>{LABELS.get(action, action).rstrip('…')}</b> — {escape(what)}<br>"
                    f"Current step: {escape(current.title if current else '—')} "
                    f"({state.status.upper()})<br>Acting as <b>{escape(snapshot.actor or '')}</b>")
+        if action in ("approve", "reject"):
+            return self._open_approval(snapshot, action)
         if action == "rollback":
-            site, pid = self.ctx.site, state.promotion_id
-            dialog: ReasonDialog = RollbackDialog(
-                subject, snapshot.rollback_scopes,
-                lambda scope: (lambda: actions.preview(site, pid, scope)),
-                self.ctx.tasks, self)
+            dialog: ReasonDialog = rollback_rerun_dialog(self.ctx, snapshot, self)
         else:
             dialog = ReasonDialog(action, LABELS.get(action, action), subject,
                                   reason_required=action in REASON_REQUIRED, parent=self)
@@ -316,19 +326,34 @@ class RunTimelineView(QWidget):
         dialog.open()
         return dialog
 
-    def _dialog_closed(self, dialog: ReasonDialog) -> None:
+    def _open_approval(self, snapshot: RunSnapshot, action: str) -> ApprovalDialog:
+        """Approvals are signed with the approver's own key (views.approval)."""
+        dialog = ApprovalDialog(self.ctx, snapshot, action, self)
+        dialog.decided.connect(lambda decided, _result: self.action_recorded.emit(decided))
+        dialog.finished.connect(lambda _code, d=dialog: self._dialog_closed(d))
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _current_stage(self) -> str | None:
+        state = self._snapshot.state if self._snapshot else None
+        step = state.current_step if state else None
+        return step if step and deploy_percent(step) is not None else None
+
+    def _dialog_closed(self, dialog: QDialog) -> None:
         if self.active_dialog is dialog:
             self.active_dialog = None
         dialog.deleteLater()
 
     def _submit(self, request: ActionRequest) -> None:
         site, pid, actor = self.ctx.site, self._pid, self.ctx.actor or ""
+        passphrase = session.passphrase_for(self.ctx.session, actor)
         if pid is None:
             return
         data = {"ticket": request.ticket} if request.ticket else None
         self.actions_bar.set_busy(True)
-        (Operation(self, lambda: actions.act(site, pid, request.action, actor, request.reason,
-                                              scope=request.scope, data=data),
+        (Operation(self, lambda: session.act(site, pid, request.action, actor, passphrase,
+                                              request.reason, scope=request.scope, data=data),
                    tasks=self.ctx.tasks)
          .broadcasts(self.ctx.changes, ChangeSet.run(pid), initiator=self)
          .success(lambda _state: self.action_recorded.emit(request.action))
@@ -356,6 +381,9 @@ class RunTimelineView(QWidget):
             self.run_button.setEnabled(False)
             self.run_button.setToolTip("Select a promotion first" if pid is None
                                        else "Loading the promotion…")
+        elif snapshot.actor_role == session.AUDITOR:
+            self.run_button.setEnabled(False)
+            self.run_button.setToolTip(f"Not now: {session.READ_ONLY}")
         elif snapshot.state.terminal:
             self.run_button.setEnabled(False)
             self.run_button.setToolTip(f"Not now: the run has ended ({snapshot.state.status})")

@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QDialog, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from app.qt.context import GuiContext
 from app.qt.snapshots import RunSnapshot
+from engine.run.stages import deploy_percent
+from views.deploy_stage.view import DeployStageView
 from views.gate_detail.overview import GateOverviewTab
 from views.step_detail.artifacts_tab import ArtifactsTab
 from views.step_detail.evidence_tab import StepEvidenceTab
@@ -32,8 +34,13 @@ class StepDetailDialog(QDialog):
         self.heading.setObjectName("pageTitle")
         layout.addWidget(self.heading)
         self.tabs = QTabWidget()
-        # Gate Eval shows its verdict (seed §14.4); other steps their outputs.
-        self.overview = GateOverviewTab(ctx, promotion_id) if step == "gate-eval" else OverviewTab()
+        # Gate Eval shows its verdict (seed §14.4), a canary stage the Deploy Stage View
+        # (§14.5); other steps their outputs.
+        if deploy_percent(step) is not None:
+            self.overview = DeployStageView(ctx, promotion_id, step)
+            self.resize(1040, 800)
+        else:
+            self.overview = GateOverviewTab(ctx, promotion_id) if step == "gate-eval" else OverviewTab()
         self.logs = LogsTab(ctx, promotion_id, step)
         self.artifacts = ArtifactsTab(ctx, promotion_id, step)
         self.evidence = StepEvidenceTab(ctx, promotion_id, step)

@@ -1,0 +1,329 @@
+"""What the Deploy Stage View (seed §14.5) and the Rollback / Re-run dialog (§14.6)
+show, loaded in one background call and handed over as frozen values.
+
+The stage's numbers are the ones its gate decided on: every ``step.criteria``
+event of the stage's current attempt (their payload is documented in
+:mod:`app.deploy.canary`), so the charts redraw the measurements behind the
+decision rather than a second, independent scrape. The targets table covers the
+whole environment: the stage's share with what each target reported, the rest as
+they were last recorded by the site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.context import Site
+from app.deploy.config import DeployConfigError
+from app.deploy.history import moved_targets
+from app.deploy.settings import deploy_config
+from app.deploy.targets import environment_targets, known_releases, stage_count
+from app.errors import StellaError
+from app.services import actions, promotions
+from engine.canary import HealthGate
+from engine.canary.gate import percent as percent_text
+from engine.run import events as ev
+from engine.run.stages import deploy_percent, step_title
+from engine.run.state import RunState
+
+HEALTHY, UNHEALTHY, PENDING = "healthy", "unhealthy", "pending"
+SLO_WORDS = {"passed": "OK", "breached": "BREACHED", "measuring": "MEASURING",
+             "inconclusive": "INCONCLUSIVE", "deploying": "DEPLOYING"}
+NOT_MEASURED = "NOT MEASURED"
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """One judged measurement: where in the window, and its values."""
+
+    seconds: float
+    error_rate: float | None
+    p95_ms: float | None
+    phase: str
+
+
+@dataclass(frozen=True)
+class StageTarget:
+    name: str
+    in_stage: bool
+    version: str  # "1.3.0-rc1@5e1f2a3b" on this run's release, else "old (1.2.0)" or "old"
+    version_detail: str
+    on_release: bool
+    health: str  # healthy | unhealthy | pending
+    notes: str
+
+
+@dataclass(frozen=True)
+class DeployStage:
+    promotion_id: str
+    step: str
+    title: str
+    percent: int
+    environment: str
+    release: Mapping[str, Any]
+    status: str
+    attempt: int
+    policy: str
+    gate_text: str
+    phase: str  # "" (not measured) | deploying | measuring | passed | breached | inconclusive
+    healthy: int | None
+    total: int | None
+    environment_targets: int
+    error_rate: float | None
+    p95_ms: float | None
+    progress: float
+    observed_seconds: float
+    window_seconds: float
+    measurements: int
+    required_measurements: int
+    reason: str
+    auto_rollback: bool
+    trigger_reason: str
+    points: tuple[ChartPoint, ...]
+    max_error_rate: float | None
+    max_p95_ms: float | None
+    targets: tuple[StageTarget, ...]
+    next_label: str
+    event_count: int
+    problems: tuple[str, ...] = ()
+
+    @property
+    def slo(self) -> str:
+        return SLO_WORDS.get(self.phase, NOT_MEASURED)
+
+    @property
+    def stage_targets(self) -> int:
+        return sum(1 for t in self.targets if t.in_stage)
+
+
+def load_deploy_stage(site: Site, promotion_id: str, step: str) -> DeployStage:
+    """Runs in a worker: the stage's measurements, gate and targets as values."""
+    pct = deploy_percent(step)
+    if pct is None:
+        raise ValueError(f"{step} is not a deploy stage")
+    events, state = promotions.load_run(site, promotion_id)
+    view = state.step(step)
+    env = state.to_env
+    problems: list[str] = []
+    gate: HealthGate | None = None
+    try:
+        gate = deploy_config(site, env).gate_for(step)
+    except (DeployConfigError, StellaError) as err:
+        problems.append(f"the stage's gate settings cannot be read: {err.message}")
+    try:
+        everyone = environment_targets(site, env)
+        known = known_releases(site, env)
+    except StellaError as err:
+        everyone, known = [], {}
+        problems.append(f"the environment's targets cannot be read: {err.message}")
+    since = _since_start(events, step)
+    attempt = [e for e in since if e.step == step]
+    measured = [e.data for e in attempt if e.type == ev.STEP_CRITERIA and "measurement" in e.data]
+    progress_rows = _progress_rows(attempt, view.outputs)
+    latest = dict(view.criteria) if view.criteria else {}
+    phase = str(latest.get("status", "")) if view.attempt else ""
+    decision = latest.get("decision") or {}
+    trigger = _trigger(attempt, latest)
+    last_measurement = measured[-1]["measurement"] if measured else {}
+    names = sorted(t.name for t in everyone)
+    in_stage = set(names[:stage_count(pct, len(names))]) | set(progress_rows)
+    names = sorted({*names, *progress_rows})  # a target since removed still shows what it ran
+    returned = _returned(since, step)
+    stages = [(s.name, deploy_percent(s.name)) for s in state.steps if deploy_percent(s.name) is not None]
+    targets = tuple(_target_row(step, name, name in in_stage, state, last_measurement, progress_rows,
+                                returned, known.get(name), names, stages) for name in names)
+    window = float(decision.get("windowSeconds") or (gate.window_seconds if gate else 0.0))
+    return DeployStage(
+        promotion_id=promotion_id, step=step, title=view.title, percent=pct, environment=env,
+        release=dict(state.release), status=view.status, attempt=view.attempt,
+        policy=str(latest.get("policy") or (gate.summary if gate else "")),
+        gate_text=gate.describe() if gate else "",
+        phase=phase,
+        healthy=_int(latest.get("healthy")) if "measurement" in latest else None,
+        total=_int(latest.get("total")) if "measurement" in latest else None,
+        environment_targets=len(names),
+        error_rate=_float(latest.get("error_rate")), p95_ms=_float(latest.get("p95_ms")),
+        progress=float(latest.get("progress") or 0.0) if "measurement" in latest else 0.0,
+        observed_seconds=float(decision.get("observedSeconds") or 0.0),
+        window_seconds=window,
+        measurements=int(decision.get("measurements") or 0),
+        required_measurements=int(decision.get("requiredMeasurements")
+                                  or (gate.required_measurements if gate else 0)),
+        reason=str(latest.get("reason") or ""),
+        auto_rollback=trigger is not None, trigger_reason=trigger or "",
+        points=tuple(_point(data) for data in measured if _point(data) is not None),
+        max_error_rate=gate.max_error_rate if gate else None,
+        max_p95_ms=gate.max_p95_ms if gate else None,
+        targets=targets, next_label=continue_label(state, step),
+        event_count=state.event_count, problems=tuple(problems))
+
+
+def continue_label(state: RunState, step: str) -> str:
+    """``Continue to 50%`` — or to whatever step follows the last stage."""
+    order = [s.name for s in state.steps]
+    later = order[order.index(step) + 1:]
+    if not later:
+        return "Continue"
+    following = deploy_percent(later[0])
+    return f"Continue to {following}%" if following is not None else f"Continue to {step_title(later[0])}"
+
+
+def _since_start(events: Sequence[ev.Event], step: str) -> list[ev.Event]:
+    """The run's events since the stage's latest start (earlier attempts are history)."""
+    start = 0
+    for index, event in enumerate(events):
+        if event.type == ev.STEP_STARTED and event.step == step:
+            start = index
+    return list(events[start:]) if start else []
+
+
+def _progress_rows(attempt: Sequence[ev.Event], outputs: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    rows: dict[str, Mapping[str, Any]] = {}
+    for event in attempt:
+        if event.type == ev.STEP_CRITERIA and event.data.get("status") == "deploying":
+            rows.update({str(r["name"]): r for r in event.data.get("targets") or [] if r.get("name")})
+    for row in outputs.get("targets") or []:
+        if isinstance(row, Mapping) and row.get("name"):
+            rows[str(row["name"])] = row
+    return rows
+
+
+def _returned(since: Sequence[ev.Event], step: str) -> dict[str, Mapping[str, Any]]:
+    """Targets a completed rollback (of any scope) returned after the stage's last
+    measurement: what they reported then is no longer what they run."""
+    rows: dict[str, Mapping[str, Any]] = {}
+    for event in since:
+        if event.type == ev.STEP_CRITERIA and event.step == step:
+            rows.clear()
+        elif event.type == ev.ROLLBACK_COMPLETED:
+            rows.update({str(r["target"]): r for r in event.data.get("targets") or []
+                         if r.get("status") == "succeeded"})
+    return rows
+
+
+def _trigger(attempt: Sequence[ev.Event], latest: Mapping[str, Any]) -> str | None:
+    for event in attempt:
+        if event.type == ev.ROLLBACK_REQUESTED and event.data.get("automatic"):
+            return event.reason or "health gate breached"
+    if latest.get("auto_rollback") == "triggered":
+        return str(latest.get("reason") or "health gate breached")
+    return None
+
+
+def _target_row(stage: str, name: str, in_stage: bool, state: RunState, measurement: Mapping[str, Any],
+                progress: Mapping[str, Mapping[str, Any]], returned: Mapping[str, Mapping[str, Any]],
+                known: Any, names: Sequence[str], stages: Sequence[tuple[str, int | None]]) -> StageTarget:
+    release = state.release
+    seen = next((t for t in measurement.get("targets") or [] if t.get("target") == name), None)
+    row = progress.get(name)
+    version: str | None = None
+    digest: str | None = None
+    health, notes = PENDING, ""
+    if name in returned:
+        version, digest = returned[name].get("to"), returned[name].get("to_digest")
+        notes = f"returned to {version or 'its previous release'} by a rollback"
+    elif seen is not None:
+        version, digest = seen.get("version"), seen.get("digest")
+        health = HEALTHY if seen.get("healthy") else UNHEALTHY
+        notes = _measured_notes(seen)
+    elif row is not None:
+        status = row.get("status", "succeeded")
+        ok = status in ("succeeded", "unchanged")
+        version = row.get("to") if ok else row.get("from")
+        digest = row.get("to_digest", release.get("digest")) if ok else row.get("from_digest")
+        live = state.step(stage).status == "running"
+        notes = (("deployed; waiting for the first measurement" if live else "deployed; not measured") if ok
+                 else f"deploy {status}: {row.get('detail') or ''}".rstrip(": "))
+    elif known is not None:
+        version, digest = known.version, known.digest
+    if not notes and in_stage:
+        notes = "waiting to be deployed" if state.step(stage).attempt else "pending — the stage has not started"
+    elif not notes:
+        notes = _outside_notes(name, names, stages, state, on_release=bool(digest) and
+                               digest == release.get("digest"))
+    on_release = bool(digest) and digest == release.get("digest")
+    if on_release:
+        text = f"{release.get('version')}@{str(digest).partition(':')[2][:8]}"
+    else:
+        text = f"old ({version})" if version else "old"
+    detail = " ".join(str(x) for x in (release.get("name"), version, digest) if x) if version else \
+        "not recorded: the site has not deployed to this target"
+    return StageTarget(name, in_stage, text, detail, on_release, health, notes)
+
+
+def _measured_notes(seen: Mapping[str, Any]) -> str:
+    if not seen.get("healthy"):
+        return str(seen.get("detail") or "unhealthy")
+    parts = ["ok"]
+    if seen.get("errorRate") is not None:
+        parts.append(f"err {percent_text(float(seen['errorRate']))}")
+    if seen.get("p95Ms") is not None:
+        parts.append(f"p95 {float(seen['p95Ms']):.0f}ms")
+    return " · ".join(parts)
+
+
+def _outside_notes(name: str, names: Sequence[str], stages: Sequence[tuple[str, int | None]],
+                   state: RunState, on_release: bool) -> str:
+    """A target outside this stage: which stage of the run puts it on the release
+    (stages are cumulative), and whether that has happened."""
+    position = names.index(name)
+    joins = next((step for step, pct in stages
+                  if pct is not None and position < stage_count(pct, len(names))), None)
+    if joins is None:
+        return "not in any stage of this run"
+    title = step_title(joins)
+    if on_release:
+        return f"not in this stage; on the release since {title}"
+    if state.terminal:
+        return f"not deployed: the run ended ({state.status}) before {title}"
+    return f"pending — joins at {title}"
+
+
+def _point(data: Mapping[str, Any]) -> ChartPoint | None:
+    measurement = data.get("measurement") or {}
+    if measurement.get("phase") == "baseline":
+        return None
+    decision = data.get("decision") or {}
+    return ChartPoint(float(decision.get("observedSeconds") or 0.0), _float(data.get("error_rate")),
+                      _float(data.get("p95_ms")), str(measurement.get("phase") or ""))
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def rollback_impact(site: Site, promotion_id: str, scope: str) -> dict[str, Any]:
+    """:func:`app.services.actions.preview` plus what a person needs to judge it: the
+    digests targets return to, and the environment's targets the rollback leaves alone."""
+    result = actions.preview(site, promotion_id, scope)
+    events, state = promotions.load_run(site, promotion_id)
+    steps = set(result.get("steps") or [])
+    # what the rollback handler returns: every target these steps moved, including a
+    # running stage's (recorded after each target, before the stage has outputs)
+    moved = {name: m for name, m in moved_targets(events).items() if m.step in steps}
+    rows = []
+    for change in result.get("targets") or []:
+        prior = moved.pop(change["target"], None)
+        reverts = prior is not None or change.get("from") != change.get("to")
+        rows.append({**change, "reverts": reverts,
+                     "to": prior.from_version if prior is not None else change.get("to"),
+                     "to_digest": prior.from_digest if prior is not None else None})
+    rows.extend({"target": m.target, "from": state.release.get("version"), "to": m.from_version,
+                 "reverts": True, "to_digest": m.from_digest} for m in moved.values())
+    rows.sort(key=lambda row: row["target"])
+    try:
+        names = [t.name for t in environment_targets(site, state.to_env)]
+    except StellaError:
+        names = []
+    touched = {row["target"] for row in rows}
+    previous = sorted({(r.get("to") or "", r.get("to_digest") or "") for r in rows if r["reverts"]})
+    result.update(targets=rows, untouched=[n for n in names if n not in touched],
+                  release=dict(state.release), environment=state.to_env,
+                  previous=[{"version": v, "digest": d} for v, d in previous])
+    return result

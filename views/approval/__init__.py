@@ -1,0 +1,1 @@
+"""The approval dialog: approve or reject a promotion with the approver's own key."""
