@@ -170,7 +170,10 @@ def shoot(site, ids: dict[str, str], out: Path) -> list[Path]:  # noqa: ANN001
     save(dialog, "step-detail.png")
     dialog.close()
 
-    window.set_actor("bob")
+    from app.qt.session import sign_in
+    from scripts.screenshot_gate import APPROVER_PASSPHRASE
+
+    window.ctx.sign_in(sign_in(site, "bob", APPROVER_PASSPHRASE))  # bob has a key
     show(ids["waiting"])
     until(lambda: view.snapshot.actor == "bob")
     window.navigate("promotions")
@@ -190,6 +193,10 @@ def shoot(site, ids: dict[str, str], out: Path) -> list[Path]:  # noqa: ANN001
     from scripts.screenshot_schedule import shoot_schedule
 
     shoot_schedule(window, site, ids, out, save, until)
+
+    from scripts.screenshot_deploy import shoot_deploy
+
+    shoot_deploy(window, site, ids, out, save, until)  # adds its environments: last on this site
 
     from scripts.screenshot_bundles import shoot_bundles
 
