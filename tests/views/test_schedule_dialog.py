@@ -105,3 +105,15 @@ def test_nobody_acting_cannot_create(qtbot, gui, site):
     assert "acting as" in dialog.create_button.toolTip()
     gui.set_actor("olga")
     assert dialog.create_button.isEnabled()
+
+
+def test_a_closed_dialog_no_longer_listens(qtbot, gui, site):
+    pid = new_promotion(site)
+    dialog = open_dialog(qtbot, gui, pid)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    gone = []
+    dialog.destroyed.connect(lambda *_: gone.append(True))
+    dialog.close()
+    qtbot.waitUntil(lambda: bool(gone), timeout=5000)
+    gui.set_actor("olga")  # would touch the deleted dialog if it were still connected
+    gui.set_actor("bob")

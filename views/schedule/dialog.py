@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from html import escape
 
-from PySide6.QtCore import QDateTime, QTimeZone, Signal
+from PySide6.QtCore import QDateTime, QTimeZone, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -175,7 +175,8 @@ class ScheduleDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
-        ctx.actor_changed.connect(lambda _name: self._update_create())
+        # a bound slot, not a lambda: Qt drops the connection when the dialog is deleted
+        ctx.actor_changed.connect(self._actor_changed)
         self._load()
 
     # -- the promotion ---------------------------------------------------------------
@@ -200,6 +201,10 @@ class ScheduleDialog(QDialog):
                       "it on Scheduler Runs first.", False)
         self._update_create()
         self.loaded.emit(form)
+
+    @Slot(str)
+    def _actor_changed(self, _name: str) -> None:
+        self._update_create()
 
     def _update_create(self) -> None:
         form = self.form

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -86,7 +86,11 @@ class DeadLetterPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         self._refresher = Refresher(self, self._job, self._loaded, self._failed, ctx.tasks, 1_000)
         ctx.changes.changed.connect(self._on_change)
-        ctx.actor_changed.connect(lambda _name: self._selected())
+        ctx.actor_changed.connect(self._actor_changed)
+        self._selected()
+
+    @Slot(str)
+    def _actor_changed(self, _name: str) -> None:
         self._selected()
 
     def refresh(self) -> None:

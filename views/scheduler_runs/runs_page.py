@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -129,12 +129,20 @@ class SchedulerRunsPage(QWidget):
         self._clock.setInterval(CLOCK_REFRESH_MS)
         self._clock.timeout.connect(self.refresh)
         ctx.changes.changed.connect(self._on_change)
-        ctx.actor_changed.connect(lambda _name: self._update_buttons())
+        ctx.actor_changed.connect(self._actor_changed)
         if runner is not None:
-            runner.busy_changed.connect(lambda _busy: self._show_summary())
+            runner.busy_changed.connect(self._runner_busy)
         self._update_buttons()
 
     # -- loading ---------------------------------------------------------------------
+    @Slot(str)
+    def _actor_changed(self, _name: str) -> None:
+        self._update_buttons()
+
+    @Slot(bool)
+    def _runner_busy(self, _busy: bool) -> None:
+        self._show_summary()
+
     def refresh(self) -> None:
         self._refresher.request()
 
