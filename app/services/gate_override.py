@@ -21,7 +21,6 @@ older or different ones are not covered by it.
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +35,11 @@ from app.services.promotions import _load
 from app.services.roles import require_role
 from engine.evidence import statements
 from engine.policy import BUILTIN_FEEDS_FRESH, Policy
+from engine.policy.sealed import (
+    OVERRIDE_EXTENSION,
+    apply_stale_feeds_override,
+    override_message,
+)
 from engine.run import events as ev
 from engine.run.stages import GATE
 from models import run_store
@@ -44,7 +48,7 @@ from models.tables import GateVerdict
 KIND = "stale-feeds"
 RULE = BUILTIN_FEEDS_FRESH.id
 DECISION = "override-stale-feeds"
-EXTENSION = "stellaopsOverride"
+EXTENSION = OVERRIDE_EXTENSION
 APPROVER_ROLES = ("approver",)
 
 
@@ -67,8 +71,7 @@ class StaleFeedsOverride:
 
     @property
     def message(self) -> str:
-        return (f"OVERRIDDEN by {self.approver} at {self.at}: stale feed data accepted — "
-                f"{self.reason}")
+        return override_message(self.to_json())
 
     def to_json(self) -> dict[str, Any]:
         return {"rule": RULE, "approver": self.approver, "reason": self.reason, "at": self.at,
@@ -81,19 +84,9 @@ class StaleFeedsOverride:
                    str(obj["verdict_id"]), tuple(obj["feeds"]), obj.get("evidence"))
 
     def apply(self, policy: Policy) -> Policy:
-        """The policy with ``feeds-fresh`` lowered to ``warn`` (module docstring)."""
-        doc = copy.deepcopy(dict(policy.document))
-        rules = list(doc.get("rules") or [])
-        for i, rule in enumerate(rules):
-            if isinstance(rule, dict) and rule.get("id") == RULE:
-                rules[i] = {**rule, "action": "warn", "message": self.message}
-                break
-        else:
-            rules.insert(0, {**BUILTIN_FEEDS_FRESH.to_json(), "action": "warn",
-                             "message": self.message})
-        doc["rules"] = rules
-        doc[EXTENSION] = {**self.to_json(), "basePolicy": policy.digest}
-        return Policy.from_json(doc)
+        """The policy with ``feeds-fresh`` lowered to ``warn`` (module docstring); the
+        engine derives it, so an offline verifier rebuilds the very same policy."""
+        return apply_stale_feeds_override(policy, self.to_json())
 
 
 def latest_override(events: Sequence[ev.Event]) -> StaleFeedsOverride | None:

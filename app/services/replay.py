@@ -27,6 +27,7 @@ from app.context import Site
 from app.errors import NotFound, StellaError, UsageError
 from app.services import gate
 from engine.policy import diff_verdicts
+from engine.policy.sealed import reevaluate
 from models.tables import GateVerdict, ReplayRequest
 
 RUNNING = "running"
@@ -104,7 +105,7 @@ def replay_stored(site: Site, verdict: gate.StoredVerdict, actor: str,
                            or DEFAULT_REASON)
     try:
         material = gate.material_from_replay(site, verdict.replay)
-        replayed = gate.evaluate(material).document
+        replayed = reevaluate(material).verdict.to_json()  # the offline verifier's code path
     except StellaError as exc:
         return _close_request(site, row_id, status=FAILED, result=ERROR, error=exc.message)
     diff = diff_verdicts(verdict.document, replayed)
