@@ -7,12 +7,20 @@
   written to temporary names, fsynced, read back, split into signed parts on
   request, then renamed into place;
 - :mod:`statements` — part manifests and chain-of-custody receipts;
+- :mod:`gate_eval` — each recorded verdict with the sealed inputs it is re-evaluated from;
 - :mod:`index`, :mod:`timeline`, :mod:`layout` — the formats, shared with the verifier.
 """
 
 from __future__ import annotations
 
-from airgap_bundles.export.content import EvidenceFile, ExportContent, LogFile, ShippedKey
+from airgap_bundles.export.content import (
+    EvidenceFile,
+    ExportContent,
+    GateEvalFiles,
+    LogFile,
+    NamedFile,
+    ShippedKey,
+)
 from airgap_bundles.export.errors import (
     DestinationExists,
     ExportCancelled,
@@ -45,11 +53,13 @@ __all__ = [
     "ExportFiles",
     "ExportPlan",
     "ExportProgress",
+    "GateEvalFiles",
     "FileDigest",
     "LogFile",
     "MediumError",
     "MediumFull",
     "Member",
+    "NamedFile",
     "PartManifest",
     "PreparedExport",
     "ReadBackMismatch",

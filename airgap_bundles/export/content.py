@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from airgap_bundles.export import layout
 from airgap_bundles.export.index import SealConsistency
@@ -41,6 +42,40 @@ class LogFile:
 
 
 @dataclass(frozen=True)
+class NamedFile:
+    """Bytes and the name the gate knew them by (a release member path, an OSV id)."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class GateEvalFiles:
+    """One recorded verdict and everything needed to re-evaluate it offline.
+
+    ``verdict`` is the verdict document exactly as the site stored it and
+    ``replay`` the replay material recorded with it; the rest are the bytes behind
+    the digests the replay material names: ``release.json``, the SBOMs and VEX
+    documents (by their member paths), the imported policy, and the advisory
+    records the gate chose for the release's packages (only those, never the whole
+    feed snapshot). ``unavailable`` says which inputs the site could no longer
+    provide; such a verdict cannot be re-evaluated and the verifier says so.
+    """
+
+    step: str
+    attempt: int
+    verdict: bytes
+    replay: Mapping[str, Any]
+    evidence: str | None  # digest of the policy-decision envelope recorded with it
+    release: bytes | None = None
+    sboms: tuple[NamedFile, ...] = ()
+    vex: tuple[NamedFile, ...] = ()
+    policy: bytes | None = None
+    records: tuple[NamedFile, ...] = ()
+    unavailable: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ShippedKey:
     key: PublicKey
     roles: tuple[str, ...]
@@ -63,6 +98,7 @@ class ExportContent:
     events: tuple[bytes, ...]
     evidence: tuple[EvidenceFile, ...]
     logs: tuple[LogFile, ...] = field(default=())
+    gate_evals: tuple[GateEvalFiles, ...] = field(default=())
 
     def __post_init__(self) -> None:
         if self.bundle not in layout.BUNDLE_KINDS:

@@ -14,9 +14,12 @@
     logs/<NN>-<step>.log            what each step printed
     proof-chain.dsse.json           the seal (sealed runs)
     report.pdf                      the human-readable audit report
+    policy/<NN>-<step>/verdict.json the recorded verdict of one gate evaluation
+    policy/<NN>-<step>/inputs.json  its sealed inputs, naming the files beside it
+                                    (release/…, policy.json, records/<id>.json)
 
 ``NN`` is the step's 1-based position in the promotion's workflow, so a listing
-sorts in run order.
+sorts in run order. A re-run's evidence and gate evaluation get ``.attempt-K``.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ LOG_KEY = "tlog/log-key.vkey"
 TIMELINE = "timeline.json"
 PROOF_CHAIN = "proof-chain.dsse.json"
 REPORT = "report.pdf"
+POLICY_DIR = "policy/"
+GATE_VERDICT = "verdict.json"
+GATE_INPUTS = "inputs.json"
 
 # Item kinds, as written in index.json.
 K_README = "readme"
@@ -50,6 +56,8 @@ K_TIMELINE = "timeline"
 K_LOG = "log"
 K_PROOF_CHAIN = "proof-chain"
 K_REPORT = "report"
+K_VERDICT = "verdict"
+K_POLICY_INPUT = "policy-input"
 ITEM_KINDS = (
     K_README,
     K_TRUST_ROOT,
@@ -62,6 +70,8 @@ ITEM_KINDS = (
     K_LOG,
     K_PROOF_CHAIN,
     K_REPORT,
+    K_VERDICT,
+    K_POLICY_INPUT,
 )
 
 # Key roles, as written in index.json.
@@ -98,6 +108,12 @@ def evidence_stem(steps: Sequence[str], step: str, name: str, attempt: int) -> s
     if attempt > 1:
         base = f"{base}.attempt-{attempt}"
     return f"evidence/{step_folder(steps, step)}/{base}"
+
+
+def gate_eval_folder(steps: Sequence[str], step: str, attempt: int) -> str:
+    """``policy/NN-step`` (``.attempt-K`` for re-runs): one recorded verdict and its inputs."""
+    folder = f"{POLICY_DIR}{step_folder(steps, step)}"
+    return f"{folder}.attempt-{attempt}" if attempt > 1 else folder
 
 
 def log_path(steps: Sequence[str], step: str) -> str:

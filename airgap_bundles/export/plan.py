@@ -15,6 +15,7 @@ from pathlib import Path
 from airgap_bundles.export import layout
 from airgap_bundles.export.content import ExportContent
 from airgap_bundles.export.errors import ExportContentError
+from airgap_bundles.export.gate_eval import gate_eval_members
 from airgap_bundles.export.index import ExportIndex, IndexItem, KeyEntry, sort_items
 from airgap_bundles.export.readme import readme_text
 from airgap_bundles.export.timeline import encode_timeline
@@ -146,6 +147,15 @@ def plan_export(content: ExportContent, report_pdf: bytes, signer: Signer) -> Ex
             name=seal.name,
             attempt=seal.attempt,
         )
+
+    folders: set[str] = set()
+    for number, gate_eval in enumerate(content.gate_evals, 1):
+        folder = layout.gate_eval_folder(steps, gate_eval.step, gate_eval.attempt)
+        if folder in folders:
+            folder = f"{folder}.{number}"
+        folders.add(folder)
+        for file in gate_eval_members(folder, gate_eval):
+            add(file.path, file.data, file.kind, step=gate_eval.step, attempt=gate_eval.attempt)
 
     for log in sorted(content.logs, key=lambda lf: layout.log_path(steps, lf.step)):
         path = layout.log_path(steps, log.step)

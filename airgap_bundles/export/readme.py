@@ -93,6 +93,38 @@ line of timeline.json) and the log checkpoint at sealing time. index.json
 "tlog.sealConsistency" is the RFC 6962 consistency proof from that checkpoint to
 tlog/checkpoint.
 
+Policy re-evaluation. Every gate evaluation of the run has a folder
+policy/<NN>-gate-eval/ (policy/<NN>-gate-eval.attempt-K/ for a re-run):
+  verdict.json          the verdict exactly as the site recorded it; it must equal
+                        the "stellaopsVerdict" of the signed policy-decision
+                        evidence (in-toto SVR v0.2) of the same step
+  inputs.json           its sealed inputs: "replay" is the replay material the site
+                        keeps (release digest, environment, evaluated_at, feed
+                        snapshots, policy digest, stale-feeds override if one
+                        applied, baseline, runtime observations); "release",
+                        "sboms", "vex", "policy" and "records" name the files
+                        below with the SHA-256 of their bytes; "unavailable" lists
+                        inputs the site could no longer provide
+  release/release.json  the release manifest; release/<path> each SBOM and OpenVEX
+                        document at the path the gate read it from
+  policy.json           the imported policy, as signed
+  records/<id>.json     each OSV record the gate chose for the release's packages,
+                        bytes as in the feed snapshot (not the whole snapshot)
+The decision digest is sha256 of the RFC 8785 canonical JSON of
+  {{"inputs": verdict.inputs, "policy": verdict.policy.digest,
+    "verdict": {{"outcome": …, "rules": …, "findings": …}}}}
+so it can be recomputed from verdict.json alone; the sealed inputs in it give
+the SHA-256 of each SBOM, VEX document and advisory record shipped here. With a
+stale-feeds override the policy evaluated is policy.json with the rule
+"feeds-fresh" set to action "warn" and message "OVERRIDDEN by <approver> at
+<at>: stale feed data accepted — <reason>", and the override record plus
+"basePolicy" (policy.json's digest) under "stellaopsOverride": its digest is
+verdict.policy.digest.
+stella verify evaluates the policy again on these files (OSV matching, CEL
+rules) and requires the same decision digest; a difference is reported with the
+inputs, rules and findings that differ. Which records a snapshot holds for a
+package is the site's signed statement: the snapshot itself is not shipped.
+
 report.pdf is the human-readable summary; it explains, it does not prove. Its
 creation date is the time of the run's last event, so two exports of the same
 run state are byte-identical.

@@ -2,11 +2,13 @@
 
 One export is: a consistent snapshot of the run read in one transaction (events,
 evidence with receipts rebuilt under the latest checkpoint, step logs spooled to
-the site's staging folder, keys, trust root), the report rendered, the archive
-written to temporary names on the destination, fsynced and read back, renamed
-into place, and then a signed chain-of-custody receipt appended to the run's
-events as ``export.recorded`` (which changes no step). If the receipt cannot be
-recorded the exported files are removed again: an export is never unrecorded.
+the site's staging folder, keys, trust root, and each recorded gate verdict with
+the sealed inputs it is re-evaluated from, :mod:`app.services.export_policy`),
+the report rendered, the archive written to temporary names on the destination,
+fsynced and read back, renamed into place, and then a signed chain-of-custody
+receipt appended to the run's events as ``export.recorded`` (which changes no
+step). If the receipt cannot be recorded the exported files are removed again:
+an export is never unrecorded.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from airgap_bundles.export.index import SealConsistency
 from airgap_bundles.media import Medium
 from app.context import Site
 from app.errors import NotFound, NotNow, Rejected, UsageError
+from app.services import export_policy
 from app.services.roles import require_role
 from app.site_keys import LOG_KEY, log_signer, site_signer
 from engine.crypto import dsse
@@ -232,6 +235,8 @@ def _snapshot(site: Site, promotion_id: str, bundle: str, actor: str, allow_part
         site_key, keys = _keys(session, site, rows, trust)
         steps = list(events[0].data["steps"])
         logs = _spool_logs(session, promotion_id, steps, spool)
+        verdicts = export_policy.verdict_rows(session, promotion_id, (r.digest for r in rows))
+        gate_evals = tuple(export_policy.gate_eval_files(site, row) for row in verdicts)
         content = ExportContent(
             bundle=bundle, promotion=promotion_id,
             release={"name": release.name, "version": release.version, "digest": release.digest},
@@ -240,7 +245,8 @@ def _snapshot(site: Site, promotion_id: str, bundle: str, actor: str, allow_part
             checkpoint=checkpoint.note, checkpoint_size=checkpoint.size,
             seal_consistency=consistency,
             trust_root=bytes(trust_row.envelope) if trust_row else None, keys=keys,
-            events=tuple(e.raw for e in events), evidence=evidence, logs=tuple(logs))
+            events=tuple(e.raw for e in events), evidence=evidence, logs=tuple(logs),
+            gate_evals=gate_evals)
         return _Snapshot(content, events[-1].hash, len(events))
 
 
