@@ -2,7 +2,8 @@
 
 Levels, in the order they are reported (DESIGN §7): the archive or its parts,
 file digests, keys, DSSE signatures, RFC 6962 inclusion under the signed
-checkpoint, the proof chain, the event hash chain, chain-of-custody receipts.
+checkpoint, the proof chain, the event hash chain, chain-of-custody receipts, and
+the policy re-evaluation of every recorded verdict from its sealed inputs.
 A check is ``ok`` (✓), failed (✗) or ``None`` — a fact worth showing that is
 neither (e.g. "no custody receipt beside the archive"). The export verifies
 only when no check failed and the table of contents itself was verified.

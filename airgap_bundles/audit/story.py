@@ -4,7 +4,7 @@ hash chain and the chain-of-custody receipts it carries."""
 from __future__ import annotations
 
 from airgap_bundles.audit.context import Context
-from airgap_bundles.audit.report import CUSTODY, EVENTS, INCLUSION, POLICY, PROOF_CHAIN, SIGNATURES
+from airgap_bundles.audit.report import CUSTODY, EVENTS, INCLUSION, PROOF_CHAIN, SIGNATURES
 from airgap_bundles.export import layout
 from airgap_bundles.export.index import IndexItem
 from airgap_bundles.export.statements import StatementError, open_custody
@@ -324,21 +324,4 @@ def check_custody(ctx: Context) -> None:
             f"{where}: {archive.get('name')} "
             f"(sha256 {str(archive.get('sha256'))[:16]}…), receipt signed by "
             "the site key",
-        )
-
-
-def note_policy(ctx: Context) -> None:
-    assert ctx.index is not None
-    decisions = [
-        i
-        for i in ctx.index.of_kind(layout.K_EVIDENCE)
-        if i.predicate_type == statements.POLICY_DECISION
-    ]
-    if decisions:
-        ctx.report.note(
-            POLICY,
-            decisions[-1].path,
-            "policy re-evaluation is not part of this "
-            "check: the recorded decision's signature and log inclusion are "
-            "verified above; replay it on a site with `stella replay`",
         )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from airgap_bundles.audit import checks, story
+from airgap_bundles.audit import checks, policy, story
 from airgap_bundles.audit.context import Context
 from airgap_bundles.audit.report import ARCHIVE, CUSTODY, PARTS, VerifyReport
 from airgap_bundles.audit.source import (
@@ -200,11 +200,11 @@ def verify_path(path: str | Path, *, site_key: str | None = None) -> VerifyRepor
     checks.check_keys(ctx)
     checks.check_trust_root(ctx)
     checks.check_log(ctx)
-    story.check_evidence(ctx)
+    verified = story.check_evidence(ctx)
     story.check_timeline(ctx)
     story.check_proof_chain(ctx)
     story.check_custody(ctx)
-    story.note_policy(ctx)
+    policy.check_policy(ctx, verified)
     if archive is not None:
         if archive.manifests:
             _check_parts(archive, ctx.site_key, report)
