@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from app.context import Site
+from app.deploy.history import moved_targets
 from app.errors import NotNow, UsageError
 from app.services.promotions import _load
 from app.services.roles import require_role, roles_for
 from engine.run import actions as run_actions
+from engine.run import events as ev
 from engine.run.state import RunState, fold
 from models import run_store
 
@@ -26,7 +29,7 @@ def act(site: Site, promotion_id: str, action: str, actor: str, reason: str | No
         require_role(session, actor, roles_for(action), action)
         payload = dict(data or {})
         if action == run_actions.ROLLBACK:
-            payload.setdefault("preview", rollback_preview(state, scope or "full"))
+            payload.setdefault("preview", rollback_preview(events, state, scope or "full"))
         try:
             new = run_actions.decide(state, action, actor=actor, at=site.now(), reason=reason,
                                      scope=scope, data=payload)
@@ -38,25 +41,26 @@ def act(site: Site, promotion_id: str, action: str, actor: str, reason: str | No
     return fold([*events, *appended])
 
 
-def rollback_preview(state: RunState, scope: str) -> dict[str, Any]:
-    """Impact of a rollback before it runs: the steps undone and, per target, the
-    version it is on now and the one it returns to (from the deploy steps' outputs)."""
+def rollback_preview(events: Sequence[ev.Event], state: RunState, scope: str) -> dict[str, Any]:
+    """Impact of a rollback before it runs: the steps undone and, per target this run
+    moved, the version it is on now and the one it ends on (unchanged outside the scope). Read from
+    the run's events, so a stage still deploying counts the targets it has moved."""
     steps = run_actions.rollback_steps(state, scope)
-    changes: dict[str, dict[str, Any]] = {}
-    for name in steps:
-        for target in state.step(name).outputs.get("targets", []):
-            entry = changes.setdefault(target["name"], {"target": target["name"],
-                                                        "from": target.get("to"),
-                                                        "to": target.get("from")})
-            entry["from"] = target.get("to")
-    return {"scope": scope, "steps": steps, "targets": sorted(changes.values(),
-                                                              key=lambda t: t["target"])}
+    version = state.release.get("version")
+    targets = []
+    for m in sorted(moved_targets(events).values(), key=lambda m: m.target):
+        if m.step in steps:  # goes back to what it ran before this run
+            targets.append({"target": m.target, "from": version, "to": m.from_version,
+                            "to_digest": m.from_digest, "step": m.step})
+        else:  # moved by an earlier stage outside this scope: stays on the release
+            targets.append({"target": m.target, "from": version, "to": version, "step": m.step})
+    return {"scope": scope, "steps": steps, "targets": targets}
 
 
 def preview(site: Site, promotion_id: str, scope: str) -> dict[str, Any]:
-    _, state = _load_state(site, promotion_id)
+    events, state = _load_state(site, promotion_id)
     why = run_actions.refusal(state, run_actions.ROLLBACK, scope=scope)
-    result = rollback_preview(state, scope)
+    result = rollback_preview(events, state, scope)
     result["allowed"] = why is None
     result["refusal"] = why
     return result

@@ -142,6 +142,7 @@ def test_a_stage_rollback_returns_only_that_stage_share_with_a_preview(fake_env)
     impact = actions.preview(site, pid, "step")
     assert impact["allowed"] and impact["steps"] == ["deploy-50"]
     changes = {t["target"]: (t["from"], t["to"]) for t in impact["targets"]}
+    # only what this stage moved goes back; t01 came with canary 10% and stays
     assert changes["t05"] == ("1.3.0-rc1", "1.2.0") and changes["t01"] == ("1.3.0-rc1", "1.3.0-rc1")
     actions.act(site, pid, "rollback", "olga", "latency creeping up", scope="step")
     Executor(site, pid, fake_env.registry()).run()

@@ -71,8 +71,8 @@ class DeployStep:
     def run(self, ctx: StepContext) -> StepOutcome:
         percent = deploy_percent(ctx.step)
         count = max(1, percent // 10)
-        targets = [{"name": f"t{i:02d}", "from": "1.2.4", "to": ctx.state.release["version"]}
-                   for i in range(1, count + 1)]
+        targets = [{"name": f"t{i:02d}", "from": "1.2.4", "to": ctx.state.release["version"],
+                    "changed": True} for i in range(1, count + 1)]
         InstantStep(f"{count}/10 targets on the new release", self.delay).run(ctx)
         ctx.record(ev.STEP_CRITERIA, {"met": True, "summary": f"{count}/{count} healthy"})
         outputs = {"targets": targets}

@@ -79,7 +79,8 @@ class EvidenceTimelineView(QWidget):
         self.stack.addWidget(self.content)
         self._build()
         ctx.changes.changed.connect(self._on_change)
-        ctx.actor_changed.connect(lambda _name: self.refresh())
+        # a bound slot, not a lambda: Qt drops the connection when this view is deleted
+        ctx.actor_changed.connect(self._actor_changed)
 
     def _build(self) -> None:
         layout = QVBoxLayout(self.content)
@@ -169,6 +170,9 @@ class EvidenceTimelineView(QWidget):
             return
         self.empty.setText(f"Loading the evidence of {promotion_id}…")
         self.stack.setCurrentWidget(self.empty)
+        self.refresh()
+
+    def _actor_changed(self, _name: str) -> None:
         self.refresh()
 
     def refresh(self) -> None:

@@ -89,7 +89,8 @@ class RunTimelineView(QWidget):
         self.stack.addWidget(self.content)
         self._build_content()
         ctx.changes.changed.connect(self._on_change)
-        ctx.actor_changed.connect(lambda _name: self.refresh())
+        # a bound slot, not a lambda: Qt drops the connection when this view is deleted
+        ctx.actor_changed.connect(self._actor_changed)
         ctx.executors.running_changed.connect(self._update_run_button)
 
     def _build_content(self) -> None:
@@ -224,6 +225,9 @@ class RunTimelineView(QWidget):
         self.empty.setText(f"Loading {promotion_id}…")
         self.stack.setCurrentWidget(self.empty)
         self._update_run_button()
+        self.refresh()
+
+    def _actor_changed(self, _name: str) -> None:
         self.refresh()
 
     def refresh(self) -> None:
