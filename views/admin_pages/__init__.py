@@ -1,0 +1,1 @@
+"""Approvals, Release Control, Integrations and Security (seed §14.1)."""
