@@ -14,6 +14,8 @@ EVIDENCE_PAGES = frozenset({"evidence", "evidence-packets", "proof-chains", "exp
 GATE_PAGES = frozenset({"replay-verify", "feeds-airgap", "platform-health"})
 # Orchestrator, Scheduler Runs, Dead Letter (views.scheduler_runs.pages builds them)
 SCHEDULER_PAGES = frozenset({"orchestrator", "scheduler-runs", "dead-letter"})
+# Approvals, Release Control, Integrations, Security (views.admin_pages.pages builds them)
+ADMIN_PAGES = frozenset({"approvals", "release-control", "integrations", "security"})
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class NavEntry:
     @property
     def available(self) -> bool:
         return self.key in (PROMOTIONS, BUNDLES) or self.key in EVIDENCE_PAGES \
-            or self.key in GATE_PAGES or self.key in SCHEDULER_PAGES
+            or self.key in GATE_PAGES or self.key in SCHEDULER_PAGES or self.key in ADMIN_PAGES
 
 
 NAVIGATION: tuple[NavEntry, ...] = (

@@ -27,6 +27,7 @@ from app.qt.context import GuiContext
 from app.qt.operation import Operation
 from app.qt.session import SignedInUser
 from app.qt.snapshots import SiteInfo, load_site_info
+from views.admin_pages.pages import AdminPages
 from views.bundles.page import BundlesPage
 from views.common.error_presenter import ErrorPresenter
 from views.common.placeholder import PlaceholderPage
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.evidence_pages = EvidencePages(ctx, self.navigate, self)
         self.gate_screens = GateScreens(ctx, self.navigate, self)
         self.scheduler_screens = SchedulerScreens(ctx, self.navigate, self.show_run, self)
+        self.admin_pages = AdminPages(ctx, self.show_run, self)
         self.bundles = BundlesPage(ctx)
         self.bundles.accept_drops_on(self, lambda: self.navigate(BUNDLES))
         self._add_entries(NAVIGATION, None)
@@ -110,6 +112,8 @@ class MainWindow(QMainWindow):
                 page = gate_page
             elif (scheduler_page := self.scheduler_screens.page(entry.key)) is not None:
                 page = scheduler_page
+            elif (admin_page := self.admin_pages.page(entry.key)) is not None:
+                page = admin_page
             else:
                 page = PlaceholderPage(entry.title, entry.purpose)
                 item.setForeground(0, Qt.GlobalColor.gray)
