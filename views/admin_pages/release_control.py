@@ -54,7 +54,7 @@ class ReleaseControlPage(LoadingPage):
         self.environments: RowTableModel[EnvironmentRow] = RowTableModel(
             ENV_COLUMNS, lambda e: e.name, self)
         self.env_table = table(self.environments, "environmentsTable")
-        self.body.addWidget(self.env_table, 2)
+        self.body.addWidget(self.env_table, 1)
         self.env_heading = heading("Select an environment")
         self.body.addWidget(self.env_heading)
         self.gates: RowTableModel[StageGate] = RowTableModel(GATE_COLUMNS, lambda g: g.stage, self)
@@ -69,7 +69,7 @@ class ReleaseControlPage(LoadingPage):
             column.addWidget(heading(title))
             column.addWidget(table(model, name))
             split.addWidget(box)
-        self.body.addWidget(split, 3)
+        self.body.addWidget(split, 2)
         self.env_table.selectionModel().selectionChanged.connect(self._selected)
 
     def _show(self, rows: list[EnvironmentRow]) -> None:

@@ -81,7 +81,7 @@ class SecurityPage(LoadingPage):
         self.releases: RowTableModel[ReleaseFindings] = RowTableModel(
             RELEASE_COLUMNS, lambda r: (r.release_digest, r.environment), self)
         self.release_table = table(self.releases, "releasesTable")
-        self.body.addWidget(self.release_table, 2)
+        self.body.addWidget(self.release_table, 1)
         self.findings_heading = heading("Findings")
         self.body.addWidget(self.findings_heading)
         self.findings: RowTableModel[FindingRow] = RowTableModel(
@@ -106,6 +106,7 @@ class SecurityPage(LoadingPage):
         self.trust.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         column.addWidget(self.trust, 1)
         split.addWidget(box)
+        split.setSizes([560, 560])
         self.body.addWidget(split, 2)
         self.release_table.selectionModel().selectionChanged.connect(self._selected)
 
