@@ -83,3 +83,11 @@ def test_double_click_opens_step_detail(qtbot, window, site):
     assert dialog.overview.result_badge.text() == "SUCCEEDED"
     assert [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())] == \
         ["Overview", "Logs", "Artifacts", "Evidence"]
+
+
+def test_the_window_fits_a_1366_pixel_wide_screen_with_a_run_shown(qtbot, window, site):
+    pid = new_promotion(site)
+    Executor(site, pid, doubles_registry()).run()
+    window.refresh_all()
+    open_run(qtbot, window, pid)
+    assert window.minimumSizeHint().width() <= 1366

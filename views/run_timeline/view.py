@@ -174,6 +174,19 @@ class RunTimelineView(QWidget):
         self.stage_button.clicked.connect(lambda: self.open_step_detail(self._current_stage() or ""))
         self.stage_button.hide()
         status_row.addWidget(self.stage_button)
+        # here rather than beside the quick actions: that row alone is ~1000 px wide, and
+        # with these two the window could not be narrower than ~1470 px
+        self.replay_button = QPushButton("Replay policy…")
+        self.replay_button.setObjectName("replayPolicy")
+        self.replay_button.setToolTip("Replay/Verify this promotion's policy verdicts (seed §14.8)")
+        self.replay_button.clicked.connect(lambda: self.replay_requested.emit(self._pid or ""))
+        status_row.addWidget(self.replay_button)
+        self.schedule_button = QPushButton("Schedule…")
+        self.schedule_button.setObjectName("schedulePromotion")
+        self.schedule_button.setToolTip("Run this promotion (or a stage of it) in a time window "
+                                        "once its preconditions hold (seed §14.9)")
+        self.schedule_button.clicked.connect(lambda: self.schedule_requested.emit(self._pid or ""))
+        status_row.addWidget(self.schedule_button)
         layout.addLayout(status_row)
 
         bottom = QHBoxLayout()
@@ -184,17 +197,6 @@ class RunTimelineView(QWidget):
         self.actions_bar = ActionBar()
         self.actions_bar.triggered.connect(self.start_action)
         bottom.addWidget(self.actions_bar, 1)
-        self.replay_button = QPushButton("Replay policy…")
-        self.replay_button.setObjectName("replayPolicy")
-        self.replay_button.setToolTip("Replay/Verify this promotion's policy verdicts (seed §14.8)")
-        self.replay_button.clicked.connect(lambda: self.replay_requested.emit(self._pid or ""))
-        bottom.addWidget(self.replay_button)
-        self.schedule_button = QPushButton("Schedule…")
-        self.schedule_button.setObjectName("schedulePromotion")
-        self.schedule_button.setToolTip("Run this promotion (or a stage of it) in a time window "
-                                        "once its preconditions hold (seed §14.9)")
-        self.schedule_button.clicked.connect(lambda: self.schedule_requested.emit(self._pid or ""))
-        bottom.addWidget(self.schedule_button)
         layout.addLayout(bottom)
 
     # -- what is shown --------------------------------------------------------------
