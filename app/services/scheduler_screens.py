@@ -41,6 +41,7 @@ class ScheduleForm:
     stages: tuple[StageChoice, ...]  # stages not done yet: where a job may stop
     active_schedule: str | None  # a schedule the promotion already has
     ended: bool
+    schedule: ScheduleInfo | None = None  # that schedule, shown instead of a new form
 
 
 def schedule_form(site: Site, promotion_id: str) -> ScheduleForm:
@@ -55,7 +56,8 @@ def schedule_form(site: Site, promotion_id: str) -> ScheduleForm:
                    if s.status not in DONE_STATUSES)
     current = state.current
     return ScheduleForm(promotion_id, label, state.status, current.title if current else "",
-                        stages, active, state.terminal)
+                        stages, active, state.terminal,
+                        scheduler.get_schedule(site, active) if active else None)
 
 
 @dataclass(frozen=True)

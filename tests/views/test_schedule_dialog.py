@@ -89,13 +89,30 @@ def test_a_refusal_is_shown_in_the_dialog_and_create_stays_possible(qtbot, gui, 
     assert scheduler.list_schedules(site) == []
 
 
-def test_a_promotion_with_a_schedule_says_so(qtbot, gui, site):
+def test_a_promotion_with_a_schedule_says_so_and_shows_it(qtbot, gui, site):
     pid = new_promotion(site)
-    scheduler.create_schedule(site, pid, at="+2h", window="1h", actor="olga")
+    scheduler.create_schedule(site, pid, at="+2h", window="4h", actor="olga",
+                              requires=["feeds-fresh<24h"], warns=["integrations-healthy"],
+                              until="gate-eval")
     gui.set_actor("olga")
     dialog = open_dialog(qtbot, gui, pid)
-    assert "already has schedule S-0001" in dialog.result.text()
+    assert "already has schedule <b>S-0001</b>, shown here: waiting: opens at" \
+        in dialog.result.text()
     assert not dialog.create_button.isEnabled()
+    # the schedule's own values, not the defaults of a new one
+    assert dialog.start_edit.text() == "Feb 18 2026, 10:30 UTC"
+    assert dialog.window_combo.currentText() == "4h"
+    assert dialog.until_combo.currentData() == "gate-eval"
+    checked = {kind: box.isChecked() for kind, box in dialog.checks.items()}
+    assert checked == {"feeds-fresh": True, "sbom-rescans-complete": False,
+                       "integrations-healthy": True}
+    assert dialog.feed_age.currentText() == "1d"
+    assert dialog.modes["feeds-fresh"].currentText() != WARN_ONLY
+    assert dialog.modes["integrations-healthy"].currentText() == WARN_ONLY
+    assert not dialog.preconditions.isEnabled() and not dialog.start_edit.isEnabled()
+    with qtbot.waitSignal(dialog.open_runs_requested) as link:
+        dialog.runs_link.linkActivated.emit("runs")
+    assert link.args == ["S-0001"]
 
 
 def test_nobody_acting_cannot_create(qtbot, gui, site):

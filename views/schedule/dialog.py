@@ -35,6 +35,7 @@ from app.services import scheduler
 from app.services.scheduler import ScheduleInfo
 from app.services.scheduler_screens import ScheduleForm, schedule_form
 from engine.schedule import preconditions as pre
+from engine.schedule.window import duration_text
 
 WINDOWS = ("30m", "1h", "2h", "4h", "8h", "1d")
 FEED_AGES = ("30m", "1h", "2h", "6h", "12h", "24h")
@@ -196,11 +197,34 @@ class ScheduleDialog(QDialog):
             self.until_combo.addItem(f"Until {stage.title}", stage.name)
         if form.ended:
             self._say(f"{form.promotion_id} has ended; there is nothing to schedule.", False)
+        elif form.schedule is not None:
+            self._show_existing(form.schedule)
         elif form.active_schedule:
             self._say(f"{form.promotion_id} already has schedule {form.active_schedule}; cancel "
                       "it on Scheduler Runs first.", False)
         self._update_create()
         self.loaded.emit(form)
+
+    def _show_existing(self, info: ScheduleInfo) -> None:
+        """The promotion's schedule as it was created, frozen (one job per promotion),
+        rather than a fresh form that would contradict it."""
+        self.start_edit.setDateTime(_qt(info.window.opens_at))
+        self.window_combo.setCurrentText(duration_text(info.window.length))
+        if info.until_step is not None and self.until_combo.findData(info.until_step) < 0:
+            self.until_combo.addItem(f"Until {info.until_step}", info.until_step)
+        self.until_combo.setCurrentIndex(max(0, self.until_combo.findData(info.until_step)))
+        for kind, check in self.checks.items():
+            held = next((p for p in info.preconditions if p.kind == kind), None)
+            check.setChecked(held is not None)
+            if held is not None:
+                self.modes[kind].setCurrentText(BLOCKING if held.blocking else WARN_ONLY)
+                if held.max_age is not None:
+                    self.feed_age.setCurrentText(duration_text(held.max_age))
+        for widget in (self.start_edit, self.window_combo, self.until_combo, self.preconditions):
+            widget.setEnabled(False)
+        self._say(f"{escape(info.promotion_id)} already has schedule <b>{escape(info.id)}</b>, "
+                  f"shown here: {escape(info.state_text)}. To change it, cancel it on Scheduler "
+                  "Runs and schedule again.", True)
 
     @Slot(str)
     def _actor_changed(self, _name: str) -> None:
@@ -269,7 +293,8 @@ class ScheduleDialog(QDialog):
         self.adjustSize()  # grow rather than squeeze the form above
 
     def _open_runs(self) -> None:
-        self.open_runs_requested.emit(self.schedule.id if self.schedule else "")
+        shown = self.schedule or (self.form.schedule if self.form else None)
+        self.open_runs_requested.emit(shown.id if shown else "")
 
 
 def _qt(moment: datetime) -> QDateTime:
