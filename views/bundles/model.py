@@ -5,17 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont
 
 from app.services.bundles import BundleRow
 from views.common.format import short, when
+from views.common.row_model import RowModel
 from views.import_dialog.text import WARNING, key_text, kind_title
 
 KIND, LABEL, VERSION, SIGNERS, DIGEST, IMPORTED_BY, IMPORTED_AT, OVERRIDE = range(8)
@@ -26,13 +21,12 @@ SHORT_KINDS = {"feed-snapshot": "Feed"}  # the label column says "â€¦ snapshot â
 DIGEST_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
-_Index = QModelIndex | QPersistentModelIndex
 
+class BundleTableModel(RowModel[BundleRow]):
+    HEADERS = HEADERS
 
-class BundleTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._rows: list[BundleRow] = []
         self._names: dict[str, str] = {}
 
     def set_rows(self, rows: Sequence[BundleRow], key_names: Mapping[str, str] | None = None
@@ -47,34 +41,10 @@ class BundleTableModel(QAbstractTableModel):
         self._names = names
         self.endResetModel()
 
-    def row(self, number: int) -> BundleRow:
-        return self._rows[number]
+    def row_key(self, row: BundleRow) -> str:
+        return row.manifest_digest
 
-    def row_of(self, manifest_digest: str) -> int | None:
-        for number, row in enumerate(self._rows):
-            if row.manifest_digest == manifest_digest:
-                return number
-        return None
-
-    # -- Qt model -------------------------------------------------------------------
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
+    def cell(self, row: BundleRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == SORT_ROLE:

@@ -4,12 +4,12 @@ word is there too); long texts are cut with the whole text in the tooltip."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
 from app.services.scheduler import AttemptInfo, DeadLetterInfo, ScheduleInfo
@@ -17,14 +17,13 @@ from app.services.scheduler_screens import LeaseView
 from engine.clock import parse_rfc3339
 from engine.schedule import duration_text
 from views.common.palette import status_colour
+from views.common.row_model import RowModel
 
 R = TypeVar("R")
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 3
 MAX_CELL = 110
-
-_Index = QModelIndex | QPersistentModelIndex
 
 # job and attempt statuses → the palette's run statuses
 _PALETTE = {"scheduled": "waiting", "dead-lettered": "failed", "live": "running",
@@ -50,57 +49,26 @@ def _cut(text: str, limit: int = MAX_CELL) -> str:
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
-class RowTableModel(QAbstractTableModel, Generic[R]):
+class RowTableModel(RowModel[R]):
     def __init__(self, columns: Sequence[Column[R]], key: Callable[[R], object],
                  parent: Any = None) -> None:
         super().__init__(parent)
         self.columns = tuple(columns)
+        self.HEADERS = tuple(c.title for c in self.columns)
         self._key = key
-        self._rows: list[R] = []
 
-    def set_rows(self, rows: Sequence[R]) -> None:
-        """Same keys in the same order update in place, so the selection stays."""
-        rows = list(rows)
-        if [self._key(r) for r in rows] == [self._key(r) for r in self._rows]:
-            self._rows = rows
-            if rows:
-                self.dataChanged.emit(self.index(0, 0),
-                                      self.index(len(rows) - 1, len(self.columns) - 1))
-            return
-        self.beginResetModel()
-        self._rows = rows
-        self.endResetModel()
+    def row_key(self, row: R) -> Hashable:
+        return self._key(row)  # type: ignore[return-value]
 
-    def row(self, number: int) -> R:
-        return self._rows[number]
+    def changed_span(self, old: Sequence[R], new: Sequence[R]) -> tuple[int, int] | None:
+        """Same keys in the same order: every row is announced, so the selection stays."""
+        return (0, len(new) - 1) if new else None
 
     def rows(self) -> tuple[R, ...]:
         return tuple(self._rows)
 
-    def row_of(self, key: object) -> int | None:
-        for number, row in enumerate(self._rows):
-            if self._key(row) == key:
-                return number
-        return None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.columns):
-            return self.columns[section].title
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows) \
-                or not 0 <= index.column() < len(self.columns):
-            return None
-        row, column = self._rows[index.row()], self.columns[index.column()]
+    def cell(self, row: R, column_number: int, role: int) -> Any:
+        column = self.columns[column_number]
         if role == Qt.ItemDataRole.DisplayRole:
             return _cut(column.text(row), column.limit)
         if role == Qt.ItemDataRole.ToolTipRole:
