@@ -179,9 +179,6 @@ def shoot(site, ids: dict[str, str], out: Path) -> list[Path]:  # noqa: ANN001
     window.navigate("promotions")
     save(window, "main-window-approval.png")
 
-    window.navigate("security")  # a screen this build does not have yet
-    save(window, "placeholder.png")
-
     from scripts.screenshot_gate import shoot_gate
 
     shoot_gate(window, site, ids, out, save, until)
