@@ -10,7 +10,7 @@ QT_SYSTEM_LIBS := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libxcb
 	libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 \
 	libxcb-image0 libxcb-randr0 libxcb-xinerama0 libxcb-xfixes0 libglib2.0-0
 
-.PHONY: run test lint dist smoke system-deps venv clean screenshots
+.PHONY: run test lint dist smoke system-deps venv clean screenshots demo-screenshots
 
 run: venv
 	$(VENV)/bin/stella --home "$(HOME_DIR)" demo
@@ -30,6 +30,10 @@ smoke: dist
 
 screenshots: venv
 	./scripts/screenshots.sh
+
+# The real demo site of `make run`, under Xvfb: docs/screenshots/demo-*.png
+demo-screenshots: venv
+	./scripts/demo-screenshots.sh
 
 system-deps:
 	@./scripts/system-deps.sh $(QT_SYSTEM_LIBS)
