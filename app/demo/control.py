@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,11 +13,13 @@ from app.context import Site
 from app.demo import layout
 from app.demo.traffic import TrafficProcess
 from app.drivers.demo_fleet import DemoFleet
+from app.drivers.process import pid_alive
 from app.errors import NotNow
 from app.services import promotions
 from app.site import SiteConfig, SitePaths
 
 EXECUTOR_LOG = "demo-executor.log"
+EXECUTOR_PID = "demo-executor.pid"
 
 
 def is_demo_home(home: Path) -> bool:
@@ -33,6 +37,11 @@ def stop(paths: SitePaths) -> list[str]:
     stopped = []
     if TrafficProcess(paths).stop():
         stopped.append("traffic")
+    executor = _detached_executor_pid(paths)
+    if executor is not None:
+        os.kill(executor, signal.SIGTERM)
+        stopped.append(f"live executor (pid {executor})")
+    (paths.run_dir / EXECUTOR_PID).unlink(missing_ok=True)
     for env in layout.ENVIRONMENTS:
         fleet = DemoFleet(paths.home, env.name)
         members = fleet.adopt()
@@ -82,4 +91,13 @@ def run_detached(config: SiteConfig, promotion_id: str) -> int:
     with open(config.paths.run_dir / EXECUTOR_LOG, "ab") as log:
         proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                 start_new_session=True)
+    (config.paths.run_dir / EXECUTOR_PID).write_text(str(proc.pid))
     return proc.pid
+
+
+def _detached_executor_pid(paths: SitePaths) -> int | None:
+    try:
+        pid = int((paths.run_dir / EXECUTOR_PID).read_text())
+    except (OSError, ValueError):
+        return None
+    return pid if pid_alive(pid) else None
