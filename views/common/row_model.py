@@ -25,12 +25,13 @@ class RowModel(QAbstractTableModel, Generic[R]):
 
     # -- what a subclass says -------------------------------------------------------
     def row_key(self, row: R) -> Hashable:
-        """The value that identifies a row across refreshes."""
-        raise NotImplementedError
+        """The value that identifies a row across refreshes (default: the frozen row itself;
+        subclasses name their id so an edited row updates in place)."""
+        return row  # type: ignore[return-value]
 
     def cell(self, row: R, column: int, role: int) -> Any:
-        """The value of one cell for one role, or None."""
-        raise NotImplementedError
+        """The value of one cell for one role, or None; every subclass says its cells."""
+        return None
 
     def changed_span(self, old: Sequence[R], new: Sequence[R]) -> tuple[int, int] | None:
         """The first and last row to announce when the keys are unchanged (None: no signal).
