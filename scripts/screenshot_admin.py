@@ -57,34 +57,16 @@ def main(argv: list[str] | None = None) -> int:
     site, ids = build_site(args.home)
     add_fleet(site)
 
-    from PySide6.QtCore import QEventLoop, QTimer
-
     from app.gui import application, main_window
+    from scripts import shots
 
     app = application()
     window = main_window(site, live_registry)
     window.resize(1440, 920)
     window.show()
 
-    def settle(ms: int = 400) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
-    def until(check, timeout_ms: int = 20_000) -> None:  # noqa: ANN001
-        waited = 0
-        while not check():
-            if waited > timeout_ms:
-                raise SystemExit("screenshot fixture: the page did not load")
-            settle(50)
-            waited += 50
-
-    def save(widget, name: str) -> None:  # noqa: ANN001
-        settle(300)
-        path = args.out / name
-        if not widget.grab().save(str(path)):
-            raise SystemExit(f"could not write {path}")
-        print(path)
+    until = shots.waiter("screenshot fixture: the page did not load", 20000)
+    save = shots.saver(args.out)
 
     until(lambda: window.site_info is not None)
     shoot_admin(window, site, ids, args.out, save, until)

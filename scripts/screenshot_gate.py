@@ -158,9 +158,8 @@ def shoot_gate(window, site, ids: dict[str, str], out: Path, save: Save,  # noqa
 
 
 def main(argv: list[str] | None = None) -> int:
-    from PySide6.QtCore import QEventLoop, QTimer
-
     from app.gui import application, main_window
+    from scripts import shots
     from scripts.screenshot_site import TickingClock, live_registry
     from tests.support.factories import START, make_site
 
@@ -177,24 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(1440, 920)
     window.show()
 
-    def settle(ms: int = 400) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
-    def until(check, timeout_ms: int = 15_000) -> None:  # noqa: ANN001
-        waited = 0
-        while not check():
-            if waited > timeout_ms:
-                raise SystemExit("gate screenshots: the app did not reach the expected state")
-            settle(50)
-            waited += 50
-
-    def save(widget, name: str) -> None:  # noqa: ANN001
-        settle(300)
-        if not widget.grab().save(str(args.out / name)):
-            raise SystemExit(f"could not write {name}")
-        print(args.out / name)
+    until = shots.waiter("gate screenshots: the app did not reach the expected state")
+    save = shots.saver(args.out)
 
     until(lambda: window.site_info is not None and window.promotions.model.rowCount() == 3)
     shoot_gate(window, site, ids, args.out, save, until)

@@ -105,9 +105,8 @@ def shoot_schedule(window, site, ids: dict[str, str], out: Path, save: Save,  # 
 
 def main(argv: list[str] | None = None) -> int:
     """These screens alone, on a fresh fixture site (the full set: screenshot_site.py)."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
     from app.gui import application, main_window
+    from scripts import shots
     from scripts.screenshot_site import build_site, live_registry
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -121,24 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     window.resize(1440, 920)
     window.show()
 
-    def settle(ms: int = 400) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
-    def until(check, timeout_ms: int = 15_000) -> None:  # noqa: ANN001
-        waited = 0
-        while not check():
-            if waited > timeout_ms:
-                raise SystemExit("screenshot fixture: the app did not reach the expected state")
-            settle(50)
-            waited += 50
-
-    def save(widget, name: str) -> None:  # noqa: ANN001
-        settle(300)
-        if not widget.grab().save(str(args.out / name)):
-            raise SystemExit(f"could not write {args.out / name}")
-        print(args.out / name)
+    until = shots.waiter("screenshot fixture: the app did not reach the expected state")
+    save = shots.saver(args.out)
 
     until(lambda: window.site_info is not None)
     window.promotions.select(ids["live"])

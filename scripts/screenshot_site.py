@@ -103,9 +103,8 @@ def live_registry() -> StepRegistry:
 
 
 def shoot(site, ids: dict[str, str], out: Path) -> list[Path]:  # noqa: ANN001
-    from PySide6.QtCore import QEventLoop, QTimer
-
     from app.gui import application, main_window
+    from scripts import shots
 
     app = application()
     window = main_window(site, live_registry)
@@ -113,25 +112,8 @@ def shoot(site, ids: dict[str, str], out: Path) -> list[Path]:  # noqa: ANN001
     window.show()
     saved: list[Path] = []
 
-    def settle(ms: int = 400) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(ms, loop.quit)
-        loop.exec()
-
-    def until(check, timeout_ms: int = 15_000) -> None:  # noqa: ANN001
-        waited = 0
-        while not check():
-            if waited > timeout_ms:
-                raise SystemExit("screenshot fixture: the app did not reach the expected state")
-            settle(50)
-            waited += 50
-
-    def save(widget, name: str) -> None:  # noqa: ANN001
-        settle(300)
-        path = out / name
-        if not widget.grab().save(str(path)):
-            raise SystemExit(f"could not write {path}")
-        saved.append(path)
+    until = shots.waiter("screenshot fixture: the app did not reach the expected state")
+    save = shots.saver(out, saved)
 
     page = window.promotions
     view = page.run_view
