@@ -18,6 +18,8 @@ FORBIDDEN = {
     "models": {*QT, "app", "views", "airgap_bundles"},
     "airgap_bundles": {*QT, *SQL, "app", "views", "models"},
     "app": set(),
+    # views talk to app (services, the Qt bridge); engine values may pass through them
+    "views": {*SQL, "models", "airgap_bundles"},
     "resources": {"app", "views", "models", "engine", "airgap_bundles", *SQL},
 }
 # Inside app/, only the GUI bootstrap and the Qt bridge may touch Qt or views

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 
-from app.qt.audit_snapshots import AuditItem, AuditResult
+from app.qt.audit_snapshots import AuditItem, AuditResult, Check
+from views.common.tree_model import TwoLevelTreeModel
 
 ITEM, RESULT, LEVEL, MESSAGE = range(4)
 HEADERS = ("Item / check", "Result", "Level", "What was checked")
@@ -26,7 +27,6 @@ LEVEL_TITLES = {
     "event-chain": "event hash chain", "custody": "chain of custody",
     "policy-replay": "policy re-evaluation",
 }
-_Index = QModelIndex | QPersistentModelIndex
 
 
 def result_mark(ok: bool | None) -> str:
@@ -37,24 +37,25 @@ def result_colour(ok: bool | None) -> QColor:
     return QColor({True: GREEN, False: RED, None: GREY}[ok])
 
 
-class AuditTreeModel(QAbstractItemModel):
+class AuditTreeModel(TwoLevelTreeModel[AuditItem, Check]):
+    HEADERS = HEADERS
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._result: AuditResult | None = None
         self._only_failures = False
-        self._items: tuple[AuditItem, ...] = ()
 
     def set_result(self, result: AuditResult | None) -> None:
         self.beginResetModel()
         self._result = result
-        self._items = self._visible()
+        self._groups = self._visible()
         self.endResetModel()
 
     def set_only_failures(self, only: bool) -> None:
         if only != self._only_failures:
             self.beginResetModel()
             self._only_failures = only
-            self._items = self._visible()
+            self._groups = self._visible()
             self.endResetModel()
 
     def _visible(self) -> tuple[AuditItem, ...]:
@@ -66,59 +67,22 @@ class AuditTreeModel(QAbstractItemModel):
                      for i in self._result.items if i.ok is False)
 
     def item_row(self, name: str) -> int | None:
-        for number, item in enumerate(self._items):
+        for number, item in enumerate(self._groups):
             if item.name == name:
                 return number
         return None
 
     def item(self, row: int) -> AuditItem:
-        return self._items[row]
+        return self._groups[row]
 
-    # -- structure ----------------------------------------------------------------
-    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if row < 0 or not 0 <= column < len(HEADERS):
-            return QModelIndex()
-        if not parent.isValid():
-            return self.createIndex(row, column, 0) if row < len(self._items) else QModelIndex()
-        if parent.internalId() != 0 or parent.row() >= len(self._items) \
-                or row >= len(self._items[parent.row()].checks):
-            return QModelIndex()
-        return self.createIndex(row, column, parent.row() + 1)
+    # -- cells ----------------------------------------------------------------------
+    def children(self, group: AuditItem) -> tuple[Check, ...]:
+        return group.checks
 
-    def parent(self, index: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        if not index.isValid() or index.internalId() == 0:
-            return QModelIndex()
-        return self.createIndex(index.internalId() - 1, 0, 0)
+    def group_cell(self, group: AuditItem, column: int, role: int) -> Any:
+        return _item_data(group, column, role)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
-        if not parent.isValid():
-            return len(self._items)
-        if parent.internalId() == 0 and parent.column() == 0 and parent.row() < len(self._items):
-            return len(self._items[parent.row()].checks)
-        return 0
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
-        return len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        if index.internalId() == 0:
-            if index.row() >= len(self._items):
-                return None
-            return _item_data(self._items[index.row()], index.column(), role)
-        item = self._items[index.internalId() - 1]
-        if index.row() >= len(item.checks):
-            return None
-        check = item.checks[index.row()]
-        column = index.column()
+    def child_cell(self, item: AuditItem, check: Check, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return (LEVEL_TITLES.get(check.level, check.level), result_mark(check.ok),
                     "", check.message)[column]

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
 from app.qt.evidence_snapshots import CheckpointEvidence, EvidenceEntry
 from views.common.format import mark
 from views.common.palette import status_colour
+from views.common.tree_model import TwoLevelTreeModel
 from views.evidence_timeline.marks import (
     entry_attempt,
     entry_colour,
@@ -35,21 +36,22 @@ STEP_ROLE = Qt.ItemDataRole.UserRole + 2
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class EvidenceTreeModel(QAbstractItemModel):
+class EvidenceTreeModel(TwoLevelTreeModel[CheckpointEvidence, EvidenceEntry]):
+    HEADERS = HEADERS
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._checkpoints: tuple[CheckpointEvidence, ...] = ()
 
     def set_checkpoints(self, checkpoints: Sequence[CheckpointEvidence]) -> None:
         checkpoints = tuple(checkpoints)
-        if checkpoints == self._checkpoints:
+        if checkpoints == self._groups:
             return
         self.beginResetModel()
-        self._checkpoints = checkpoints
+        self._groups = checkpoints
         self.endResetModel()
 
     def checkpoint_row(self, step: str) -> int | None:
-        for number, checkpoint in enumerate(self._checkpoints):
+        for number, checkpoint in enumerate(self._groups):
             if checkpoint.step == step:
                 return number
         return None
@@ -57,54 +59,16 @@ class EvidenceTreeModel(QAbstractItemModel):
     def entry(self, index: _Index) -> EvidenceEntry | None:
         return self.data(index, ENTRY_ROLE) if index.isValid() else None
 
-    # -- structure ----------------------------------------------------------------
-    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if column < 0 or column >= len(HEADERS) or row < 0:
-            return QModelIndex()
-        if not parent.isValid():
-            return self.createIndex(row, column, 0) if row < len(self._checkpoints) \
-                else QModelIndex()
-        if parent.internalId() != 0 or parent.row() >= len(self._checkpoints):
-            return QModelIndex()
-        if row >= len(self._checkpoints[parent.row()].entries):
-            return QModelIndex()
-        return self.createIndex(row, column, parent.row() + 1)
+    # -- cells ----------------------------------------------------------------------
+    def children(self, group: CheckpointEvidence) -> Sequence[EvidenceEntry]:
+        return group.entries
 
-    def parent(self, index: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        if not index.isValid() or index.internalId() == 0:
-            return QModelIndex()
-        return self.createIndex(index.internalId() - 1, 0, 0)
+    def group_cell(self, group: CheckpointEvidence, column: int, role: int) -> Any:
+        return _checkpoint_data(group, column, role)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
-        if not parent.isValid():
-            return len(self._checkpoints)
-        if parent.internalId() == 0 and parent.column() == 0 \
-                and parent.row() < len(self._checkpoints):
-            return len(self._checkpoints[parent.row()].entries)
-        return 0
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008,N802
-        return len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(HEADERS):
-            return HEADERS[section]
-        return None
-
-    # -- data -----------------------------------------------------------------------
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        if index.internalId() == 0:
-            if index.row() >= len(self._checkpoints):
-                return None
-            return _checkpoint_data(self._checkpoints[index.row()], index.column(), role)
-        checkpoint = self._checkpoints[index.internalId() - 1]
-        if index.row() >= len(checkpoint.entries):
-            return None
-        return _entry_data(checkpoint.entries[index.row()], index.column(), role)
+    def child_cell(self, group: CheckpointEvidence, child: EvidenceEntry, column: int,
+                   role: int) -> Any:
+        return _entry_data(child, column, role)
 
 
 def _checkpoint_data(checkpoint: CheckpointEvidence, column: int, role: int) -> Any:
