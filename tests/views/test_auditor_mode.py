@@ -179,27 +179,13 @@ def test_auditor_mode_never_loads_the_data_layer(bundle):
     assert done.stdout.split() == ["ok", "loaded:"]
 
 
-def test_stella_gui_audit_opens_auditor_mode_alone(qtbot, bundle, tmp_path, monkeypatch):
+def test_stella_gui_audit_opens_auditor_mode_alone(bundle, tmp_path):
     """``stella gui --audit PATH`` with no site anywhere: the auditor window only."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from app.cli.main import main
-
-    monkeypatch.setenv("STELLA_HOME", str(tmp_path / "no-site-here"))
-    seen = []
-
-    def close_when_verified() -> None:
-        windows = [w for w in QApplication.topLevelWidgets()
-                   if isinstance(w, AuditorWindow) and w.isVisible()]
-        if windows and windows[0].view.result is not None:
-            seen.append(windows[0].view.result.ok)
-            windows[0].close()
-            QApplication.instance().quit()
-        else:
-            QTimer.singleShot(50, close_when_verified)
-
-    QTimer.singleShot(50, close_when_verified)
-    assert main(["gui", "--audit", str(bundle["archive"])]) == 0
-    assert seen == [True]
+    env = {**os.environ, "STELLA_HOME": str(tmp_path / "no-site-here"),
+           "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "tests.support.gui_audit_driver",
+                           str(bundle["archive"])], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "verified ok=True" in done.stdout
     assert not (tmp_path / "no-site-here").exists()
