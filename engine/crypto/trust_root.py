@@ -6,8 +6,8 @@ Contract, in the order a site lives it (python-tuf's TrustedMetadataSet style):
    signed by a threshold of **its own** root keys. Nothing else is assumed.
 2. :meth:`TrustRoot.first_install` — trust on first use: the above, plus "not
    expired at ``now``". Only an explicit, confirmed operator action may call it.
-3. :meth:`TrustRoot.verify_successor` — rotation, as TUF does it: version N+k
-   (k >= 1) is accepted only when signed by a threshold of version N's root keys
+3. :meth:`TrustRoot.verify_successor` — rotation, as TUF does it: version N+1,
+   and only N+1, is accepted only when signed by a threshold of version N's root keys
    **and** a threshold of its own root keys, and is not expired. The *current*
    root may itself have expired: as in TUF, its keys still authorise a
    successor, so a site whose root lapsed can recover.
@@ -173,6 +173,13 @@ class TrustRoot:
             raise TrustRootVersionError(
                 f"trust root version {candidate.version} is not newer than the current "
                 f"version {self.version}; versions never go down"
+            )
+        if candidate.version != self.version + 1:
+            # A skip would let one signing jump to 2^53-1 and freeze rotation for good.
+            raise TrustRootVersionError(
+                f"trust root version {candidate.version} skips versions: the current "
+                f"version is {self.version}, so only version {self.version + 1} can follow it "
+                "(a rotation goes from N to N+1, DESIGN §4.2)"
             )
         current_root = self.roles["root"]
         signers = dsse.valid_signers(envelope, self.role_keys("root"))

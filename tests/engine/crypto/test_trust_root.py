@@ -135,13 +135,22 @@ def test_an_expired_current_root_still_authorises_its_successor_as_in_tuf() -> N
     assert v1.verify_successor(v2, after_expiry).version == 2
 
 
-def test_rotation_chain_and_version_skip() -> None:
+def test_rotation_chain_goes_one_version_at_a_time() -> None:
     v1 = TrustRoot.first_install(V1, NOW)
     v2 = envelope(doc(2, ("root2", "root3")), "root1", "root2", "root3")
-    v5 = envelope(doc(5, ("root3", "root4")), "root2", "root3", "root4")
-    assert v1.verify_chain([v2, v5], NOW).version == 5
+    v3 = envelope(doc(3, ("root3", "root4")), "root2", "root3", "root4")
+    assert v1.verify_chain([v2, v3], NOW).version == 3
     with pytest.raises(TrustRootRotationNotAuthorised):
-        v1.verify_chain([v5], NOW)
+        v1.verify_successor(envelope(doc(2, ("root3", "root4")), "root3", "root4"), NOW)
+
+
+@pytest.mark.parametrize("version", [3, 7, 2**53 - 1])
+def test_a_rotation_that_skips_versions_is_refused_even_when_signed_by_all(version) -> None:
+    """DESIGN §4.2 and TUF: N+1 only. A skip to 2^53-1 would freeze rotation for good."""
+    v1 = TrustRoot.first_install(V1, NOW)
+    skip = envelope(doc(version, ("root1", "root2")), "root1", "root2")
+    with pytest.raises(TrustRootVersionError, match="only version 2 can follow"):
+        v1.verify_successor(skip, NOW)
 
 
 def test_expired_root_verifies_nothing() -> None:
