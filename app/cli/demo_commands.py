@@ -10,16 +10,6 @@ from app.demo import control, layout
 from app.site import SiteConfig
 
 
-def register(sub, common: argparse.ArgumentParser, command, parser_class) -> None:  # noqa: ANN001
-    p = command("demo", demo, "a complete demo site in --home: fleet, bundles, promotions (DEMO ONLY)")
-    p.add_argument("--no-gui", action="store_true", help="print where everything is and exit")
-    p.add_argument("--rebuild", action="store_true", help="wipe the demo home and build it again")
-    p.add_argument("--stop", action="store_true", help="stop the demo fleet and its traffic")
-    p = sub.add_parser("demo-traffic", parents=[common], help=argparse.SUPPRESS)
-    p.add_argument("environments", nargs="+")
-    p.set_defaults(handler=demo_traffic)
-
-
 def demo(args: argparse.Namespace) -> int:
     config = SiteConfig.resolve(home=args.home, db_url=args.db)
     say = (lambda _line: None) if args.json else (lambda line: print(f"demo: {line}", flush=True))

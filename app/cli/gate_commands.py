@@ -1,10 +1,9 @@
 """``stella feeds | verdicts | replay | health | override``: the gate, replay and data
-health, headless. Registered on the main parser by :func:`register`."""
+health, headless. The grammar is in :mod:`app.cli.main`."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from typing import Any
 
 from app.cli.render import emit_json, short
@@ -15,41 +14,6 @@ from app.site import SiteConfig
 
 def _site(args: argparse.Namespace) -> Site:
     return Site.open(SiteConfig.resolve(home=args.home, db_url=args.db))
-
-
-def register(sub: Any, common: argparse.ArgumentParser, parser_class: type) -> None:
-    """Add the sub-commands to ``stella``'s sub-parsers."""
-    def command(name: str, handler: Callable, help_: str, target: Any = sub
-                ) -> argparse.ArgumentParser:
-        p = target.add_parser(name, parents=[common], help=help_)
-        p.set_defaults(handler=handler)
-        return p
-
-    command("feeds", feeds, "imported feed snapshots and their freshness per ecosystem")
-    p = command("verdicts", verdicts, "recorded gate verdicts (of one promotion)")
-    p.add_argument("promotion", nargs="?")
-    p = command("replay", replay, "replay recorded verdicts from their sealed inputs")
-    p.add_argument("verdict", nargs="?", help="a verdict id (verdict-…)")
-    p.add_argument("--all", action="store_true", help="replay every recorded verdict")
-    p.add_argument("--what-if", action="store_true",
-                   help="re-evaluate against the newest feed snapshots and policy instead")
-    p.add_argument("--reason", help="why the replay is requested (recorded)")
-    p = command("health", health, "data health: feeds, failed jobs, integrations")
-    p.add_argument("--no-probe", action="store_true", help="do not ask deploy targets")
-    health_sub = p.add_subparsers(dest="health_command", parser_class=parser_class)
-    t = command("thresholds", health_thresholds, "set the feed freshness thresholds",
-                target=health_sub)
-    t.add_argument("--feed-warn-hours", type=float, required=True)
-    t.add_argument("--feed-fail-hours", type=float, required=True)
-    override = sub.add_parser("override", help="approver overrides").add_subparsers(
-        dest="override_command", parser_class=parser_class)
-    o = command("stale-feeds", override_stale_feeds,
-                "let a promotion proceed on stale feed data (approver, signed, reasoned)",
-                target=override)
-    o.add_argument("promotion")
-    o.add_argument("--reason", required=True)
-    o.add_argument("--passphrase-file", help="the approver's key passphrase "
-                                             "(or STELLA_PASSPHRASE)")
 
 
 # -- feeds ------------------------------------------------------------------------------

@@ -1,22 +1,65 @@
 """``stella``: everything the GUI can do, headless. Exit codes: 0 done, 1 rejected or
-verification failed, 2 usage error, 3 not found, 4 not allowed now (DESIGN §10)."""
+verification failed, 2 usage error, 3 not found, 4 not allowed now (DESIGN §10).
+
+The grammar below names each sub-command's handler as ``module:function`` (relative to
+``app.cli``) and imports that module only when the sub-command runs, so ``stella
+--version`` or ``stella promotions`` never pay for the policy engine, Alembic or Qt."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from app import __version__
-from app.cli import commands, demo_commands, gate_commands, schedule_commands, trust_commands
 from app.errors import StellaError, UsageError
-from app.steps.base import StepRegistry
+
+if TYPE_CHECKING:
+    from app.steps.base import StepRegistry
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # usage errors exit 2 with one clear line
         raise UsageError(f"{self.prog}: {message}")
+
+
+class Handler:
+    """A sub-command's handler, ``module:function`` under ``app.cli``, imported on call."""
+
+    def __init__(self, ref: str) -> None:
+        self.module, _, self.name = ref.partition(":")
+
+    def resolve(self) -> Callable[[argparse.Namespace], int | None]:
+        return getattr(importlib.import_module(f"app.cli.{self.module}"), self.name)
+
+    def __call__(self, args: argparse.Namespace) -> int | None:
+        return self.resolve()(args)
+
+    def __repr__(self) -> str:
+        return f"Handler({self.module}:{self.name})"
+
+
+class LazyChoices:
+    """``choices=`` read from a module when an argument is checked or help is printed."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def _values(self) -> Sequence[str]:
+        return sorted(getattr(importlib.import_module(self.module), self.name))
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._values()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
+
+
+def _handler(handler: str | Callable) -> Callable:
+    return Handler(handler) if isinstance(handler, str) else handler
 
 
 def _common(default: object) -> argparse.ArgumentParser:
@@ -30,6 +73,9 @@ def _common(default: object) -> argparse.ArgumentParser:
     return common
 
 
+PASSPHRASE_HELP = "passphrase of your signing key (or $STELLA_PASSPHRASE)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="stella", description="Stella Ops Offline Console",
                      parents=[_common(argparse.SUPPRESS)])
@@ -40,100 +86,95 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"stella {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    def command(name: str, handler: Callable, help_: str, **kwargs) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, parents=[common], help=help_, **kwargs)
-        p.set_defaults(handler=handler)
+    def command(name: str, handler: str | Callable, help_: str, target: argparse._SubParsersAction = sub,
+                **kwargs) -> argparse.ArgumentParser:
+        p = target.add_parser(name, parents=[common], help=help_, **kwargs)
+        p.set_defaults(handler=_handler(handler))
         return p
 
-    p = command("init", commands.init, "create a new site: database, site key, log key")
+    def group(name: str, help_: str) -> argparse._SubParsersAction:
+        return sub.add_parser(name, help=help_).add_subparsers(dest=f"{name}_command", parser_class=_Parser)
+
+    p = command("init", "commands:init", "create a new site: database, site key, log key")
     p.add_argument("--site", default="site", help="site name")
 
-    env = sub.add_parser("env", help="environments").add_subparsers(dest="env_command", parser_class=_Parser)
-    p = env.add_parser("add", parents=[common], help="add an environment")
-    p.set_defaults(handler=commands.env_add)
+    env = group("env", "environments")
+    p = command("add", "commands:env_add", "add an environment", target=env)
     p.add_argument("name")
     p.add_argument("--requires-approval", nargs="?", type=int, const=1, default=0, metavar="N",
                    help="approvals needed before deploying (default 1 when given)")
     p.add_argument("--workflow", default="canary-10-50-100")
     p.add_argument("--baseline", default="")
-    p = env.add_parser("list", parents=[common], help="list environments")
-    p.set_defaults(handler=commands.env_list)
-    p = env.add_parser("configure", parents=[common],
-                       help="show or set an environment's deploy settings (health gates, commands)")
-    p.set_defaults(handler=commands.env_configure)
+    command("list", "commands:env_list", "list environments", target=env)
+    p = command("configure", "commands:env_configure",
+                "show or set an environment's deploy settings (health gates, commands)", target=env)
     p.add_argument("name")
     p.add_argument("--file", metavar="SETTINGS.json", help="replace the settings with this JSON file")
 
-    target = sub.add_parser("target", help="deploy targets").add_subparsers(dest="target_command", parser_class=_Parser)
-    p = target.add_parser("add", parents=[common], help="add a deploy target")
-    p.set_defaults(handler=commands.target_add)
+    target = group("target", "deploy targets")
+    p = command("add", "commands:target_add", "add a deploy target", target=target)
     p.add_argument("env")
     p.add_argument("name")
     p.add_argument("--driver", required=True, choices=["command", "demo-fleet"])
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="driver option (repeatable)")
 
-    user = sub.add_parser("user", help="users").add_subparsers(dest="user_command", parser_class=_Parser)
-    p = user.add_parser("add", parents=[common], help="add a user")
-    p.set_defaults(handler=commands.user_add)
+    user = group("user", "users")
+    p = command("add", "commands:user_add", "add a user", target=user)
     p.add_argument("name")
     p.add_argument("--role", required=True, choices=["operator", "release-manager", "approver", "auditor"])
     p.add_argument("--passphrase-file", metavar="F",
                    help="protect the user's own signing key with this passphrase (or $STELLA_PASSPHRASE)")
-    p = user.add_parser("list", parents=[common], help="list users")
-    p.set_defaults(handler=commands.user_list)
+    command("list", "commands:user_list", "list users", target=user)
 
-    command("releases", commands.releases, "imported releases")
+    command("releases", "commands:releases", "imported releases")
 
-    promote = sub.add_parser("promote", help="promotions").add_subparsers(dest="promote_command", parser_class=_Parser)
-    p = promote.add_parser("create", parents=[common], help="promote a release into an environment")
-    p.set_defaults(handler=commands.promote_create)
+    promote = group("promote", "promotions")
+    p = command("create", "commands:promote_create", "promote a release into an environment", target=promote)
     p.add_argument("--release", required=True, help="NAME@VERSION or sha256:<digest>")
     p.add_argument("--to", required=True, dest="to_env")
     p.add_argument("--from", dest="from_env")
 
-    command("promotions", commands.promotions_list, "every promotion with its status")
+    command("promotions", "commands:promotions_list", "every promotion with its status")
 
-    p = command("run", commands.run, "advance a promotion headless (the executor)")
+    p = command("run", "commands:run", "advance a promotion headless (the executor)")
     p.add_argument("promotion")
     p.add_argument("--until", metavar="STAGE", help="stop before the step after STAGE")
 
-    passphrase_help = "passphrase of your signing key (or $STELLA_PASSPHRASE)"
     for name in ("pause", "resume", "retry", "cancel", "mark-failed", "approve", "reject"):
-        handler = commands.approval if name in ("approve", "reject") else commands.action
-        p = command(name, handler, f"{name} a promotion" + (", signed with your own key"
-                                                             if handler is commands.approval else ""))
+        signed = name in ("approve", "reject")
+        p = command(name, "commands:approval" if signed else "commands:action",
+                    f"{name} a promotion" + (", signed with your own key" if signed else ""))
         p.add_argument("promotion")
         p.add_argument("--reason", required=True)
-        p.add_argument("--passphrase-file", metavar="F", help=passphrase_help)
+        p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
         p.set_defaults(action=name)
-    p = command("continue", commands.action, "continue to the next canary stage once its criteria hold")
+    p = command("continue", "commands:action", "continue to the next canary stage once its criteria hold")
     p.add_argument("promotion")
     p.add_argument("--reason")
-    p.add_argument("--passphrase-file", metavar="F", help=passphrase_help)
+    p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
     p.set_defaults(action="continue")
-    p = command("rollback", commands.rollback, "roll back a promotion (step, stage or full)")
+    p = command("rollback", "commands:rollback", "roll back a promotion (step, stage or full)")
     p.add_argument("promotion")
     p.add_argument("--scope", choices=["step", "stage", "full"], default="full")
     p.add_argument("--reason")
     p.add_argument("--ticket")
     p.add_argument("--preview", action="store_true", help="show the impact only; change nothing")
-    p.add_argument("--passphrase-file", metavar="F", help=passphrase_help)
+    p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
 
-    p = command("timeline", commands.timeline, "the run's timeline, verified from its event chain")
+    p = command("timeline", "commands:timeline", "the run's timeline, verified from its event chain")
     p.add_argument("promotion")
-    p = command("events", commands.events, "the run's raw hash-chained events")
+    p = command("events", "commands:events", "the run's raw hash-chained events")
     p.add_argument("promotion")
-    p = command("logs", commands.logs, "a run's step logs")
+    p = command("logs", "commands:logs", "a run's step logs")
     p.add_argument("promotion")
     p.add_argument("--step")
 
-    export = sub.add_parser("export", help="export evidence to a folder or removable medium"
-                            ).add_subparsers(dest="export_command", parser_class=_Parser)
+    export = group("export", "export evidence to a folder or removable medium")
     for kind, help_ in (("evidence", "an evidence pack (partial until the run is sealed)"),
                         ("auditor", "a self-contained auditor bundle of a sealed run")):
-        p = export.add_parser(kind, parents=[common], help=help_)
-        p.set_defaults(handler=commands.export, export_kind=kind)
+        p = command(kind, "commands:export", help_, target=export)
+        p.set_defaults(export_kind=kind)
         p.add_argument("promotion")
         where = p.add_mutually_exclusive_group(required=True)
         where.add_argument("--to", dest="to_dir", metavar="DIR", help="destination folder")
@@ -144,30 +185,159 @@ def build_parser() -> argparse.ArgumentParser:
         if kind == "evidence":
             p.add_argument("--partial", action="store_true",
                            help="confirm exporting a run that is not sealed yet")
-    command("media", commands.media, "removable media mounted now")
-    p = command("verify", commands.verify, "verify an export offline (archive, folder or parts)")
+    command("media", "commands:media", "removable media mounted now")
+    p = command("verify", "commands:verify", "verify an export offline (archive, folder or parts)")
     p.add_argument("path")
     p.add_argument("--site-key", metavar="KEYID", help="the site key id the site published")
     p.add_argument("--reassemble-to", metavar="DIR",
                    help="after verifying split parts, write the whole archive into DIR")
 
-    trust_commands.register(sub, common, command, _Parser)
-    demo_commands.register(sub, common, command, _Parser)
-    gate_commands.register(sub, common, _Parser)
-    schedule_commands.register(sub, common, command, _Parser)
+    _trust_commands(sub, command, group)
+    _demo_commands(sub, common, command)
+    _gate_commands(sub, command, group)
+    _schedule_commands(command, group)
 
-    p = command("gui", commands.gui, "the desktop app")
+    p = command("gui", "commands:gui", "the desktop app")
     p.add_argument("--audit", metavar="PATH",
                    help="auditor mode only: verify an export (archive, folder or part) offline, "
                         "with no site")
     return parser
 
 
+def _trust_commands(sub, command: Callable, group: Callable) -> None:  # noqa: ANN001
+    """``stella keys|trust|bundle|import|bundles``: the signed-bundle door (DESIGN §4)."""
+    keys = group("keys", "signing keys (authoring side)")
+    p = command("generate", "trust_commands:keys_generate", "an Ed25519 key pair: PREFIX.key, PREFIX.pub.pem",
+                target=keys)
+    p.add_argument("--out", required=True, metavar="PREFIX")
+    p.add_argument("--passphrase-file", help="encrypt the private key with the passphrase in this file")
+
+    tr = group("trust", "the site trust root")
+    p = command("install", "trust_commands:trust_install", "install the first trust root (trust on first use)",
+                target=tr)
+    p.add_argument("root", help="ROOT.dsse.json")
+    p.add_argument("--yes", action="store_true", help="confirm: you checked its fingerprint out of band")
+    p = command("update", "trust_commands:trust_update", "rotate to the next trust root (TUF rules)", target=tr)
+    p.add_argument("root")
+    command("show", "trust_commands:trust_show", "the trust root in force", target=tr)
+
+    bd = group("bundle", "build or verify signed bundles")
+    p = command("build", "trust_commands:bundle_build", "build a signed bundle from a folder (deterministic)",
+                target=bd)
+    p.add_argument("source", metavar="SRC_DIR")
+    p.add_argument("--kind", required=True, choices=LazyChoices("airgap_bundles.manifest", "KINDS"),
+                   metavar="KIND", help="one of %(choices)s")
+    p.add_argument("--name", required=True)
+    p.add_argument("--version", required=True, type=int, help="sequence number, strictly increasing per kind and name")
+    p.add_argument("--key", action="append", required=True, help="signing key (repeat for a threshold)")
+    p.add_argument("--passphrase-file", help="passphrase of encrypted keys")
+    p.add_argument("--expires", default="30d", help="validity after creation, e.g. 30d, 12h")
+    p.add_argument("--created", help="RFC 3339 time (default: SOURCE_DATE_EPOCH, else the newest source file's mtime)")
+    p.add_argument("--producer", default="stella bundle build")
+    p.add_argument("--description", default="")
+    p.add_argument("--compression", choices=["gzip", "zstd", "none"], default="gzip")
+    p.add_argument("--out", required=True)
+    p = command("verify", "trust_commands:bundle_verify", "verify a bundle; import nothing", target=bd)
+    p.add_argument("file")
+    p.add_argument("--trust-root", help="verify against this trust root file instead of the site's")
+    p.add_argument("--allow-older", action="store_true")
+    p.add_argument("--reason")
+
+    p = command("import", "trust_commands:bundle_import", "verify and import a signed bundle")
+    p.add_argument("file")
+    p.add_argument("--allow-older", action="store_true",
+                   help="accept a version not newer than the last import (needs --reason; recorded)")
+    p.add_argument("--reason")
+    command("bundles", "trust_commands:bundles_list", "imported bundles")
+
+
+def _demo_commands(sub, common: argparse.ArgumentParser, command: Callable) -> None:  # noqa: ANN001
+    p = command("demo", "demo_commands:demo", "a complete demo site in --home: fleet, bundles, promotions "
+                "(DEMO ONLY)")
+    p.add_argument("--no-gui", action="store_true", help="print where everything is and exit")
+    p.add_argument("--rebuild", action="store_true", help="wipe the demo home and build it again")
+    p.add_argument("--stop", action="store_true", help="stop the demo fleet and its traffic")
+    p = sub.add_parser("demo-traffic", parents=[common], help=argparse.SUPPRESS)
+    p.add_argument("environments", nargs="+")
+    p.set_defaults(handler=Handler("demo_commands:demo_traffic"))
+
+
+def _gate_commands(sub, command: Callable, group: Callable) -> None:  # noqa: ANN001
+    """``stella feeds | verdicts | replay | health | override``: the gate, replay and data health."""
+    command("feeds", "gate_commands:feeds", "imported feed snapshots and their freshness per ecosystem")
+    p = command("verdicts", "gate_commands:verdicts", "recorded gate verdicts (of one promotion)")
+    p.add_argument("promotion", nargs="?")
+    p = command("replay", "gate_commands:replay", "replay recorded verdicts from their sealed inputs")
+    p.add_argument("verdict", nargs="?", help="a verdict id (verdict-…)")
+    p.add_argument("--all", action="store_true", help="replay every recorded verdict")
+    p.add_argument("--what-if", action="store_true",
+                   help="re-evaluate against the newest feed snapshots and policy instead")
+    p.add_argument("--reason", help="why the replay is requested (recorded)")
+    p = command("health", "gate_commands:health", "data health: feeds, failed jobs, integrations")
+    p.add_argument("--no-probe", action="store_true", help="do not ask deploy targets")
+    health_sub = p.add_subparsers(dest="health_command", parser_class=_Parser)
+    t = command("thresholds", "gate_commands:health_thresholds", "set the feed freshness thresholds",
+                target=health_sub)
+    t.add_argument("--feed-warn-hours", type=float, required=True)
+    t.add_argument("--feed-fail-hours", type=float, required=True)
+    override = group("override", "approver overrides")
+    o = command("stale-feeds", "gate_commands:override_stale_feeds",
+                "let a promotion proceed on stale feed data (approver, signed, reasoned)", target=override)
+    o.add_argument("promotion")
+    o.add_argument("--reason", required=True)
+    o.add_argument("--passphrase-file", help="the approver's key passphrase (or STELLA_PASSPHRASE)")
+
+
+def _schedule_commands(command: Callable, group: Callable) -> None:
+    """``stella schedule …`` and ``stella scheduler …``: scheduled promotions (seed §14.9)."""
+    from engine.schedule.policy import RetryPolicy
+
+    schedule = group("schedule", "schedule promotions")
+    p = command("create", "schedule_commands:schedule_create",
+                "run a promotion (or until a stage) inside a time window", target=schedule)
+    p.add_argument("promotion")
+    p.add_argument("--at", required=True, metavar="TIME",
+                   help="window start: RFC 3339, 'YYYY-MM-DD HH:MM' (UTC), 'now' or '+30m'")
+    p.add_argument("--window", required=True, metavar="DURATION", help="how long it may start in, "
+                   "e.g. 2h, 90m")
+    p.add_argument("--require", action="append", default=[], metavar="PRECONDITION",
+                   help="blocking precondition (repeatable): feeds-fresh<1h, "
+                        "sbom-rescans-complete, integrations-healthy")
+    p.add_argument("--warn", action="append", default=[], metavar="PRECONDITION",
+                   help="warn-only precondition (repeatable): recorded, never blocks")
+    p.add_argument("--until", metavar="STAGE", help="stop after this stage (default: whole run)")
+    p.add_argument("--max-failures", type=int, default=RetryPolicy().max_failures, metavar="N",
+                   help="failed attempts before the job is dead-lettered (default %(default)s)")
+    p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
+    command("list", "schedule_commands:schedule_list", "every schedule and where it stands", target=schedule)
+    p = command("show", "schedule_commands:schedule_show", "one schedule with its attempts", target=schedule)
+    p.add_argument("schedule")
+    p = command("cancel", "schedule_commands:schedule_cancel", "cancel a schedule", target=schedule)
+    p.add_argument("schedule")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
+
+    runner = group("scheduler", "run due schedules; attempts; dead letters")
+    command("tick", "schedule_commands:scheduler_tick_command",
+            "run the schedules that are due (for cron or a systemd timer)", target=runner)
+    p = command("runs", "schedule_commands:scheduler_runs", "scheduler attempts with diagnostics", target=runner)
+    p.add_argument("--schedule", metavar="ID", help="only this schedule's attempts")
+    p.add_argument("--limit", type=int, default=50, metavar="N", help="newest N (default 50)")
+    p = command("dead-letter", "schedule_commands:scheduler_dead_letter", "jobs that failed for good",
+                target=runner)
+    p.add_argument("--all", action="store_true", help="also the ones already retried")
+    p = command("retry", "schedule_commands:scheduler_retry",
+                "retry a dead-lettered job in a new window starting now", target=runner)
+    p.add_argument("schedule", metavar="JOB")
+    p.add_argument("--reason", required=True)
+    p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
+
+
 def main(argv: Sequence[str] | None = None, registry: StepRegistry | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["demo-target"]:  # the target parses its own arguments
-        return demo_commands.demo_target(args_list[1:])
+        return Handler("demo_commands:demo_target")(args_list[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)
@@ -175,7 +345,7 @@ def main(argv: Sequence[str] | None = None, registry: StepRegistry | None = None
             if args_list:
                 parser.print_help()
                 return 2
-            return commands.gui(args)
+            return Handler("commands:gui")(args)
         if registry is not None:
             args.registry = registry
         result = args.handler(args)

@@ -12,7 +12,6 @@ timers, or a timer and the open app) never run the same slot twice.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
 from app.cli import deploy_commands
 from app.cli.render import emit_json
@@ -20,60 +19,9 @@ from app.context import Site
 from app.services import scheduler, scheduler_tick
 from app.site import SiteConfig
 from app.steps.defaults import default_registry
-from engine.schedule import RetryPolicy, duration_text
+from engine.schedule import duration_text
 
 PASSPHRASE_HELP = "passphrase of your signing key (or $STELLA_PASSPHRASE)"
-
-
-def register(sub, common: argparse.ArgumentParser, command: Callable, parser_class) -> None:  # noqa: ANN001
-    schedule = sub.add_parser("schedule", help="schedule promotions").add_subparsers(
-        dest="schedule_command", parser_class=parser_class)
-    p = schedule.add_parser("create", parents=[common],
-                            help="run a promotion (or until a stage) inside a time window")
-    p.set_defaults(handler=schedule_create)
-    p.add_argument("promotion")
-    p.add_argument("--at", required=True, metavar="TIME",
-                   help="window start: RFC 3339, 'YYYY-MM-DD HH:MM' (UTC), 'now' or '+30m'")
-    p.add_argument("--window", required=True, metavar="DURATION", help="how long it may start in, "
-                   "e.g. 2h, 90m")
-    p.add_argument("--require", action="append", default=[], metavar="PRECONDITION",
-                   help="blocking precondition (repeatable): feeds-fresh<1h, "
-                        "sbom-rescans-complete, integrations-healthy")
-    p.add_argument("--warn", action="append", default=[], metavar="PRECONDITION",
-                   help="warn-only precondition (repeatable): recorded, never blocks")
-    p.add_argument("--until", metavar="STAGE", help="stop after this stage (default: whole run)")
-    p.add_argument("--max-failures", type=int, default=RetryPolicy().max_failures, metavar="N",
-                   help="failed attempts before the job is dead-lettered (default %(default)s)")
-    p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
-    p = schedule.add_parser("list", parents=[common], help="every schedule and where it stands")
-    p.set_defaults(handler=schedule_list)
-    p = schedule.add_parser("show", parents=[common], help="one schedule with its attempts")
-    p.set_defaults(handler=schedule_show)
-    p.add_argument("schedule")
-    p = schedule.add_parser("cancel", parents=[common], help="cancel a schedule")
-    p.set_defaults(handler=schedule_cancel)
-    p.add_argument("schedule")
-    p.add_argument("--reason", required=True)
-    p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
-
-    runner = sub.add_parser("scheduler", help="run due schedules; attempts; dead letters"
-                            ).add_subparsers(dest="scheduler_command", parser_class=parser_class)
-    p = runner.add_parser("tick", parents=[common],
-                          help="run the schedules that are due (for cron or a systemd timer)")
-    p.set_defaults(handler=scheduler_tick_command)
-    p = runner.add_parser("runs", parents=[common], help="scheduler attempts with diagnostics")
-    p.set_defaults(handler=scheduler_runs)
-    p.add_argument("--schedule", metavar="ID", help="only this schedule's attempts")
-    p.add_argument("--limit", type=int, default=50, metavar="N", help="newest N (default 50)")
-    p = runner.add_parser("dead-letter", parents=[common], help="jobs that failed for good")
-    p.set_defaults(handler=scheduler_dead_letter)
-    p.add_argument("--all", action="store_true", help="also the ones already retried")
-    p = runner.add_parser("retry", parents=[common],
-                          help="retry a dead-lettered job in a new window starting now")
-    p.set_defaults(handler=scheduler_retry)
-    p.add_argument("schedule", metavar="JOB")
-    p.add_argument("--reason", required=True)
-    p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
 
 
 def _site(args: argparse.Namespace) -> Site:

@@ -6,11 +6,11 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import airgap_bundles as ab
+from app.cli import edge
 from app.cli.render import emit_json, short
 from app.context import Site
 from app.errors import NotFound, Rejected, UsageError
@@ -21,59 +21,9 @@ from engine.crypto import dsse
 from engine.crypto.errors import CryptoError
 from engine.crypto.keys import Ed25519Signer, load_private_key, save_private_key, save_public_key
 from engine.crypto.trust_root import TrustRoot
+from engine.text import terminal_safe
 
 _DURATION = re.compile(r"^(\d+)([dhm])$")
-
-
-def register(sub, common: argparse.ArgumentParser, command: Callable, parser_class) -> None:  # noqa: ANN001
-    keys = sub.add_parser("keys", help="signing keys (authoring side)").add_subparsers(
-        dest="keys_command", parser_class=parser_class)
-    p = keys.add_parser("generate", parents=[common], help="an Ed25519 key pair: PREFIX.key, PREFIX.pub.pem")
-    p.set_defaults(handler=keys_generate)
-    p.add_argument("--out", required=True, metavar="PREFIX")
-    p.add_argument("--passphrase-file", help="encrypt the private key with the passphrase in this file")
-
-    tr = sub.add_parser("trust", help="the site trust root").add_subparsers(
-        dest="trust_command", parser_class=parser_class)
-    p = tr.add_parser("install", parents=[common], help="install the first trust root (trust on first use)")
-    p.set_defaults(handler=trust_install)
-    p.add_argument("root", help="ROOT.dsse.json")
-    p.add_argument("--yes", action="store_true", help="confirm: you checked its fingerprint out of band")
-    p = tr.add_parser("update", parents=[common], help="rotate to the next trust root (TUF rules)")
-    p.set_defaults(handler=trust_update)
-    p.add_argument("root")
-    p = tr.add_parser("show", parents=[common], help="the trust root in force")
-    p.set_defaults(handler=trust_show)
-
-    bd = sub.add_parser("bundle", help="build or verify signed bundles").add_subparsers(
-        dest="bundle_command", parser_class=parser_class)
-    p = bd.add_parser("build", parents=[common], help="build a signed bundle from a folder (deterministic)")
-    p.set_defaults(handler=bundle_build)
-    p.add_argument("source", metavar="SRC_DIR")
-    p.add_argument("--kind", required=True, choices=sorted(ab.KINDS))
-    p.add_argument("--name", required=True)
-    p.add_argument("--version", required=True, type=int, help="sequence number, strictly increasing per kind and name")
-    p.add_argument("--key", action="append", required=True, help="signing key (repeat for a threshold)")
-    p.add_argument("--passphrase-file", help="passphrase of encrypted keys")
-    p.add_argument("--expires", default="30d", help="validity after creation, e.g. 30d, 12h")
-    p.add_argument("--created", help="RFC 3339 time (default: SOURCE_DATE_EPOCH, else the newest source file's mtime)")
-    p.add_argument("--producer", default="stella bundle build")
-    p.add_argument("--description", default="")
-    p.add_argument("--compression", choices=["gzip", "zstd", "none"], default="gzip")
-    p.add_argument("--out", required=True)
-    p = bd.add_parser("verify", parents=[common], help="verify a bundle; import nothing")
-    p.set_defaults(handler=bundle_verify)
-    p.add_argument("file")
-    p.add_argument("--trust-root", help="verify against this trust root file instead of the site's")
-    p.add_argument("--allow-older", action="store_true")
-    p.add_argument("--reason")
-
-    p = command("import", bundle_import, "verify and import a signed bundle")
-    p.add_argument("file")
-    p.add_argument("--allow-older", action="store_true",
-                   help="accept a version not newer than the last import (needs --reason; recorded)")
-    p.add_argument("--reason")
-    command("bundles", bundles_list, "imported bundles")
 
 
 def _passphrase(path: str | None) -> str | None:
@@ -83,6 +33,7 @@ def _passphrase(path: str | None) -> str | None:
 
 
 def keys_generate(args: argparse.Namespace) -> int:
+    edge.output_file(f"{args.out}.key", "--out")
     signer = Ed25519Signer.generate(os.urandom)
     save_private_key(signer, f"{args.out}.key", _passphrase(args.passphrase_file))
     save_public_key(signer.public_key, f"{args.out}.pub.pem")
@@ -135,9 +86,13 @@ def trust_show(args: argparse.Namespace) -> int:
 
 def _created(args: argparse.Namespace) -> datetime:
     if args.created:
-        return parse_rfc3339(args.created)
+        try:
+            return parse_rfc3339(args.created)
+        except (ValueError, OverflowError):
+            raise UsageError(f"--created {terminal_safe(args.created)!r}: give an RFC 3339 UTC "
+                             "time such as 2026-02-18T08:30:00Z") from None
     if os.environ.get("SOURCE_DATE_EPOCH"):
-        return datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), UTC)
+        return edge.epoch_seconds(os.environ["SOURCE_DATE_EPOCH"], "SOURCE_DATE_EPOCH")
     # Derived from the sources, so rebuilding unchanged sources gives identical bytes.
     newest = max((p.stat().st_mtime for p in Path(args.source).rglob("*") if p.is_file()), default=0)
     return datetime.fromtimestamp(int(newest), UTC)
@@ -146,14 +101,20 @@ def _created(args: argparse.Namespace) -> datetime:
 def _duration(text: str) -> timedelta:
     match = _DURATION.match(text)
     if not match:
-        raise UsageError(f"--expires {text!r}: use a number with d, h or m (e.g. 30d)")
-    unit = {"d": "days", "h": "hours", "m": "minutes"}[match.group(2)]
-    return timedelta(**{unit: int(match.group(1))})
+        raise UsageError(f"--expires {terminal_safe(text)!r}: use a number with d, h or m "
+                         "(e.g. 30d)")
+    unit = {"d": 86_400, "h": 3_600, "m": 60}[match.group(2)]
+    seconds = int(match.group(1)) * unit
+    if not 60 <= seconds <= edge.MAX_VALIDITY.total_seconds():
+        raise UsageError(f"--expires {text}: a bundle is valid for at least a minute and at "
+                         f"most {edge.MAX_VALIDITY.days} days")
+    return timedelta(seconds=seconds)
 
 
 def bundle_build(args: argparse.Namespace) -> int:
     if not Path(args.source).is_dir():
-        raise NotFound(f"no folder {args.source}")
+        raise NotFound(f"no folder {terminal_safe(args.source)}")
+    edge.output_file(args.out, "--out")
     passphrase = _passphrase(args.passphrase_file)
     try:
         signers = [load_private_key(k, passphrase) for k in args.key]
