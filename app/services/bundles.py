@@ -117,6 +117,7 @@ def _commit(site: Site, verified: ab.VerifiedBundle, staging: Path, actor: str) 
                     f"bundle rejected: this exact bundle was already imported on "
                     f"{earlier.imported_at} by {earlier.imported_by}", "already-imported", None,
                     verified.report)
+            _recheck_version(session, verified)
             label = _record_content(session, site, verified, target, actor)
             override = verified.override
             session.add(Bundle(
@@ -134,6 +135,23 @@ def _commit(site: Site, verified: ab.VerifiedBundle, staging: Path, actor: str) 
             shutil.rmtree(target, ignore_errors=True)
         raise
     return ImportResult(verified, target, label)
+
+
+def _recheck_version(session, verified: ab.VerifiedBundle) -> None:  # noqa: ANN001
+    """Anti-rollback again, under the write lock: verification read the last version
+    before a slow stream, and another import may have committed a newer one since."""
+    last = session.scalar(select(func.max(Bundle.version)).where(
+        Bundle.kind == verified.kind, Bundle.name == verified.name))
+    override = verified.override
+    if last is None or verified.version > last:
+        return
+    if override is not None and override.previous_version == last:
+        return  # the operator accepted exactly this situation, with a reason
+    raise ImportRejected(
+        f"bundle rejected: {verified.kind} {verified.name!r} version {verified.version} is not "
+        f"newer than version {last}, imported while this one was being verified; versions "
+        "must increase (verify and import it again to decide on an override)",
+        "version", None, verified.report)
 
 
 def _record_content(session, site: Site, verified: ab.VerifiedBundle, folder: Path,  # noqa: ANN001
