@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 
 from app.errors import NotFound
 from app.site import SiteConfig
 from engine.clock import rfc3339
 from models.db import Database
-from models.migrate import upgrade
+from models.migrate import current_revision, head_revision, upgrade
 from models.tables import Site as SiteRow
 
 
@@ -35,9 +35,11 @@ class Site:
                 and str(config.paths.db_file) in config.db_url:
             raise NotFound(f"no site at {config.paths.home}: run `stella init` first")
         site = cls(config)
-        if not inspect(site.db.engine).has_table("alembic_version"):
+        revision = current_revision(site.db.engine)  # one query; Alembic only when behind
+        if revision is None:
             raise NotFound(f"the database {config.db_url} holds no site: run `stella init` first")
-        upgrade(config.db_url)
+        if revision != head_revision():
+            upgrade(config.db_url)
         with site.db.read() as session:
             if session.scalar(select(SiteRow.id)) is None:
                 raise NotFound(f"the database {config.db_url} holds no site: run `stella init` first")

@@ -1,18 +1,25 @@
-"""Schema migrations with Alembic, run programmatically (no alembic.ini needed)."""
+"""Schema migrations with Alembic, run programmatically (no alembic.ini needed).
+
+Opening a site asks the database for its revision with one query and compares it with
+the newest revision file here; Alembic (~0.2 s to import) is loaded only to migrate."""
 
 from __future__ import annotations
 
+import ast
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def _config(url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -20,10 +27,56 @@ def _config(url: str) -> Config:
 
 
 def upgrade(url: str) -> None:
+    from alembic import command
+
     command.upgrade(_config(url), "head")
 
 
-def is_current(engine) -> bool:  # noqa: ANN001
-    head = ScriptDirectory.from_config(_config(str(engine.url))).get_current_head()
+def _assignments(path: Path) -> dict[str, object]:
+    """The module-level ``revision`` and ``down_revision`` of a revision file, read
+    without importing it (its imports are Alembic's)."""
+    found: dict[str, object] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                    found[target.id] = ast.literal_eval(node.value)
+    return found
+
+
+@cache
+def head_revision() -> str:
+    """The one revision no other revision builds on (the chain is linear)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        values = _assignments(path)
+        if "revision" not in values:
+            continue
+        revisions.add(str(values["revision"]))
+        down = values.get("down_revision")
+        parents.update([down] if isinstance(down, str) else list(down or ()))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations must have exactly one head, not {sorted(heads)}")
+    return heads.pop()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The database's revision (one query), or None when it holds no alembic_version."""
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import DBAPIError
+
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == head
+        try:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except DBAPIError:
+            connection.rollback()
+            if inspect(connection).has_table("alembic_version"):
+                raise
+            return None
+
+
+def is_current(engine: Engine) -> bool:
+    return current_revision(engine) == head_revision()
