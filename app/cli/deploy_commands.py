@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
-from pathlib import Path
 
+from app.cli import edge
 from app.cli.render import emit_json
 from app.context import Site
 from app.deploy.settings import deploy_config, set_deploy_config
-from app.errors import UsageError
 from app.services import approvals, identity, setup
 from app.services.identity import Identity
 from engine.run.stages import Workflow, deploy_step
@@ -48,12 +46,7 @@ def approval(site: Site, args: argparse.Namespace) -> int:
 
 def env_configure(site: Site, args: argparse.Namespace) -> int:
     if args.file:
-        try:
-            data = json.loads(Path(args.file).read_text(encoding="utf-8"))
-        except OSError as err:
-            raise UsageError(f"cannot read {args.file}: {err.strerror}") from None
-        except ValueError as err:
-            raise UsageError(f"{args.file} is not JSON: {err}") from None
+        data = edge.read_json_file(args.file, "--file")
         confirm_actor(site, args)
         config = set_deploy_config(site, args.name, data, args.actor or "")
     else:

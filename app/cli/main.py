@@ -11,11 +11,14 @@ import argparse
 import importlib
 import logging
 import sys
+import traceback
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from app import __version__
-from app.errors import StellaError, UsageError
+from app import __version__, boundary
+from app.cli import edge
+from app.cli.output import safe_streams
+from app.errors import UsageError
 
 if TYPE_CHECKING:
     from app.steps.base import StepRegistry
@@ -23,7 +26,9 @@ if TYPE_CHECKING:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # usage errors exit 2 with one clear line
-        raise UsageError(f"{self.prog}: {message}")
+        where = self.prog.removeprefix("stella").strip()
+        hint = f"; see `{self.prog} --help`"
+        raise UsageError(f"{where + ': ' if where else ''}{message}{hint}")
 
 
 class Handler:
@@ -84,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     # the sub-command is not overwritten by the sub-parser's default.
     common = _common(argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"stella {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the traceback of a failure (or STELLA_DEBUG=1), for bug reports")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     def command(name: str, handler: str | Callable, help_: str, target: argparse._SubParsersAction = sub,
@@ -101,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     env = group("env", "environments")
     p = command("add", "commands:env_add", "add an environment", target=env)
     p.add_argument("name")
-    p.add_argument("--requires-approval", nargs="?", type=int, const=1, default=0, metavar="N",
+    p.add_argument("--requires-approval", nargs="?", type=edge.bounded_int(0, 100), const=1,
+                   default=0, metavar="N",
                    help="approvals needed before deploying (default 1 when given)")
     p.add_argument("--workflow", default="canary-10-50-100")
     p.add_argument("--baseline", default="")
@@ -196,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     _demo_commands(sub, common, command)
     _gate_commands(sub, command, group)
     _schedule_commands(command, group)
+    _agent_commands(command)
 
     p = command("gui", "commands:gui", "the desktop app")
     p.add_argument("--audit", metavar="PATH",
@@ -228,7 +237,8 @@ def _trust_commands(sub, command: Callable, group: Callable) -> None:  # noqa: A
     p.add_argument("--kind", required=True, choices=LazyChoices("airgap_bundles.manifest", "KINDS"),
                    metavar="KIND", help="one of %(choices)s")
     p.add_argument("--name", required=True)
-    p.add_argument("--version", required=True, type=int, help="sequence number, strictly increasing per kind and name")
+    p.add_argument("--version", required=True, type=edge.bounded_int(1, 2**53 - 1),
+                   help="sequence number, strictly increasing per kind and name")
     p.add_argument("--key", action="append", required=True, help="signing key (repeat for a threshold)")
     p.add_argument("--passphrase-file", help="passphrase of encrypted keys")
     p.add_argument("--expires", default="30d", help="validity after creation, e.g. 30d, 12h")
@@ -288,6 +298,17 @@ def _gate_commands(sub, command: Callable, group: Callable) -> None:  # noqa: AN
     o.add_argument("--passphrase-file", help="the approver's key passphrase (or STELLA_PASSPHRASE)")
 
 
+def _agent_commands(command: Callable) -> None:
+    """``stella agent [start|stop|status]``: the site's executor as a service."""
+    p = command("agent", "agent_commands:agent", "the site's executor as a service: "
+                "foreground until SIGTERM, or start|stop|status it detached")
+    p.add_argument("action", nargs="?", choices=("run", "start", "stop", "status"), default="run",
+                   help="run in the foreground (default), or start/stop/status a detached agent")
+    p.add_argument("--grace", type=float, default=None, metavar="SECONDS",
+                   help="on SIGTERM, how long a running step may take to finish before it is "
+                        "recorded interrupted (default 20)")
+
+
 def _schedule_commands(command: Callable, group: Callable) -> None:
     """``stella schedule …`` and ``stella scheduler …``: scheduled promotions (seed §14.9)."""
     from engine.schedule.policy import RetryPolicy
@@ -306,7 +327,8 @@ def _schedule_commands(command: Callable, group: Callable) -> None:
     p.add_argument("--warn", action="append", default=[], metavar="PRECONDITION",
                    help="warn-only precondition (repeatable): recorded, never blocks")
     p.add_argument("--until", metavar="STAGE", help="stop after this stage (default: whole run)")
-    p.add_argument("--max-failures", type=int, default=RetryPolicy().max_failures, metavar="N",
+    p.add_argument("--max-failures", type=edge.bounded_int(1, 100),
+                   default=RetryPolicy().max_failures, metavar="N",
                    help="failed attempts before the job is dead-lettered (default %(default)s)")
     p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
     command("list", "schedule_commands:schedule_list", "every schedule and where it stands", target=schedule)
@@ -316,13 +338,20 @@ def _schedule_commands(command: Callable, group: Callable) -> None:
     p.add_argument("schedule")
     p.add_argument("--reason", required=True)
     p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
+    p = command("run-now", "schedule_commands:schedule_run_now",
+                "run a scheduled promotion now instead of at its slot (cancels the slot)",
+                target=schedule)
+    p.add_argument("schedule")
+    p.add_argument("--reason", required=True, help="why it cannot wait for its slot (recorded)")
+    p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
 
     runner = group("scheduler", "run due schedules; attempts; dead letters")
     command("tick", "schedule_commands:scheduler_tick_command",
             "run the schedules that are due (for cron or a systemd timer)", target=runner)
     p = command("runs", "schedule_commands:scheduler_runs", "scheduler attempts with diagnostics", target=runner)
     p.add_argument("--schedule", metavar="ID", help="only this schedule's attempts")
-    p.add_argument("--limit", type=int, default=50, metavar="N", help="newest N (default 50)")
+    p.add_argument("--limit", type=edge.bounded_int(1, 1_000_000), default=50, metavar="N",
+                   help="newest N (default 50)")
     p = command("dead-letter", "schedule_commands:scheduler_dead_letter", "jobs that failed for good",
                 target=runner)
     p.add_argument("--all", action="store_true", help="also the ones already retried")
@@ -334,31 +363,75 @@ def _schedule_commands(command: Callable, group: Callable) -> None:
 
 
 def main(argv: Sequence[str] | None = None, registry: StepRegistry | None = None) -> int:
+    """The CLI's error boundary: every failure ends as one sentence on stderr and an
+    exit code of DESIGN §10; ``--debug`` (or STELLA_DEBUG=1) adds the traceback."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = boundary.debug_requested() or "--debug" in args_list
+    args_list = [a for a in args_list if a != "--debug"]
+    with safe_streams():
+        try:
+            return _dispatch(args_list, registry)
+        except KeyboardInterrupt:
+            print("stella: interrupted; what was committed stays, nothing else was changed",
+                  file=sys.stderr)
+            return 130
+        except BrokenPipeError:  # output piped into `head` and the like
+            _quiet_stderr()
+            return 0
+        except SystemExit:  # --help and --version
+            raise
+        except Exception as exc:  # the boundary: no traceback unless asked for
+            error = boundary.explain(exc, _db_url(args_list))
+            if debug:
+                traceback.print_exc(file=sys.stderr)
+            print(f"stella: {error.message}", file=sys.stderr)
+            return error.exit_code
+
+
+def _dispatch(args_list: list[str], registry: StepRegistry | None) -> int:
+    boundary.reject_undecodable(args_list)
     if args_list[:1] == ["demo-target"]:  # the target parses its own arguments
-        return Handler("demo_commands:demo_target")(args_list[1:])
+        return Handler("demo_commands:demo_target")(args_list[1:])  # type: ignore[arg-type]
     parser = build_parser()
+    args = parser.parse_args(args_list)
+    if not getattr(args, "handler", None):
+        if args_list:
+            parser.print_help()
+            return 2
+        return Handler("commands:gui")(args) or 0
+    if registry is not None:
+        args.registry = registry
+    result = args.handler(args)
+    return int(result or 0)
+
+
+def _db_url(args_list: list[str]) -> str | None:
+    """The database the command meant (for telling a damaged file), without parsing."""
     try:
-        args = parser.parse_args(args_list)
-        if not getattr(args, "handler", None):
-            if args_list:
-                parser.print_help()
-                return 2
-            return Handler("commands:gui")(args)
-        if registry is not None:
-            args.registry = registry
-        result = args.handler(args)
-        return int(result or 0)
-    except StellaError as exc:
-        print(f"stella: {exc.message}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("stella: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # output piped into `head` and the like
+        for i, arg in enumerate(args_list):
+            if arg == "--db" and i + 1 < len(args_list):
+                return args_list[i + 1]
+            if arg.startswith("--db="):
+                return arg[5:]
+        home = None
+        for i, arg in enumerate(args_list):
+            if arg == "--home" and i + 1 < len(args_list):
+                home = args_list[i + 1]
+            elif arg.startswith("--home="):
+                home = arg[7:]
+        from app.site import SiteConfig
+
+        return SiteConfig.resolve(home=home).db_url
+    except Exception:  # noqa: BLE001 (only a hint for the message)
+        return None
+
+
+def _quiet_stderr() -> None:
+    try:
         sys.stderr.close()
-        return 0
+    except OSError:
+        pass
 
 
 def entry() -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import airgap_bundles as ab
+from app.cli import edge
 from app.cli.render import emit_json, short
 from app.context import Site
 from app.errors import NotFound, Rejected, UsageError
@@ -20,8 +21,9 @@ from engine.crypto import dsse
 from engine.crypto.errors import CryptoError
 from engine.crypto.keys import Ed25519Signer, load_private_key, save_private_key, save_public_key
 from engine.crypto.trust_root import TrustRoot
+from engine.text import terminal_safe
 
-_DURATION = re.compile(r"^(\d+)([dhm])$")
+_DURATION = re.compile(r"^([0-9]{1,9})([dhm])$")
 
 
 def _passphrase(path: str | None) -> str | None:
@@ -31,6 +33,7 @@ def _passphrase(path: str | None) -> str | None:
 
 
 def keys_generate(args: argparse.Namespace) -> int:
+    edge.output_file(f"{args.out}.key", "--out")
     signer = Ed25519Signer.generate(os.urandom)
     save_private_key(signer, f"{args.out}.key", _passphrase(args.passphrase_file))
     save_public_key(signer.public_key, f"{args.out}.pub.pem")
@@ -83,9 +86,13 @@ def trust_show(args: argparse.Namespace) -> int:
 
 def _created(args: argparse.Namespace) -> datetime:
     if args.created:
-        return parse_rfc3339(args.created)
+        try:
+            return parse_rfc3339(args.created)
+        except (ValueError, OverflowError):
+            raise UsageError(f"--created {terminal_safe(args.created)!r}: give an RFC 3339 UTC "
+                             "time such as 2026-02-18T08:30:00Z") from None
     if os.environ.get("SOURCE_DATE_EPOCH"):
-        return datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), UTC)
+        return edge.epoch_seconds(os.environ["SOURCE_DATE_EPOCH"], "SOURCE_DATE_EPOCH")
     # Derived from the sources, so rebuilding unchanged sources gives identical bytes.
     newest = max((p.stat().st_mtime for p in Path(args.source).rglob("*") if p.is_file()), default=0)
     return datetime.fromtimestamp(int(newest), UTC)
@@ -94,14 +101,20 @@ def _created(args: argparse.Namespace) -> datetime:
 def _duration(text: str) -> timedelta:
     match = _DURATION.match(text)
     if not match:
-        raise UsageError(f"--expires {text!r}: use a number with d, h or m (e.g. 30d)")
-    unit = {"d": "days", "h": "hours", "m": "minutes"}[match.group(2)]
-    return timedelta(**{unit: int(match.group(1))})
+        raise UsageError(f"--expires {terminal_safe(text)!r}: use a number with d, h or m "
+                         "(e.g. 30d)")
+    unit = {"d": 86_400, "h": 3_600, "m": 60}[match.group(2)]
+    seconds = int(match.group(1)) * unit
+    if not 60 <= seconds <= edge.MAX_VALIDITY.total_seconds():
+        raise UsageError(f"--expires {text}: a bundle is valid for at least a minute and at "
+                         f"most {edge.MAX_VALIDITY.days} days")
+    return timedelta(seconds=seconds)
 
 
 def bundle_build(args: argparse.Namespace) -> int:
     if not Path(args.source).is_dir():
-        raise NotFound(f"no folder {args.source}")
+        raise NotFound(f"no folder {terminal_safe(args.source)}")
+    edge.output_file(args.out, "--out")
     passphrase = _passphrase(args.passphrase_file)
     try:
         signers = [load_private_key(k, passphrase) for k in args.key]

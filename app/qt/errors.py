@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
+from app.boundary import InternalError, explain
 from app.errors import StellaError
+from engine.text import terminal_safe
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +32,15 @@ class Failure:
         """Build the user-facing value; log the traceback of unexpected errors."""
         kind = type(exc).__name__
         if isinstance(exc, StellaError):
-            return cls(message=exc.message, title=_title(exc), error_type=kind, expected=True)
+            return cls(message=terminal_safe(exc.message), title=_title(exc), error_type=kind,
+                       expected=True)
+        explained = explain(exc)  # OS and database errors told by their cause
+        if not isinstance(explained, InternalError):
+            log.warning("%s: %s", kind, explained.message)
+            return cls(message=explained.message, title=_title(explained),
+                       error_type=type(explained).__name__, expected=True)
         log.error("unexpected error in a background task", exc_info=exc)
-        text = str(exc) or kind
+        text = terminal_safe(str(exc) or kind)
         return cls(message=f"Unexpected error ({kind}): {text}. The details are in the log.",
                    title="Unexpected error", error_type=kind, expected=False)
 

@@ -23,9 +23,13 @@ class DurationInvalid(ScheduleError):
 class TimeInvalid(ScheduleError):
     """A start time that is neither RFC 3339, ``YYYY-MM-DD HH:MM`` (UTC), ``now`` nor ``+2h``."""
 
-    def __init__(self, text: str) -> None:
-        super().__init__(f"time {text!r}: give RFC 3339 (2026-02-19T02:00:00Z), "
-                         "'YYYY-MM-DD HH:MM' in UTC, 'now' or a delay like '+30m'")
+    def __init__(self, text: str, *, beyond: int | None = None) -> None:
+        if beyond is not None:
+            super().__init__(f"time {text!r} is more than {beyond} years from now; give a "
+                             "start time within that range")
+        else:
+            super().__init__(f"time {text!r}: give RFC 3339 (2026-02-19T02:00:00Z), "
+                             "'YYYY-MM-DD HH:MM' in UTC, 'now' or a delay like '+30m'")
         self.text = text
 
 

@@ -25,6 +25,8 @@ DUE = "due"
 MISSED = "missed"
 
 MAX_WINDOW = timedelta(days=31)
+MAX_DURATION = timedelta(days=3660)  # any duration or delay: at most ten years
+MAX_AHEAD = timedelta(days=3660)  # a start time: at most ten years from now
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _LOCAL = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?$")
 
@@ -36,8 +38,11 @@ def parse_duration(text: str, *, field: str = "duration") -> timedelta:
     if not cleaned or match is None:
         raise DurationInvalid(text, field=field)
     days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
-    delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-    if delta <= timedelta(0):
+    try:
+        delta = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:  # more days than a timedelta holds: out of any range we accept
+        raise DurationInvalid(text, field=field) from None
+    if delta <= timedelta(0) or delta > MAX_DURATION:
         raise DurationInvalid(text, field=field)
     return delta
 
@@ -78,7 +83,7 @@ def parse_time(text: str, now: datetime) -> datetime:
     if cleaned.startswith("+"):
         try:
             later = now + parse_duration(cleaned[1:], field="delay")
-            return later.astimezone(UTC).replace(microsecond=0)
+            return _within_range(later.astimezone(UTC).replace(microsecond=0), text, now)
         except DurationInvalid:
             raise TimeInvalid(text) from None
     local = _LOCAL.match(cleaned)
@@ -87,13 +92,20 @@ def parse_time(text: str, now: datetime) -> datetime:
         cleaned = f"{day}T{hour_minute}{seconds or ':00'}Z"
     try:
         if cleaned.endswith("Z"):
-            return parse_rfc3339(cleaned)
+            return _within_range(parse_rfc3339(cleaned), text, now)
         parsed = datetime.fromisoformat(cleaned)
     except ValueError:
         raise TimeInvalid(text) from None
     if parsed.tzinfo is None or "T" not in cleaned:
         raise TimeInvalid(text)
-    return parsed.astimezone(UTC)
+    return _within_range(parsed.astimezone(UTC), text, now)
+
+
+def _within_range(moment: datetime, text: str, now: datetime) -> datetime:
+    """Start times stay within ten years of now, so every window end is a real date."""
+    if abs(moment - now) > MAX_AHEAD:
+        raise TimeInvalid(text, beyond=MAX_AHEAD.days // 366)
+    return moment
 
 
 @dataclass(frozen=True)
