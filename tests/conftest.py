@@ -11,7 +11,17 @@ os.environ.pop("STELLA_DB", None)
 
 import pytest  # noqa: E402
 
+from engine.crypto import key_wrap  # noqa: E402
 from tests.support.factories import make_site  # noqa: E402
+
+# Keys written by tests use a light scrypt (each key records its own parameters, so
+# loading is unchanged); tests/engine/crypto/test_key_wrap.py checks the real ones.
+TEST_SCRYPT = key_wrap.ScryptParams(n=2**10, r=8, p=1)
+
+
+@pytest.fixture(autouse=True)
+def _light_key_kdf(monkeypatch):
+    monkeypatch.setattr(key_wrap, "DEFAULT_SCRYPT", TEST_SCRYPT)
 
 
 @pytest.fixture

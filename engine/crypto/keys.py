@@ -2,14 +2,15 @@
 
 A key id is the lowercase hex SHA-256 of the public key's DER
 SubjectPublicKeyInfo, so anyone can recompute it from the PEM alone. Private
-keys are stored as PKCS#8 PEM, encrypted when a passphrase is given, written
-atomically with mode 0600. Randomness is injected: :meth:`Ed25519Signer.generate`
+keys are stored as PKCS#8 PEM, encrypted when a passphrase is given (PBES2 with
+scrypt, :mod:`engine.crypto.key_wrap`), written atomically with mode 0600. Randomness is injected: :meth:`Ed25519Signer.generate`
 takes an entropy source, :meth:`Ed25519Signer.from_seed` is deterministic.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from engine.crypto import key_wrap
 from engine.crypto.atomic import atomic_write_bytes
 from engine.crypto.errors import KeyFormatError, KeyPassphraseError, UnsupportedKeyError
 
@@ -161,18 +163,21 @@ class Ed25519Signer:
         """A new key from ``entropy`` (e.g. ``secrets.token_bytes``); injected for tests."""
         return cls.from_seed(entropy(32))
 
-    def private_pem(self, passphrase: bytes | str | None = None) -> bytes:
-        """PKCS#8 PEM; encrypted with the passphrase when one is given."""
+    def private_pem(self, passphrase: bytes | str | None = None,
+                    entropy: Callable[[int], bytes] = os.urandom) -> bytes:
+        """PKCS#8 PEM; with a passphrase, encrypted with scrypt (salt and IV from
+        ``entropy``)."""
         if passphrase is None:
-            encryption: serialization.KeySerializationEncryption = serialization.NoEncryption()
-        else:
-            secret = _passphrase_bytes(passphrase)
-            if not secret:
-                raise KeyPassphraseError("an empty passphrase does not protect a key")
-            encryption = serialization.BestAvailableEncryption(secret)
-        return self._private.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-        )
+            return self._private.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption())
+        secret = _passphrase_bytes(passphrase)
+        if not secret:
+            raise KeyPassphraseError("an empty passphrase does not protect a key")
+        der = self._private.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption())
+        return key_wrap.wrap(der, secret, entropy)
 
     @classmethod
     def from_private_pem(
@@ -214,12 +219,28 @@ def save_private_key(
     atomic_write_bytes(path, signer.private_pem(passphrase), PRIVATE_KEY_MODE)
 
 
-def load_private_key(path: str | Path, passphrase: bytes | str | None = None) -> Ed25519Signer:
+def load_private_key(path: str | Path, passphrase: bytes | str | None = None, *,
+                     rewrap: bool = True) -> Ed25519Signer:
+    """Open a private key file. With ``rewrap``, a key the passphrase opened but that is
+    protected more weakly than new keys are (PBKDF2, or lighter scrypt) is rewritten
+    with the scrypt parameters in force, atomically and mode 0600; if the file cannot
+    be rewritten (read-only medium) the key is still returned."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise KeyFormatError(f"cannot read private key {path}: {exc.strerror}") from None
-    return Ed25519Signer.from_private_pem(data, passphrase)
+    signer = Ed25519Signer.from_private_pem(data, passphrase)
+    if rewrap and passphrase is not None and needs_rewrap(data):
+        try:
+            save_private_key(signer, path, passphrase)
+        except OSError:
+            pass  # the key works; hardening it waits for a writable file
+    return signer
+
+
+def needs_rewrap(pem: bytes) -> bool:
+    """True for an encrypted key protected more weakly than new keys are."""
+    return key_wrap.protection_of(pem).weaker_than(key_wrap.DEFAULT_SCRYPT)
 
 
 def save_public_key(key: PublicKey, path: str | Path) -> None:
