@@ -9,11 +9,9 @@ from app.cli import deploy_commands
 from app.cli.render import emit_json, run_json, timeline_text
 from app.context import Site
 from app.errors import NotFound, Rejected, UsageError
-from app.executor import Executor
 from app.services import actions, promotions, setup
 from app.services.releases import list_releases
 from app.site import SiteConfig
-from app.steps.defaults import default_registry
 
 
 def _config(args: argparse.Namespace) -> SiteConfig:
@@ -134,6 +132,9 @@ def promotions_list(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.executor import Executor  # the steps and their policy engine, only to run
+    from app.steps.defaults import default_registry
+
     registry = getattr(args, "registry", None) or default_registry()
     site = _site(args)
     result = Executor(site, args.promotion, registry).run(until=args.until)
