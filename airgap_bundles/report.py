@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from engine.clock import rfc3339
+from engine.text import terminal_safe
 
 if TYPE_CHECKING:
     from airgap_bundles.kinds import KindContent
@@ -48,7 +49,8 @@ class VerificationReport:
 
     def lines(self) -> list[str]:
         """Plain text, one check per line, for the CLI."""
-        return [f"{'✓' if c.passed else '✗'} {c.title}: {c.detail}" for c in self.checks]
+        return [f"{'✓' if c.passed else '✗'} {c.title}: {terminal_safe(c.detail)}"
+                for c in self.checks]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.text import terminal_safe
+
 ARCHIVE = "archive"
 PARTS = "parts"
 FILES = "files"
@@ -90,9 +92,11 @@ class VerifyReport:
         }
 
     def text(self) -> str:
-        lines = [f"Verifying {self.path}"]
+        # Member names, facts and messages come from the export: shown escaped, so
+        # nothing in them can paint a line of its own (a fake "VERIFIED").
+        lines = [f"Verifying {terminal_safe(self.path)}"]
         for key, value in self.facts.items():
-            lines.append(f"  {key:<16} {value}")
+            lines.append(f"  {terminal_safe(key):<16} {terminal_safe(value)}")
         for level in LEVELS:
             checks = [c for c in self.checks if c.level == level]
             if not checks:
@@ -108,7 +112,7 @@ class VerifyReport:
         else:
             lines.append(
                 f"NOT VERIFIED — {len(self.failures)} check(s) failed, in: "
-                + ", ".join(self.failing_items)
+                + ", ".join(terminal_safe(item) for item in self.failing_items)
             )
         return "\n".join(lines)
 
@@ -116,5 +120,6 @@ class VerifyReport:
 def _grouped(checks: Iterable[Check]) -> list[str]:
     lines = []
     for check in checks:
-        lines.append(f"  {_MARK[check.ok]} {check.item}: {check.message}")
+        lines.append(f"  {_MARK[check.ok]} {terminal_safe(check.item)}: "
+                     f"{terminal_safe(check.message)}")
     return lines

@@ -12,6 +12,7 @@ from app.errors import NotFound, Rejected, UsageError
 from app.services import actions, promotions, setup
 from app.services.releases import list_releases
 from app.site import SiteConfig
+from engine.text import terminal_safe
 
 
 def _config(args: argparse.Namespace) -> SiteConfig:
@@ -30,7 +31,7 @@ def init(args: argparse.Namespace) -> int:
                    "site_key_id": row.site_key_id, "log_key_id": row.log_key_id,
                    "log_origin": row.log_origin})
     else:
-        print(f"site {row.name} created in {site.paths.home}")
+        print(f"site {terminal_safe(row.name)} created in {terminal_safe(site.paths.home)}")
         print(f"  site key {row.site_key_id[:16]}…  log key {row.log_key_id[:16]}…")
     return 0
 
@@ -38,7 +39,8 @@ def init(args: argparse.Namespace) -> int:
 def env_add(args: argparse.Namespace) -> int:
     env = setup.add_environment(_site(args), args.name, args.workflow, args.requires_approval,
                                 args.baseline)
-    print(f"environment {env.name} ({env.workflow}, approvals required: {env.approvals_required})")
+    print(f"environment {terminal_safe(env.name)} ({terminal_safe(env.workflow)}, "
+          f"approvals required: {env.approvals_required})")
     return 0
 
 
@@ -50,7 +52,8 @@ def env_list(args: argparse.Namespace) -> int:
         emit_json(rows)
     else:
         for row in rows:
-            print(f"{row['name']:<16} {row['workflow']:<20} approvals: {row['approvals_required']}")
+            print(f"{terminal_safe(row['name']):<16} {terminal_safe(row['workflow']):<20} "
+                  f"approvals: {row['approvals_required']}")
     return 0
 
 
@@ -66,7 +69,7 @@ def _options(pairs: list[str]) -> dict[str, str]:
 
 def target_add(args: argparse.Namespace) -> int:
     target = setup.add_target(_site(args), args.env, args.name, args.driver, _options(args.option))
-    print(f"target {target.name} in {args.env} ({target.driver})")
+    print(f"target {terminal_safe(target.name)} in {terminal_safe(args.env)} ({target.driver})")
     return 0
 
 
@@ -88,7 +91,7 @@ def user_list(args: argparse.Namespace) -> int:
         emit_json(users)
     else:
         for user in users:
-            print(f"{user['name']:<20} {user['role']}")
+            print(f"{terminal_safe(user['name']):<20} {user['role']}")
     return 0
 
 
@@ -99,7 +102,8 @@ def releases(args: argparse.Namespace) -> int:
         emit_json(rows)
     else:
         for row in rows:
-            print(f"{row['name']:<16} {row['version']:<16} {row['digest']}")
+            print(f"{terminal_safe(row['name']):<16} {terminal_safe(row['version']):<16} "
+                  f"{terminal_safe(row['digest'])}")
     return 0
 
 
@@ -126,8 +130,9 @@ def promotions_list(args: argparse.Namespace) -> int:
         } for p in rows])
         return 0
     for p in rows:
-        print(f"{p.id}  {p.release_name} {p.release_version:<12} {p.from_env or '—'} → {p.to_env:<10} "
-              f"{p.status.upper():<12} {p.current_title}")
+        print(f"{p.id}  {terminal_safe(p.release_name)} {terminal_safe(p.release_version):<12} "
+              f"{terminal_safe(p.from_env or '—')} → {terminal_safe(p.to_env):<10} "
+              f"{p.status.upper():<12} {terminal_safe(p.current_title)}")
     return 0
 
 
@@ -142,7 +147,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"status": state.status, "why": result.why, "steps_run": result.steps_run})
     else:
-        print(f"{args.promotion}: {state.status.upper()} — {result.why} ({result.steps_run} step(s) run)")
+        print(f"{terminal_safe(args.promotion)}: {state.status.upper()} — {terminal_safe(result.why)} "
+              f"({result.steps_run} step(s) run)")
     return 0
 
 
@@ -163,10 +169,11 @@ def rollback(args: argparse.Namespace) -> int:
         else:
             print(f"Rollback preview ({impact['scope']}) for {args.promotion}:")
             if impact["refusal"]:
-                print(f"  not possible now: {impact['refusal']}")
+                print(f"  not possible now: {terminal_safe(impact['refusal'])}")
             print("  steps undone: " + (", ".join(impact["steps"]) or "none"))
             for change in impact["targets"]:
-                print(f"  {change['target']}: {change['from']} → {change['to']}")
+                print(f"  {terminal_safe(change['target'])}: {terminal_safe(change['from'])} → "
+                      f"{terminal_safe(change['to'])}")
             if not impact["targets"]:
                 print("  no target changes recorded")
         return 0 if impact["allowed"] else 4
@@ -193,8 +200,8 @@ def events(args: argparse.Namespace) -> int:
         emit_json([e.as_json() for e in evs])
     else:
         for e in evs:
-            print(f"#{e.seq:<4} {e.at}  {e.type:<20} {e.step or '':<20} {e.actor:<18} "
-                  f"{e.hash[:12]}  {e.reason or ''}")
+            print(f"#{e.seq:<4} {e.at}  {e.type:<20} {terminal_safe(e.step or ''):<20} "
+                  f"{terminal_safe(e.actor):<18} {e.hash[:12]}  {terminal_safe(e.reason or '')}")
     return 0
 
 
@@ -206,7 +213,7 @@ def logs(args: argparse.Namespace) -> int:
         emit_json([{"step": s, "attempt": a, "at": at, "line": line} for s, a, at, line in lines])
     else:
         for step, attempt, at, line in lines:
-            print(f"{at} [{step}#{attempt}] {line}")
+            print(f"{at} [{terminal_safe(step)}#{attempt}] {terminal_safe(line)}")
     return 0
 
 
@@ -240,16 +247,16 @@ def export(args: argparse.Namespace) -> int:
         return 0
     files = outcome.files
     kind = outcome.bundle.replace("-", " ") + (" (PARTIAL)" if outcome.partial else "")
-    print(f"{args.promotion}: {kind} written to {files.directory}")
+    print(f"{args.promotion}: {kind} written to {terminal_safe(files.directory)}")
     for path in files.paths:
-        print(f"  {path.name}")
+        print(f"  {terminal_safe(path.name)}")
     print(f"  sha256 {files.archive.sha256}  ({files.archive.size} bytes"
           + (f", {len(files.parts)} parts" if files.parts else "") + ")")
     if outcome.custody_file:
         print(f"  {outcome.custody_file.name}")
     print(f"custody receipt recorded as event #{outcome.custody_event}")
     for warning in outcome.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(f"warning: {terminal_safe(warning)}", file=sys.stderr)
     return 0
 
 
@@ -263,7 +270,8 @@ def media(args: argparse.Namespace) -> int:
     if not found:
         print("no removable medium is mounted")
     for m in found:
-        print(f"{m.name:<20} {m.mount_point}  {m.device}  {m.filesystem}  "
+        print(f"{terminal_safe(m.name):<20} {terminal_safe(m.mount_point)}  "
+              f"{terminal_safe(m.device)}  {terminal_safe(m.filesystem)}  "
               f"{m.free_bytes // (1 << 20)} MiB free of {m.total_bytes // (1 << 20)} MiB")
     return 0
 
@@ -285,7 +293,7 @@ def verify(args: argparse.Namespace) -> int:
         except (OSError, ValueError) as exc:
             raise Rejected(f"reassembly failed: {exc}") from None
         if not args.json:
-            print(f"reassembled into {target}")
+            print(f"reassembled into {terminal_safe(target)}")
     return 0 if report.ok else 1
 
 

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from engine.run.state import RunState, StepView, display_status
+from engine.text import UNSAFE, terminal_safe
 
 MARKS = {
     "succeeded": "✓", "warned": "!", "running": "▶", "waiting": "…", "paused": "⏸",
@@ -16,8 +17,13 @@ MARKS = {
 
 
 def emit_json(value: Any) -> None:
-    json.dump(value, sys.stdout, indent=2, sort_keys=True, ensure_ascii=False)
-    sys.stdout.write("\n")
+    """JSON escapes C0 itself; DEL, C1, bidi controls and lone surrogates are written as
+    \\u escapes too, so the document is the same and a terminal shows it safely."""
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
+    sys.stdout.write(text.translate(_JSON_UNSAFE) + "\n")
+
+
+_JSON_UNSAFE = {cp: f"\\u{cp:04x}" for cp in UNSAFE if cp >= 0x7F}
 
 
 def short(digest: str, keep: int = 12) -> str:
@@ -65,9 +71,11 @@ def timeline_text(state: RunState) -> str:
     release = state.release
     current = state.current
     lines = [
-        f"Promotion {state.promotion_id}: {release['name']} {release['version']}  "
+        f"Promotion {state.promotion_id}: {terminal_safe(release['name'])} "
+        f"{terminal_safe(release['version'])}  "
         f"manifest {short(release['digest'])}",
-        f"Target: {state.from_env or '—'} → {state.to_env}   Workflow: {state.workflow}",
+        f"Target: {terminal_safe(state.from_env or '—')} → {terminal_safe(state.to_env)}   "
+        f"Workflow: {terminal_safe(state.workflow)}",
         f"Status: {state.status.upper()}" + (f" ({current.title})" if current else "")
         + f"   Started: {state.created_at}",
         f"Chain: {state.event_count} events, head {state.head[:16]}… verified",
@@ -75,7 +83,7 @@ def timeline_text(state: RunState) -> str:
     ]
     for step in state.steps:
         status = display_status(state, step)
-        detail = step.error or step.summary
+        detail = terminal_safe(step.error or step.summary)
         lines.append(f"  {hhmmss(step.started_at)}  {MARKS.get(status, '?')} {step.title:<24} "
                      f"{status.upper():<12} {duration(step):>7}  {detail}".rstrip())
     if state.next_step:

@@ -40,7 +40,8 @@ def keys_generate(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"keyid": signer.keyid, "private": f"{args.out}.key", "public": f"{args.out}.pub.pem"})
     else:
-        print(f"key {signer.keyid}\n  private {args.out}.key (mode 0600)\n  public  {args.out}.pub.pem")
+        out = terminal_safe(args.out)
+        print(f"key {signer.keyid}\n  private {out}.key (mode 0600)\n  public  {out}.pub.pem")
     return 0
 
 
@@ -77,7 +78,7 @@ def trust_show(args: argparse.Namespace) -> int:
         return 0
     print(f"trust root v{summary['version']}  {summary['digest']}")
     print(f"  expires {summary['expires']}   installed {summary['installed_at']} by "
-          f"{summary['installed_by']} ({summary['method']})")
+          f"{terminal_safe(summary['installed_by'])} ({summary['method']})")
     for role, spec in summary["roles"].items():
         keys = ", ".join(k[:12] + "…" for k in spec["keyids"])
         print(f"  {role:<8} threshold {spec['threshold']} of {len(spec['keyids'])}: {keys}")
@@ -130,7 +131,8 @@ def bundle_build(args: argparse.Namespace) -> int:
         emit_json({"out": args.out, "manifest_digest": result.manifest_digest,
                    "size": result.archive_size})
     else:
-        print(f"built {args.out} ({result.archive_size} bytes, manifest {short(result.manifest_digest)})")
+        print(f"built {terminal_safe(args.out)} ({result.archive_size} bytes, "
+              f"manifest {short(result.manifest_digest)})")
     return 0
 
 
@@ -138,7 +140,8 @@ def _print_report(report: ab.VerificationReport | None, out=sys.stdout) -> None:
     if report is None:
         return
     for check in report.checks:
-        print(f"  {'✓' if check.passed else '✗'} {check.title}: {check.detail}", file=out)
+        print(f"  {'✓' if check.passed else '✗'} {check.title}: {terminal_safe(check.detail)}",
+              file=out)
 
 
 def bundle_verify(args: argparse.Namespace) -> int:
@@ -162,7 +165,8 @@ def bundle_verify(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(verified.to_json())
     else:
-        print(f"{args.file}: VERIFIED {verified.kind} {verified.name} v{verified.version} "
+        print(f"{terminal_safe(args.file)}: VERIFIED {verified.kind} {terminal_safe(verified.name)} "
+              f"v{verified.version} "
               f"({short(verified.manifest_digest)})")
         _print_report(verified.report)
     return 0
@@ -172,9 +176,9 @@ def _rejected(args: argparse.Namespace, message: str, report: ab.VerificationRep
     if args.json:
         emit_json({"ok": False, "error": message, "report": report.to_json() if report else None})
     else:
-        print(f"{args.file}: REJECTED", file=sys.stderr)
+        print(f"{terminal_safe(args.file)}: REJECTED", file=sys.stderr)
         _print_report(report, sys.stderr)
-        print(f"stella: {message}", file=sys.stderr)
+        print(f"stella: {terminal_safe(message)}", file=sys.stderr)
     return 1
 
 
@@ -190,10 +194,11 @@ def bundle_import(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({**verified.to_json(), "label": result.label})
     else:
-        print(f"imported {verified.kind} {result.label} (v{verified.version}, {short(verified.manifest_digest)})")
+        print(f"imported {verified.kind} {terminal_safe(result.label)} (v{verified.version}, "
+              f"{short(verified.manifest_digest)})")
         if verified.override:
             print(f"  OVERRIDE recorded: version {verified.override.previous_version} → "
-                  f"{verified.version}: {verified.override.reason}")
+                  f"{verified.version}: {terminal_safe(verified.override.reason)}")
     return 0
 
 
@@ -203,6 +208,6 @@ def bundles_list(args: argparse.Namespace) -> int:
         emit_json([row.__dict__ | {"signer_keyids": list(row.signer_keyids)} for row in rows])
         return 0
     for row in rows:
-        print(f"{row.kind:<14} {row.label:<44} v{row.version:<4} {short(row.manifest_digest)}  "
-              f"{row.imported_at} {row.imported_by}")
+        print(f"{row.kind:<14} {terminal_safe(row.label):<44} v{row.version:<4} "
+              f"{short(row.manifest_digest)}  {row.imported_at} {terminal_safe(row.imported_by)}")
     return 0
