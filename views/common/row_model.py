@@ -12,8 +12,11 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from engine.text import terminal_safe
+
 R = TypeVar("R")
 Index = QModelIndex | QPersistentModelIndex
+_TEXT_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
 
 
 class RowModel(QAbstractTableModel, Generic[R]):
@@ -83,4 +86,7 @@ class RowModel(QAbstractTableModel, Generic[R]):
         if not index.isValid() or not 0 <= index.row() < len(self._rows) \
                 or not 0 <= index.column() < len(self.HEADERS):
             return None
-        return self.cell(self._rows[index.row()], index.column(), role)
+        value = self.cell(self._rows[index.row()], index.column(), role)
+        if role in _TEXT_ROLES and isinstance(value, str):
+            return terminal_safe(value)  # names and messages may come from bundles or users
+        return value

@@ -8,12 +8,21 @@ import html
 from collections.abc import Mapping
 
 from app.qt.import_jobs import IMPORTED, ImportedSummary, ImportOutcome
+from engine.text import terminal_safe
 from views.common.format import when
 from views.common.palette import status_hex
 
 PASSED = status_hex("succeeded")
 FAILED = status_hex("failed")
 WARNING = status_hex("warned")
+
+
+
+def shown(text: object) -> str:
+    """Untrusted text (member names, bundle fields, messages) as rich text: controls and
+    bidi overrides escaped visibly, then HTML-escaped."""
+    return html.escape(terminal_safe(text))
+
 
 KIND_TITLES = {"release": "Release", "feed-snapshot": "Feed snapshot", "policy": "Policy",
                "trust-root": "Trust root"}
@@ -48,11 +57,11 @@ def key_text(keyid: str, names: Mapping[str, str] | None = None, compact: bool =
 
 def headline(outcome: ImportOutcome) -> str:
     """The first thing the dialog says, as rich text."""
-    name = html.escape(outcome.request.file_name)
+    name = shown(outcome.request.file_name)
     if outcome.status == IMPORTED:
         return (f"<span style='color:{PASSED}; font-size:13pt; font-weight:bold'>✓ Imported"
                 f"</span> &nbsp;<b>{name}</b>")
-    rule = html.escape(outcome.rule_title or "the bundle was refused")
+    rule = shown(outcome.rule_title or "the bundle was refused")
     return (f"<span style='color:{FAILED}; font-size:13pt; font-weight:bold'>✗ Rejected: "
             f"{rule}</span><br><b>{name}</b> breaks this rule, so nothing from it was "
             f"imported.")
@@ -62,29 +71,29 @@ def reason_html(outcome: ImportOutcome) -> str:
     """What exactly failed (rejections only), in red."""
     if outcome.status == IMPORTED:
         return ""
-    member = (f"<br>Member: <code>{html.escape(outcome.member)}</code>" if outcome.member
+    member = (f"<br>Member: <code>{shown(outcome.member)}</code>" if outcome.member
               else "")
-    return f"<span style='color:{FAILED}'>{html.escape(outcome.message)}</span>{member}"
+    return f"<span style='color:{FAILED}'>{shown(outcome.message)}</span>{member}"
 
 
 def summary_rows(summary: ImportedSummary, names: dict[str, str] | None = None
                  ) -> list[tuple[str, str]]:
     """(label, rich text) pairs for the success summary."""
     rows = [
-        ("Kind", html.escape(kind_title(summary.kind))),
-        ("Label", f"<b>{html.escape(summary.label)}</b>"),
+        ("Kind", shown(kind_title(summary.kind))),
+        ("Label", f"<b>{shown(summary.label)}</b>"),
         ("Version", str(summary.version)),
-        ("Signed by", "<br>".join(html.escape(key_text(k, names)) for k in summary.signer_keyids)
+        ("Signed by", "<br>".join(shown(key_text(k, names)) for k in summary.signer_keyids)
          or "—"),
         ("Manifest digest" if summary.kind != "trust-root" else "Trust root digest",
-         f"<code>{html.escape(summary.manifest_digest)}</code>"),
-        ("Valid until", html.escape(when(summary.expires))),
-        ("Size", f"{summary.member_count} file(s), {html.escape(size_text(summary.archive_size))}"),
+         f"<code>{shown(summary.manifest_digest)}</code>"),
+        ("Valid until", shown(when(summary.expires))),
+        ("Size", f"{summary.member_count} file(s), {shown(size_text(summary.archive_size))}"),
     ]
     if summary.override_reason is not None:
         rows.append(("Override", f"<span style='color:{WARNING}; font-weight:bold'>older "
                      f"version accepted (last imported: {summary.overridden_version}) — "
-                     f"{html.escape(summary.override_reason)}</span>"))
+                     f"{shown(summary.override_reason)}</span>"))
     return rows
 
 
@@ -93,14 +102,14 @@ def checks_html(outcome: ImportOutcome) -> str:
     rows = []
     for check in outcome.checks:
         colour, mark = (PASSED, "✓") if check.passed else (FAILED, "✗")
-        title = html.escape(check.title)
+        title = shown(check.title)
         if not check.passed:
             title = f"<b>{title}</b>"
         rows.append(
             f"<tr><td style='color:{colour}; font-weight:bold; padding:3px 8px 3px 2px'>"
             f"{mark}</td><td style='padding:3px 12px 3px 0'>{title}</td>"
             f"<td style='padding:3px 0; color:{'#37474f' if check.passed else colour}'>"
-            f"{html.escape(check.detail)}</td></tr>")
+            f"{shown(check.detail)}</td></tr>")
     if not rows:
         return "<p>No checks were made.</p>"
     return "<table cellspacing='0' width='100%'>" + "".join(rows) + "</table>"
@@ -108,14 +117,16 @@ def checks_html(outcome: ImportOutcome) -> str:
 
 def plain_report(outcome: ImportOutcome) -> str:
     """The report as text (copied to the clipboard, same lines as the CLI)."""
-    lines = [f"{outcome.request.file_name}: {outcome.status.upper()}"]
+    safe = terminal_safe
+    lines = [f"{safe(outcome.request.file_name)}: {outcome.status.upper()}"]
     if outcome.status != IMPORTED:
-        lines.append(f"rule: {outcome.rule_title} ({outcome.rule})")
-        lines.append(outcome.message)
+        lines.append(f"rule: {safe(outcome.rule_title)} ({safe(outcome.rule)})")
+        lines.append(safe(outcome.message))
     elif outcome.summary is not None:
         s = outcome.summary
-        lines.append(f"{s.kind} {s.label} v{s.version} {s.manifest_digest}")
+        lines.append(f"{s.kind} {safe(s.label)} v{s.version} {s.manifest_digest}")
         if s.override_reason is not None:
-            lines.append(f"OVERRIDE: older version accepted: {s.override_reason}")
-    lines.extend(f"  {'✓' if c.passed else '✗'} {c.title}: {c.detail}" for c in outcome.checks)
+            lines.append(f"OVERRIDE: older version accepted: {safe(s.override_reason)}")
+    lines.extend(f"  {'✓' if c.passed else '✗'} {c.title}: {safe(c.detail)}"
+                 for c in outcome.checks)
     return "\n".join(lines)
