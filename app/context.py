@@ -34,6 +34,7 @@ class Site:
         if config.db_url.startswith("sqlite") and not config.paths.db_file.exists() \
                 and str(config.paths.db_file) in config.db_url:
             raise NotFound(f"no site at {config.paths.home}: run `stella init` first")
+        config.paths.make_private()
         site = cls(config)
         revision = current_revision(site.db.engine)  # one query; Alembic only when behind
         if revision is None:

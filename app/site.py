@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from engine.clock import Clock, SystemClock
 HOME_ENV = "STELLA_HOME"
 DB_ENV = "STELLA_DB"
 DB_FILE = "stella.db"
+PRIVATE_FOLDER = 0o700
 
 
 def default_home() -> Path:
@@ -48,10 +50,23 @@ class SitePaths:
     def run_dir(self) -> Path:
         return self.home / "run"
 
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        return (self.home, self.keys, self.store, self.staging, self.run_dir)
+
     def ensure(self) -> None:
-        for folder in (self.home, self.keys, self.store, self.staging, self.run_dir):
+        for folder in self.folders:
             folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.keys, 0o700)
+        self.make_private()
+
+    def make_private(self) -> None:
+        """Owner-only folders (0700) whatever the umask: the home holds the database,
+        keys, logs and staged bundles, and nothing in it is for other local users.
+        A folder owned by someone else is left as it is."""
+        for folder in self.folders:
+            with contextlib.suppress(OSError):
+                if folder.stat().st_mode & 0o077:
+                    os.chmod(folder, PRIVATE_FOLDER)
 
 
 @dataclass

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +25,8 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            make_private(url)
         self.engine: Engine = create_engine(url, future=True)
         if self.is_sqlite:
             _configure_sqlite(self.engine)
@@ -47,6 +51,28 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+DB_FILE_MODE = 0o600
+
+
+def make_private(url: str) -> None:
+    """The database holds step logs and who did what: owner-only, whatever the umask.
+    A new file is created 0600 before SQLite opens it (SQLite gives its -wal and -shm
+    files the mode of the database file); an existing one, and its -wal and -shm,
+    are tightened. A file owned by someone else is left as it is."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if not path.parent.is_dir():
+        return  # SQLite will say the folder is missing
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DB_FILE_MODE))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):
+            if file.stat().st_mode & 0o077:
+                os.chmod(file, DB_FILE_MODE)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -23,6 +23,7 @@ from airgap_bundles.export.statements import FileDigest, PartManifest
 from engine.crypto.atomic import atomic_write_bytes
 from engine.crypto.keys import Signer
 
+CUSTODY_FILE_MODE = 0o600  # like the archive itself (mkstemp): the owner's, whatever the umask
 WRITING = "writing"
 VERIFYING = "verifying"
 
@@ -166,7 +167,7 @@ def write_custody(files: ExportFiles, receipt: bytes) -> Path:
     """Put the signed custody receipt beside the archive (atomically)."""
     path = files.directory / custody_name(files.archive.name)
     try:
-        atomic_write_bytes(path, receipt)
+        atomic_write_bytes(path, receipt, CUSTODY_FILE_MODE)
     except OSError as exc:
         raise MediumError(
             f"the custody receipt could not be written beside the export "

@@ -91,7 +91,7 @@ def import_bundle(site: Site, path: str | os.PathLike, actor: str, *,
     with site.db.read() as session:
         require_role(session, actor, IMPORTERS, "import bundles")
     staging = site.paths.staging / f"import-{uuid.uuid4().hex}"
-    staging.mkdir(parents=True)
+    staging.mkdir(parents=True, mode=0o700)
     try:
         verified = verify(site, path, allow_older_reason=allow_older_reason, staging=staging,
                           progress=progress, cancel=cancel)
