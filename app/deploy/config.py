@@ -6,7 +6,8 @@
                            "window_seconds": "5m", "interval_seconds": "10s"},
                "deploy-100": {"window_seconds": "10m"}},
      "auto_continue": false,
-     "commands": {"deploy": "ssh {target} deploy {digest}", "health": "…", …},
+     "commands": {"deploy": "ssh {target} deploy {digest}", "status": "ssh {target} cat /etc/release",
+                  "health": "…", …},
      "DEMO_ONLY_window_seconds": 2}
 
 ``gates`` hold :class:`engine.canary.HealthGate` fields per workflow stage

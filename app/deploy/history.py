@@ -5,6 +5,11 @@ A deploy stage lists its targets with ``changed`` (this run moved it) and ``from
 lists the targets it returned. Folding those in order gives, per target still on
 the new release because of this run, where a rollback must return it and which
 stage moved it — whatever retries happened in between.
+
+A deploy stage also records its intent (``target.deploy.started``) before each driver
+call, so a target whose deployment was under way when the executor died counts as
+possibly moved. A later observation (``target.observed``) that finds it still on
+what it ran before clears it: the deployment never landed.
 """
 
 from __future__ import annotations
@@ -43,13 +48,29 @@ def stage_rows(event: ev.Event) -> list[Mapping[str, Any]]:
     return [r for r in rows or [] if isinstance(r, Mapping) and r.get("name")]
 
 
+RETURNED = frozenset({"succeeded", "unchanged"})  # rollback rows: the target is back
+
+
 def moved_targets(events: Iterable[ev.Event]) -> dict[str, Moved]:
     moved: dict[str, Moved] = {}
     for event in events:
         if event.type == ev.ROLLBACK_COMPLETED:
             for row in event.data.get("targets") or []:
-                if row.get("status") == "succeeded":
+                if row.get("status") in RETURNED:
                     moved.pop(str(row.get("target")), None)
+            continue
+        if event.type == ev.TARGET_DEPLOY_STARTED and event.step:
+            data = event.data
+            name = str(data.get("target") or "")
+            if name and name not in moved and data.get("from_digest") != data.get("digest"):
+                moved[name] = Moved(name, event.step, data.get("from_version"), data.get("from_digest"),
+                                    data.get("release"))
+            continue
+        if event.type == ev.TARGET_OBSERVED:
+            data = event.data
+            known = moved.get(str(data.get("target")))
+            if known is not None and data.get("observed") and data.get("digest") == known.from_digest:
+                del moved[known.target]  # seen on what it ran before: nothing to return
             continue
         for row in stage_rows(event):
             name = str(row["name"])

@@ -1,5 +1,5 @@
 """The deploy-driver interface (DESIGN §8): deploy one release to one target, roll
-one target back, report one target's health.
+one target back, report one target's health, observe the release it runs now.
 
 Outcomes versus errors: what happened on a target — the command exited 1, the
 target never came up, the operator cancelled — is a :class:`DeployResult` with a
@@ -44,6 +44,7 @@ __all__ = [
     "DriverError",
     "HealthSample",
     "LogSink",
+    "Observed",
     "ReleaseRef",
     "ShouldStop",
     "Status",
@@ -179,6 +180,27 @@ class DeployResult:
         }
 
 
+@dataclass(frozen=True)
+class Observed:
+    """What a target itself says it runs now (``digest`` ``None``: nothing deployed).
+
+    An observation that cannot be made raises :class:`DriverError` instead: "unknown"
+    must never read as "nothing" or "unchanged"."""
+
+    target: str
+    version: str | None
+    digest: str | None
+    release: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.digest is not None and not _DIGEST.fullmatch(self.digest):
+            raise DriverError(f"target {self.target} reported {self.digest!r}, not a sha256:<64 hex> digest")
+
+    def to_json(self) -> dict[str, str | None]:
+        return {"target": self.target, "release": self.release, "version": self.version,
+                "digest": self.digest}
+
+
 @runtime_checkable
 class DeployDriver(Protocol):
     """Deploys, rolls back and reads health of single targets; safe to call from a worker."""
@@ -192,6 +214,10 @@ class DeployDriver(Protocol):
     ) -> DeployResult: ...
 
     def health(self, target: Target) -> HealthSample: ...
+
+    def observe(self, target: Target) -> Observed:
+        """The release the target runs now, asked of the target itself."""
+        ...
 
 
 def health_of_all(driver: DeployDriver, targets: Sequence[Target]) -> list[HealthSample]:

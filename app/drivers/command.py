@@ -9,11 +9,17 @@ quotes cannot inject anything. Unknown placeholders, positional ``{}``, attribut
 or index access and format specs are refused at configuration time.
 
 Placeholders: ``{target} {env} {release} {version} {digest} {component} {image}
-{component_digest} {artifacts}``; a health template may use ``{target} {env}``.
+{component_digest} {artifacts}``; health and status templates may use ``{target} {env}``.
+
+The required ``status`` command asks a target what it runs now. It prints one line,
+``sha256:<64 hex> [VERSION [RELEASE]]`` (or ``none`` when nothing is deployed), or a
+JSON object with ``digest``, ``version`` and ``release``. A rollback after a crash
+trusts this answer, not what the run believed it had done.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shlex
@@ -28,6 +34,7 @@ from app.drivers.base import (
     DeployResult,
     DriverError,
     LogSink,
+    Observed,
     ReleaseRef,
     ShouldStop,
     Target,
@@ -125,6 +132,7 @@ class EnvironmentCommands:
     """The command templates of one environment."""
 
     deploy: CommandTemplate
+    status: CommandTemplate
     rollback: CommandTemplate | None = None
     health: CommandTemplate | None = None
     timeout_seconds: float = 600.0
@@ -134,16 +142,21 @@ class EnvironmentCommands:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EnvironmentCommands:
-        """``{"deploy": "...", "rollback": "...", "health": "...", "timeout_seconds": 300,
+        """``{"deploy": "...", "status": "...", "rollback": "...", "health": "...", "timeout_seconds": 300,
         "health_timeout_seconds": 10, "health_output": "exit-status" | "prometheus",
         "metric_names": {"requests": ..., "errors": ..., "latency": ..., "latency_unit": "s"}}``."""
-        known = {"deploy", "rollback", "health", "timeout_seconds", "health_timeout_seconds",
+        known = {"deploy", "status", "rollback", "health", "timeout_seconds", "health_timeout_seconds",
                  "health_output", "metric_names"}
         for key in data:
             if key not in known:
                 raise CommandTemplateError(f"unknown setting; known: {', '.join(sorted(known))}", field=str(key))
         if "deploy" not in data:
             raise CommandTemplateError("a deploy command is required", field="deploy")
+        if "status" not in data:
+            raise CommandTemplateError(
+                "a status command is required: it prints the digest (sha256:…) of the release the "
+                "target runs, so a rollback after a crash knows where each target really is",
+                field="status")
         rollback = data.get("rollback")
         health = data.get("health")
         output = data.get("health_output", "exit-status")
@@ -164,6 +177,7 @@ class EnvironmentCommands:
         return cls(
             metric_names=metric_names,
             deploy=CommandTemplate.parse(data["deploy"], allowed=RELEASE_PLACEHOLDERS, field="deploy"),
+            status=CommandTemplate.parse(data["status"], allowed=HEALTH_PLACEHOLDERS, field="status"),
             rollback=None if rollback is None
             else CommandTemplate.parse(rollback, allowed=RELEASE_PLACEHOLDERS, field="rollback"),
             health=None if health is None
@@ -241,6 +255,22 @@ class CommandDriver:
             return HealthSample(target=target.name, scraped_at=now, healthy=False,
                                 detail=f"health command output is not usable Prometheus text: {err.message}")
 
+    def observe(self, target: Target) -> Observed:
+        """Run the status command; its answer (or why there is none) is the observation."""
+        commands = self._commands(target)
+        argv = commands.status.render({"target": target.name, "env": target.env})
+        outcome = run_streaming(
+            argv,
+            log_line=lambda line: logger.debug("status %s: %s", target.name, line),
+            timeout=commands.health_timeout_seconds,
+            env=self._env(),
+            kill_grace=self._grace,
+            keep_stdout=True,
+        )
+        if outcome.status != "succeeded":
+            raise DriverError(f"{target.name}: the status command {outcome.detail}")
+        return parse_status(target.name, outcome.stdout)
+
     def _env(self) -> dict[str, str] | None:
         if not self._extra_env:
             return None
@@ -289,6 +319,31 @@ class CommandDriver:
             detail=outcome.detail if len(runs) == 1 else f"{len(runs)} component runs; last {outcome.detail}",
             exit_code=outcome.exit_code,
         )
+
+
+def parse_status(target: str, text: str) -> Observed:
+    """A status command's output as an observation; anything else raises DriverError."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            document = json.loads(stripped)
+        except ValueError as err:
+            raise DriverError(f"{target}: the status command printed unreadable JSON ({err})") from None
+        if not isinstance(document, dict):
+            raise DriverError(f"{target}: the status command printed JSON that is not an object")
+        fields = {k: document.get(k) for k in ("digest", "version", "release")}
+        if any(v is not None and not isinstance(v, str) for v in fields.values()):
+            raise DriverError(f"{target}: the status command's digest, version and release must be text")
+        return Observed(target, fields["version"], fields["digest"], fields["release"])
+    first = stripped.splitlines()[0].split() if stripped else []
+    if first == ["none"]:
+        return Observed(target, None, None)
+    if not first or not first[0].startswith("sha256:") or len(first) > 3:
+        raise DriverError(f"{target}: the status command must print 'sha256:<digest> [version [release]]' "
+                          f"or 'none', not {stripped[:80]!r}")
+    version = first[1] if len(first) > 1 else None
+    release = first[2] if len(first) > 2 else None
+    return Observed(target, version, first[0], release)
 
 
 def _values_per_run(template: CommandTemplate, target: Target, release: ReleaseRef) -> list[dict[str, str]]:

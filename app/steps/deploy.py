@@ -2,9 +2,12 @@
 then hold them to the stage's health gate (DESIGN §8, seed §14.5).
 
 1. Targets: ``ceil(pct% × n)`` of the environment, cumulative across stages. Each
-   one not yet on the release through this run is deployed by its driver, the
-   driver's output streamed into the step log. A failed deployment fails the stage
-   (retry or roll back: an operator decides).
+   one not yet on the release through this run is asked what it runs, the intent
+   (``target.deploy.started``: target, desired digest, what it ran) is committed, and
+   only then is it deployed by its driver, the driver's output streamed into the step
+   log — so a crash mid-deployment never hides a move from a rollback. A target that
+   cannot be asked, or a failed deployment, fails the stage (retry or roll back: an
+   operator decides).
 2. Health gate: :func:`app.deploy.canary.run_canary` samples the stage's targets
    every interval and records each measurement (``step.criteria``) for the stage view.
    ``passed`` → the stage waits for Continue (or succeeds with ``auto_continue``);
@@ -28,6 +31,7 @@ from app.deploy.canary import CanaryResult, Wait, json_safe, real_wait, run_cana
 from app.deploy.config import DeployConfigError
 from app.deploy.drivers import COMMAND, DriverSet
 from app.deploy.history import Moved, moved_targets
+from app.deploy.reconcile import observe_row
 from app.deploy.settings import deploy_config
 from app.deploy.targets import (
     KnownRelease,
@@ -71,13 +75,15 @@ def target_row(target: Target, release: ReleaseRef, *, from_version: str | None,
             "to_digest": release.digest, "changed": changed, "status": status, "detail": detail}
 
 
-def _previous(result: DeployResult | None, prior: Moved | None,
-              known: KnownRelease | None) -> tuple[str | None, str | None]:
+def _previous(result: DeployResult | None, prior: Moved | None, known: KnownRelease | None,
+              seen: Mapping[str, Any] | None = None) -> tuple[str | None, str | None]:
     """What the target ran before this run touched it."""
     if prior is not None:
         return prior.from_version, prior.from_digest
     if result is not None and (result.previous_version or result.previous_digest):
         return result.previous_version, result.previous_digest
+    if seen is not None and seen.get("observed"):
+        return seen.get("version"), seen.get("digest")
     if known is not None:
         return known.version, known.digest
     return None, None
@@ -168,15 +174,29 @@ class DeployStep:
                 continue
             if ctx.should_stop():
                 return rows, "", True
+            seen = observe_row(drivers, target, "before-deploy")
+            if not seen["observed"]:
+                before = _previous(None, prior, known.get(target.name))
+                why = f"cannot tell what it runs now, so nothing was deployed to it ({scrub(seen['error'])})"
+                rows.append(target_row(target, release, from_version=before[0], from_digest=before[1],
+                                       changed=prior is not None, status="failed", detail=why))
+                log(f"[{target.name}] {why}")
+                return rows, f"{target.name}: {why}", False
+            before = _previous(None, prior, known.get(target.name), seen)
+            intent = {"target": target.name, "driver": target.driver, "release": release.name,
+                      "version": release.version, "digest": release.digest,
+                      "from_version": before[0], "from_digest": before[1],
+                      "observed": {k: seen[k] for k in ("release", "version", "digest")}}
+            if ctx.record(ev.TARGET_DEPLOY_STARTED, intent) is False:
+                return rows, "", True  # the run changed meanwhile: deploy nothing unrecorded
             try:
                 result = drivers.driver(target).deploy(target, release, log=log, should_stop=ctx.should_stop)
             except DriverError as err:
-                before = _previous(None, prior, known.get(target.name))
                 rows.append(target_row(target, release, from_version=before[0], from_digest=before[1],
                                        changed=prior is not None, status="failed", detail=scrub(err.message)))
                 log(f"[{target.name}] deploy could not be attempted: {err.message}")
                 return rows, f"{target.name}: {scrub(err.message)}", False
-            before = _previous(result, prior, known.get(target.name))
+            before = _previous(result, prior, known.get(target.name), seen)
             rows.append(target_row(target, release, from_version=before[0], from_digest=before[1],
                                    changed=_changed(result) or prior is not None, status=result.status,
                                    detail=scrub(result.detail)))

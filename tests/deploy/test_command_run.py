@@ -12,6 +12,7 @@ from app.executor import Executor
 from app.services import promotions
 from app.services.logs import step_logs
 from tests.support.deploy import add_demo_release, add_environment, product_registry
+from tests.support.factories import who
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the commands are POSIX shell")
 
@@ -20,8 +21,10 @@ REGION = "eu-west-secret-region-42"
 DEPLOY = ("sh -c 'echo \"deploying $1 to $2\"; echo \"db password: $STELLA_INPUT_DB_PASSWORD\"; "
           "printf %s \"$STELLA_INPUT_DB_PASSWORD\" > \"$STELLA_TEST_OUT/$2.received\"; "
           "if [ \"$2\" = \"$STELLA_TEST_FAIL_ON\" ]; then "
-          "echo \"disk full on $2, login $STELLA_INPUT_DB_PASSWORD\" >&2; exit 3; fi' "
-          "sh {version} {target}")
+          "echo \"disk full on $2, login $STELLA_INPUT_DB_PASSWORD\" >&2; exit 3; fi; "
+          "echo \"$3 $1\" > \"$STELLA_TEST_OUT/$2.state\"' "
+          "sh {version} {target} {digest}")
+STATUS = "sh -c 'cat \"$STELLA_TEST_OUT/$1.state\" 2>/dev/null || echo none' sh {target}"
 GATE = {"max_error_rate": None, "window_seconds": 0.4, "interval_seconds": 0.2, "max_gap_seconds": 2}
 
 
@@ -35,14 +38,14 @@ def command_site(site, tmp_path, monkeypatch, *, auto_continue: bool = True, fai
     monkeypatch.setenv("STELLA_TEST_OUT", str(tmp_path))
     monkeypatch.setenv("STELLA_TEST_FAIL_ON", fail_on)
     add_environment(site, "cmd-prod", ("c1", "c2"), "command", {
-        "commands": {"deploy": DEPLOY, "health": "true", "timeout_seconds": 20},
+        "commands": {"deploy": DEPLOY, "status": STATUS, "health": "true", "timeout_seconds": 20},
         "gates": {"default": GATE}, "auto_continue": auto_continue})
 
 
 def run_release(site, version: str, **kwargs) -> str:
     add_demo_release(site, version, artifacts=False,
                      inputs=["file:db-password", "env:PLATFORM_REGION"], **kwargs)
-    pid = promotions.create_promotion(site, f"platform@{version}", "cmd-prod", "alice")
+    pid = promotions.create_promotion(site, f"platform@{version}", "cmd-prod", who(site, "alice"))
     Executor(site, pid, product_registry()).run()
     return pid
 
@@ -87,7 +90,7 @@ def test_an_input_whose_value_changed_since_it_was_materialised_stops_the_deploy
     site = live_site
     command_site(site, tmp_path, monkeypatch)
     add_demo_release(site, "1.3.0-rc1", artifacts=False, inputs=["env:PLATFORM_REGION"])
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "cmd-prod", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "cmd-prod", who(site, "alice"))
     Executor(site, pid, product_registry()).run(until="deploy-start")
     monkeypatch.setenv("PLATFORM_REGION", "somewhere-else")
     Executor(site, pid, product_registry()).run()
@@ -101,9 +104,9 @@ def test_an_input_whose_value_changed_since_it_was_materialised_stops_the_deploy
 def test_a_gate_the_health_command_cannot_measure_is_refused_before_deploying(live_site, tmp_path):
     site = live_site
     add_environment(site, "cmd-prod", ("c1",), "command", {
-        "commands": {"deploy": DEPLOY, "health": "true"}})  # default gate: error rate < 1%
+        "commands": {"deploy": DEPLOY, "status": STATUS, "health": "true"}})  # default gate: error rate < 1%
     add_demo_release(site, "1.3.0-rc1", artifacts=False)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "cmd-prod", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "cmd-prod", who(site, "alice"))
     Executor(site, pid, product_registry()).run()
     step = promotions.load_run(site, pid)[1].step("deploy-start")
     assert step.status == "failed"

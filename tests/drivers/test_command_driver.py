@@ -27,7 +27,7 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="uses sh and process 
 
 
 def driver(**commands: object) -> CommandDriver:
-    return CommandDriver({"eu-prod": EnvironmentCommands.from_dict(commands)})
+    return CommandDriver({"eu-prod": EnvironmentCommands.from_dict({"status": "echo none", **commands})})
 
 
 class Log:
@@ -105,6 +105,7 @@ def test_a_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
     command = CommandDriver(
         {"eu-prod": EnvironmentCommands.from_dict({
             "deploy": f"sh -c 'sleep 30 & echo $! > {pid_file}; wait'",
+            "status": "echo none",
             "timeout_seconds": 0.5,
         })},
         kill_grace_seconds=0.5,

@@ -72,6 +72,7 @@ def test_health_templates_only_know_target_and_env() -> None:
 def test_environment_commands_from_dict() -> None:
     commands = EnvironmentCommands.from_dict({
         "deploy": "deploy {target} {digest}",
+        "status": "status {target}",
         "health": "check {target}",
         "timeout_seconds": 30,
         "health_output": "prometheus",
@@ -86,12 +87,14 @@ def test_environment_commands_from_dict() -> None:
     ("data", "field"),
     [
         ({}, "deploy"),
-        ({"deploy": "x", "shell": True}, "shell"),
-        ({"deploy": "x", "timeout_seconds": 0}, "timeout_seconds"),
-        ({"deploy": "x", "timeout_seconds": "5m"}, "timeout_seconds"),
-        ({"deploy": "x", "health_output": "json"}, "health_output"),
-        ({"deploy": "x", "rollback": "undo {when}"}, "rollback"),
-        ({"deploy": "x", "metric_names": {"latency_unit": "us"}}, "metric_names"),
+        ({"deploy": "x"}, "status"),
+        ({"deploy": "x", "status": "st {digest}"}, "status"),
+        ({"deploy": "x", "status": "y", "shell": True}, "shell"),
+        ({"deploy": "x", "status": "y", "timeout_seconds": 0}, "timeout_seconds"),
+        ({"deploy": "x", "status": "y", "timeout_seconds": "5m"}, "timeout_seconds"),
+        ({"deploy": "x", "status": "y", "health_output": "json"}, "health_output"),
+        ({"deploy": "x", "status": "y", "rollback": "undo {when}"}, "rollback"),
+        ({"deploy": "x", "status": "y", "metric_names": {"latency_unit": "us"}}, "metric_names"),
     ],
 )
 def test_bad_environment_settings_name_the_field(data: dict[str, object], field: str) -> None:
@@ -102,5 +105,6 @@ def test_bad_environment_settings_name_the_field(data: dict[str, object], field:
 
 def test_configuration_errors_name_the_environment() -> None:
     with pytest.raises(CommandTemplateError, match="environment 'eu-prod': command setting 'deploy'") as caught:
-        commands_from_config({"eu-stage": {"deploy": "ok {target}"}, "eu-prod": {"deploy": "bad {nope}"}})
+        commands_from_config({"eu-stage": {"deploy": "ok {target}", "status": "st"},
+                              "eu-prod": {"deploy": "bad {nope}", "status": "st"}})
     assert caught.value.env == "eu-prod"

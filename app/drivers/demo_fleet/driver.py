@@ -11,7 +11,8 @@ Deploy (and rollback, which is a deploy of the older release) runs:
 1. ``GET /version`` — the target must answer; its answer is the previous release;
 2. install the release folder (skipped when already installed) and switch the pointer;
 3. poll ``/version`` until it reports the new digest (``deploy_timeout``).
-Health is ``/healthz`` (200 = healthy) plus a strict parse of ``/metrics``.
+Health is ``/healthz`` (200 = healthy) plus a strict parse of ``/metrics``; what a target
+runs (``observe``) is its ``/version``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ import time
 from app.drivers.base import (
     Action,
     DeployResult,
+    DriverError,
     LogSink,
+    Observed,
     ReleaseRef,
     ShouldStop,
     Status,
@@ -94,6 +97,23 @@ class DemoFleetDriver:
             return HealthSample(target=target.name, scraped_at=now, healthy=False,
                                 version=version.get("version"), digest=version.get("digest"),
                                 detail=f"metrics unreadable: {err.message}")
+
+    def observe(self, target: Target) -> Observed:
+        """What ``/version`` answers now; a target that does not answer raises."""
+        member = self._fleet.member(target.name)
+        status, body = http_get(member.port, "/version", timeout=self._http_timeout)
+        try:
+            document = json.loads(body)
+        except ValueError:
+            document = None
+        if status != 200 or not isinstance(document, dict):
+            raise DriverError(f"{target.name}: /version answered {status} without a readable release")
+        if document.get("target") not in (None, target.name):
+            raise DriverError(f"{target.name}: the process on {member.url} says it is "
+                              f"{document.get('target')!r}")
+        text = {k: document.get(k) if isinstance(document.get(k), str) else None
+                for k in ("release", "version", "digest")}
+        return Observed(target.name, text["version"], text["digest"], text["release"])
 
     def _version(self, port: int) -> dict[str, str | None]:
         status, body = http_get(port, "/version", timeout=self._http_timeout)
