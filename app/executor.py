@@ -22,15 +22,11 @@ from typing import Any
 
 from app.context import Site
 from app.errors import NotNow, Rejected
-from app.services import schedule_hold
 from app.services.promotions import _load
-from app.services.stage_names import require_stage
-from app.steps.approval import approval_refusal
 from app.steps.base import StepContext, StepOutcome, StepRegistry
 from engine.run import actions as run_actions
 from engine.run import events as ev
-from engine.run import planner, stages
-from engine.run.stages import APPROVAL
+from engine.run import planner
 from engine.run import state as st
 from models import leases, run_store
 from models.tables import StepLog
@@ -66,21 +62,13 @@ def _pid_alive(pid: int) -> bool:
 class Executor:
     def __init__(self, site: Site, promotion_id: str, registry: StepRegistry,
                  on_change: Callable[[], None] | None = None,
-                 should_stop: Callable[[], bool] | None = None,
-                 should_drain: Callable[[], bool] | None = None,
-                 scheduled: bool = False) -> None:
-        """``should_stop``: stop now, parking a running step as interrupted;
-        ``should_drain``: let the running step finish, start no other (the agent
-        shutting down); ``scheduled``: run by its schedule's slot, the only executor
-        allowed to advance a scheduled promotion."""
+                 should_stop: Callable[[], bool] | None = None) -> None:
         self.site = site
         self.promotion_id = promotion_id
         self.registry = registry
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._on_change = on_change or (lambda: None)
         self._external_stop = should_stop or (lambda: False)
-        self._drain = should_drain or (lambda: False)
-        self.scheduled = scheduled
         self._last_heartbeat = 0.0
 
     # -- lease -----------------------------------------------------------------
@@ -121,7 +109,7 @@ class Executor:
                 work = planner.next_work(state)
                 if until and work.step and _is_past(state, work.step, until):
                     return ExecutionResult(state.status, f"reached {until}", steps_run)
-                if self._external_stop() or self._drain():
+                if self._external_stop():
                     return ExecutionResult(state.status, "stopped on request", steps_run)
                 if work.kind in (planner.DONE, planner.IDLE):
                     return ExecutionResult(state.status, work.why, steps_run)
@@ -131,26 +119,11 @@ class Executor:
                     self._recover(work.step)
                 elif work.kind == planner.ROLLBACK:
                     self._rollback(state)
-                elif work.kind == planner.SEAL:
-                    self._seal_ended(state)
-                    steps_run += 1
                 elif work.kind == planner.RUN_STEP:
-                    hold = self._schedule_hold()
-                    if hold is not None:  # schedules are law: only its slot starts a step
-                        if steps_run == 0:
-                            raise NotNow(hold)
-                        return ExecutionResult(state.status, hold, steps_run)
                     self._run_step(state, work.step)
                     steps_run += 1
         finally:
             self._release()
-
-    def _schedule_hold(self) -> str | None:
-        if self.scheduled:
-            return None
-        with self.site.db.read() as session:
-            hold = schedule_hold.hold_of(session, self.promotion_id)
-        return hold.message if hold is not None else None
 
     def _event(self, kind: str, step: str | None, data: Mapping[str, Any],
                reason: str | None = None) -> ev.NewEvent:
@@ -199,7 +172,6 @@ class Executor:
             raise StepUnavailable(
                 f"cannot start {state.step(step).title}: this build has no implementation for the "
                 f"'{step}' step, so the run stops here rather than pretend it passed")
-        self._refuse_unbacked_approval(state, step)
         attempt = state.step(step).attempt + 1
         started = self._append_if(lambda s: s.current_step == step and
                                   s.current.status == st.PENDING and not s.paused,
@@ -228,16 +200,6 @@ class Executor:
                 {"error": "the executor was stopped while this step ran; retry it or roll back"})])
             return
         self._finish(step, attempt, outcome)
-
-    def _refuse_unbacked_approval(self, state: st.RunState, step: str) -> None:
-        """Never pass an approval step the signed approvals do not back: record it
-        failed, saying why, and stop (app/steps/approval.py)."""
-        why = approval_refusal(self.site, state, step)
-        if why is None:
-            return
-        self._append_if(lambda s: s.head == state.head, [self._event(
-            ev.STEP_FAILED, APPROVAL, {"error": why, "summary": "approvals not backed by signatures"})])
-        raise Rejected(f"{self.promotion_id} cannot pass {state.step(APPROVAL).title}: {why}")
 
     def _still_running(self, step: str, attempt: int) -> Callable[[st.RunState], bool]:
         def check(s: st.RunState) -> bool:
@@ -310,48 +272,8 @@ class Executor:
                 ev.ROLLBACK_FAILED, step, {"scope": scope, "error": outcome.error})])
 
 
-    def _seal_ended(self, state: st.RunState) -> None:
-        """Seal a run that ended rolled back or cancelled, like a completed one: its
-        seal step gets a new attempt, its outcome is kept only while the run is still
-        ended and that attempt is the latest."""
-        step = stages.SEAL
-        handler = self.registry.handler_for(step)
-        if handler is None:
-            raise StepUnavailable(f"cannot seal {self.promotion_id}: this build has no "
-                                  "'seal-evidence' step")
-        attempt = state.step(step).attempt + 1
-
-        def unsealed(s: st.RunState) -> bool:
-            return planner.needs_seal(s) and s.step(step).attempt == attempt - 1
-
-        def ours(s: st.RunState) -> bool:
-            return s.terminal and s.step(step).attempt == attempt and s.step(step).status == st.RUNNING
-
-        if self._append_if(unsealed, [self._event(ev.STEP_STARTED, step, {"attempt": attempt})]) is None:
-            return
-        with self.site.db.read() as session:
-            _, state = _load(session, self.promotion_id)
-        ctx = StepContext(
-            promotion_id=self.promotion_id, step=step, attempt=attempt, state=state,
-            clock=self.site.clock, site=self.site,
-            log=lambda line: self._log(step, attempt, line),
-            should_stop=self._external_stop,
-            record=lambda kind, data: self._append_if(ours, [self._event(kind, step, data)]) is not None,
-        )
-        try:
-            outcome = handler.run(ctx)
-        except Exception as exc:  # a handler bug fails the seal, not the executor
-            log.exception("sealing %s failed with an unexpected error", self.promotion_id)
-            outcome = StepOutcome("failed", error=f"unexpected error: {exc}")
-        if outcome.status == "succeeded":
-            data: dict[str, Any] = {"summary": outcome.summary, "outputs": dict(outcome.outputs)}
-            self._append_if(ours, [self._event(ev.STEP_SUCCEEDED, step, data)])
-        else:
-            self._append_if(ours, [self._event(ev.STEP_FAILED, step, {
-                "summary": outcome.summary, "error": outcome.error or "sealing failed"})])
-
-
 def _is_past(state: st.RunState, step: str, until: str) -> bool:
     names = [s.name for s in state.steps]
-    require_stage(state, until, "until")  # an unknown stage must never mean "no limit"
+    if until not in names:
+        return False
     return names.index(step) > names.index(until)
