@@ -151,7 +151,7 @@ def _sqlite_error(message: str, db_url: str | None) -> StellaError:
                       "than the wait allows; try again when it has finished")
     if "readonly" in lowered or "read-only" in lowered:
         return NotNow(f"{where} is read-only; read commands work, but this one writes: "
-                      "make the site's home writable, or run it where it is")
+                      "make the site's home writable (or use a writable copy) and run it again")
     if "unable to open" in lowered:
         if path is not None and not path.parent.is_dir():
             return NotFound(f"cannot open the database {where}: its folder does not exist; "
@@ -177,8 +177,10 @@ def damaged(where: str, detail: str | None) -> Rejected:
 
 def quick_check(path: Path) -> str:
     """``PRAGMA quick_check`` of a SQLite file, read-only: "ok" or what it found."""
+    from models.readonly import read_only_uri
+
     try:
-        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2)
+        connection = sqlite3.connect(read_only_uri(path), uri=True, timeout=2)
         try:
             rows = connection.execute("PRAGMA quick_check").fetchall()
         finally:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.errors import NotFound
+from app.errors import NotFound, NotNow
+from app.leftovers import remove_leftovers
 from app.site import SiteConfig
 from engine.clock import rfc3339
 from models.db import Database
 from models.migrate import current_revision, head_revision, upgrade
+from models.readonly import cannot_write
 from models.tables import Site as SiteRow
 
 
 class Site:
-    def __init__(self, config: SiteConfig) -> None:
+    def __init__(self, config: SiteConfig, *, read_only: bool = False) -> None:
         self.config = config
-        self.db = Database(config.db_url)
+        self.db = Database(config.db_url, read_only=read_only)
 
     @property
     def paths(self):  # noqa: ANN201 (SitePaths)
@@ -34,13 +36,21 @@ class Site:
         if config.db_url.startswith("sqlite") and not config.paths.db_file.exists() \
                 and str(config.paths.db_file) in config.db_url:
             raise NotFound(f"no site at {config.paths.home}: run `stella init` first")
-        config.paths.make_private()
-        site = cls(config)
+        read_only = cannot_write(config.db_url)  # reads still work; nothing is migrated
+        if not read_only:
+            config.paths.make_private()
+        site = cls(config, read_only=read_only)
         revision = current_revision(site.db.engine)  # one query; Alembic only when behind
         if revision is None:
             raise NotFound(f"the database {config.db_url} holds no site: run `stella init` first")
         if revision != head_revision():
+            if read_only:
+                raise NotNow(f"the site's database {config.db_url} is read-only and was made by "
+                             "an older stella: open it once where it can be written (it is "
+                             "upgraded then), or use the stella that made it")
             upgrade(config.db_url)
+        if not read_only:
+            remove_leftovers(config.paths.staging)  # of imports and exports killed earlier
         with site.db.read() as session:
             if session.scalar(select(SiteRow.id)) is None:
                 raise NotFound(f"the database {config.db_url} holds no site: run `stella init` first")

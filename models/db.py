@@ -12,6 +12,8 @@ from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.readonly import read_only_engine
+
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
@@ -22,14 +24,16 @@ def sqlite_url(path: Path) -> str:
 class Database:
     """One engine per process; sessions are short and never cross threads."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, read_only: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        if self.is_sqlite:
+        self.read_only = read_only and self.is_sqlite  # see models/readonly.py
+        if self.is_sqlite and not self.read_only:
             make_private(url)
-        self.engine: Engine = create_engine(url, future=True)
+        self.engine: Engine = read_only_engine(url) if self.read_only \
+            else create_engine(url, future=True)
         if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, read_only=self.read_only)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -75,13 +79,14 @@ def make_private(url: str) -> None:
                 os.chmod(file, DB_FILE_MODE)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API object)
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+        if not read_only:  # setting the journal mode writes the file header
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()

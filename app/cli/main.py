@@ -19,6 +19,7 @@ from app import __version__, boundary
 from app.cli import edge
 from app.cli.output import safe_streams
 from app.errors import UsageError
+from engine.text import terminal_safe
 
 if TYPE_CHECKING:
     from app.steps.base import StepRegistry
@@ -205,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     _gate_commands(sub, command, group)
     _schedule_commands(command, group)
     _agent_commands(command)
+    _site_commands(command)
 
     p = command("gui", "commands:gui", "the desktop app")
     p.add_argument("--audit", metavar="PATH",
@@ -298,6 +300,20 @@ def _gate_commands(sub, command: Callable, group: Callable) -> None:  # noqa: AN
     o.add_argument("--passphrase-file", help="the approver's key passphrase (or STELLA_PASSPHRASE)")
 
 
+def _site_commands(command: Callable) -> None:
+    """``stella doctor|backup|restore``: the site's own health (DESIGN §10)."""
+    p = command("doctor", "site_commands:doctor", "check the site: database integrity, every "
+                "run's chain, staging leftovers, file modes, agent and leases")
+    p.add_argument("--fix", action="store_true",
+                   help="clean what is safe to clean: leftovers, loose modes, dead leases")
+    p = command("backup", "site_commands:backup",
+                "online backup of a SQLite site's database, verified after writing")
+    p.add_argument("file", metavar="FILE")
+    p = command("restore", "site_commands:restore",
+                "put a verified backup in place (the database it replaces is kept)")
+    p.add_argument("file", metavar="FILE")
+
+
 def _agent_commands(command: Callable) -> None:
     """``stella agent [start|stop|status]``: the site's executor as a service."""
     p = command("agent", "agent_commands:agent", "the site's executor as a service: "
@@ -385,7 +401,8 @@ def main(argv: Sequence[str] | None = None, registry: StepRegistry | None = None
             error = boundary.explain(exc, _db_url(args_list))
             if debug:
                 traceback.print_exc(file=sys.stderr)
-            print(f"stella: {error.message}", file=sys.stderr)
+            shown = "\n".join(terminal_safe(line) for line in error.message.split("\n"))
+            print(f"stella: {shown}", file=sys.stderr)
             return error.exit_code
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 import airgap_bundles as ab
 from app.context import Site
 from app.errors import NotNow, Rejected
+from app.leftovers import staging_prefix
 from app.services import trust
 from app.services.releases import register_release
 from app.services.roles import require_role
@@ -90,7 +91,7 @@ def import_bundle(site: Site, path: str | os.PathLike, actor: str, *,
                   cancel: Callable[[], bool] | None = None) -> ImportResult:
     with site.db.read() as session:
         require_role(session, actor, IMPORTERS, "import bundles")
-    staging = site.paths.staging / f"import-{uuid.uuid4().hex}"
+    staging = site.paths.staging / f"{staging_prefix('import')}{uuid.uuid4().hex}"
     staging.mkdir(parents=True, mode=0o700)
     try:
         verified = verify(site, path, allow_older_reason=allow_older_reason, staging=staging,
