@@ -23,10 +23,11 @@ from typing import Any
 from app.context import Site
 from app.errors import NotNow, Rejected
 from app.services.promotions import _load
+from app.services.stage_names import require_stage
 from app.steps.base import StepContext, StepOutcome, StepRegistry
 from engine.run import actions as run_actions
 from engine.run import events as ev
-from engine.run import planner
+from engine.run import planner, stages
 from engine.run import state as st
 from models import leases, run_store
 from models.tables import StepLog
@@ -119,6 +120,9 @@ class Executor:
                     self._recover(work.step)
                 elif work.kind == planner.ROLLBACK:
                     self._rollback(state)
+                elif work.kind == planner.SEAL:
+                    self._seal_ended(state)
+                    steps_run += 1
                 elif work.kind == planner.RUN_STEP:
                     self._run_step(state, work.step)
                     steps_run += 1
@@ -272,8 +276,48 @@ class Executor:
                 ev.ROLLBACK_FAILED, step, {"scope": scope, "error": outcome.error})])
 
 
+    def _seal_ended(self, state: st.RunState) -> None:
+        """Seal a run that ended rolled back or cancelled, like a completed one: its
+        seal step gets a new attempt, its outcome is kept only while the run is still
+        ended and that attempt is the latest."""
+        step = stages.SEAL
+        handler = self.registry.handler_for(step)
+        if handler is None:
+            raise StepUnavailable(f"cannot seal {self.promotion_id}: this build has no "
+                                  "'seal-evidence' step")
+        attempt = state.step(step).attempt + 1
+
+        def unsealed(s: st.RunState) -> bool:
+            return planner.needs_seal(s) and s.step(step).attempt == attempt - 1
+
+        def ours(s: st.RunState) -> bool:
+            return s.terminal and s.step(step).attempt == attempt and s.step(step).status == st.RUNNING
+
+        if self._append_if(unsealed, [self._event(ev.STEP_STARTED, step, {"attempt": attempt})]) is None:
+            return
+        with self.site.db.read() as session:
+            _, state = _load(session, self.promotion_id)
+        ctx = StepContext(
+            promotion_id=self.promotion_id, step=step, attempt=attempt, state=state,
+            clock=self.site.clock, site=self.site,
+            log=lambda line: self._log(step, attempt, line),
+            should_stop=self._external_stop,
+            record=lambda kind, data: self._append_if(ours, [self._event(kind, step, data)]) is not None,
+        )
+        try:
+            outcome = handler.run(ctx)
+        except Exception as exc:  # a handler bug fails the seal, not the executor
+            log.exception("sealing %s failed with an unexpected error", self.promotion_id)
+            outcome = StepOutcome("failed", error=f"unexpected error: {exc}")
+        if outcome.status == "succeeded":
+            data: dict[str, Any] = {"summary": outcome.summary, "outputs": dict(outcome.outputs)}
+            self._append_if(ours, [self._event(ev.STEP_SUCCEEDED, step, data)])
+        else:
+            self._append_if(ours, [self._event(ev.STEP_FAILED, step, {
+                "summary": outcome.summary, "error": outcome.error or "sealing failed"})])
+
+
 def _is_past(state: st.RunState, step: str, until: str) -> bool:
     names = [s.name for s in state.steps]
-    if until not in names:
-        return False
+    require_stage(state, until, "until")  # an unknown stage must never mean "no limit"
     return names.index(step) > names.index(until)

@@ -11,6 +11,7 @@ from app.context import Site
 from app.errors import NotFound, Rejected, UsageError
 from app.services import actions, promotions, setup
 from app.services.releases import list_releases
+from app.services.stage_names import require_stage
 from app.site import SiteConfig
 from engine.text import terminal_safe
 
@@ -142,6 +143,8 @@ def run(args: argparse.Namespace) -> int:
 
     registry = getattr(args, "registry", None) or default_registry()
     site = _site(args)
+    if args.until is not None:  # before the lease and before any step: a typo changes nothing
+        require_stage(promotions.load_run(site, args.promotion)[1], args.until, "--until")
     result = Executor(site, args.promotion, registry).run(until=args.until)
     _, state = promotions.load_run(site, args.promotion)
     if args.json:
@@ -208,7 +211,10 @@ def events(args: argparse.Namespace) -> int:
 def logs(args: argparse.Namespace) -> int:
     from app.services.logs import step_logs
 
-    lines = step_logs(_site(args), args.promotion, args.step)
+    site = _site(args)
+    if args.step is not None:
+        require_stage(promotions.load_run(site, args.promotion)[1], args.step, "--step")
+    lines = step_logs(site, args.promotion, args.step)
     if args.json:
         emit_json([{"step": s, "attempt": a, "at": at, "line": line} for s, a, at, line in lines])
     else:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Mapping
 from typing import Any
 
-from engine.run.state import RunState, StepView, display_status
+from engine.run.state import Attempt, RunState, StepView, display_status
 from engine.text import UNSAFE, terminal_safe
 
 MARKS = {
@@ -35,7 +36,7 @@ def hhmmss(stamp: str | None) -> str:
     return stamp[11:19] if stamp else "--------"
 
 
-def duration(step: StepView) -> str:
+def duration(step: StepView | Attempt) -> str:
     seconds = step.duration_seconds
     if seconds is None:
         return ""
@@ -50,8 +51,43 @@ def step_json(state: RunState, step: StepView) -> dict[str, Any]:
         "attempt": step.attempt, "started_at": step.started_at, "ended_at": step.ended_at,
         "duration_seconds": step.duration_seconds, "summary": step.summary, "error": step.error,
         "waiting_for": step.waiting_for, "criteria_met": step.criteria_met,
-        "outputs": dict(step.outputs),
+        "outputs": dict(step.outputs), "rollback": dict(step.rollback),
+        "attempts": [{"attempt": a.number, "status": a.status, "started_at": a.started_at,
+                      "ended_at": a.ended_at, "summary": a.summary, "error": a.error,
+                      "rollback": dict(a.rollback), "retried_by": a.retried_by,
+                      "retry_reason": a.retry_reason} for a in step.attempts],
     }
+
+
+def rollback_text(rollback: Mapping[str, Any]) -> str:
+    """``rolled back by olga: error budget burnt · ticket INC-42`` (empty if none)."""
+    if not rollback:
+        return ""
+    who = "automatically" if rollback.get("automatic") else f"by {rollback.get('by') or '?'}"
+    text = f"rolled back ({rollback.get('scope', 'full')}) {who}: {rollback.get('reason') or 'no reason given'}"
+    return text + (f" · ticket {rollback['ticket']}" if rollback.get("ticket") else "")
+
+
+def attempt_text(attempt: Attempt) -> str:
+    """Why an earlier attempt ended and what came of it, on one line."""
+    parts = [rollback_text(attempt.rollback) or attempt.error or _without_hint(attempt.summary)]
+    if attempt.retried_by:
+        parts.append(f"retried by {attempt.retried_by}: {attempt.retry_reason}")
+    return " · ".join(p for p in parts if p)
+
+
+def step_text(step: StepView, status: str) -> str:
+    """A step's line on a timeline: its rollback, error or summary; waiting hints only
+    while it waits (a rolled-back stage no longer says "press Continue")."""
+    if step.rollback and status == "rolled-back":
+        return " — ".join(p for p in (rollback_text(step.rollback), _without_hint(step.summary)) if p)
+    if step.error:
+        return step.error
+    return step.summary if status == "waiting" else _without_hint(step.summary)
+
+
+def _without_hint(summary: str) -> str:
+    return summary.removesuffix("; press Continue")
 
 
 def run_json(state: RunState) -> dict[str, Any]:
@@ -83,7 +119,13 @@ def timeline_text(state: RunState) -> str:
     ]
     for step in state.steps:
         status = display_status(state, step)
-        detail = terminal_safe(step.error or step.summary)
+        for attempt in step.attempts:
+            lines.append(f"  {hhmmss(attempt.started_at)}  {MARKS.get(attempt.status, '?')} "
+                         f"{step.title + f' #{attempt.number}':<24} {attempt.status.upper():<12} "
+                         f"{duration(attempt):>7}  {terminal_safe(attempt_text(attempt))}".rstrip())
+        detail = terminal_safe(step_text(step, status))
+        if step.attempts:
+            detail = f"attempt {step.attempt} · {detail}" if detail else f"attempt {step.attempt}"
         lines.append(f"  {hhmmss(step.started_at)}  {MARKS.get(status, '?')} {step.title:<24} "
                      f"{status.upper():<12} {duration(step):>7}  {detail}".rstrip())
     if state.next_step:

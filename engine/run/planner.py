@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.run import stages
 from engine.run import state as st
 
 RUN_STEP = "run-step"
 RECOVER = "recover"
 ROLLBACK = "rollback"
+SEAL = "seal"  # an ended (rolled back or cancelled) run not sealed yet
 IDLE = "idle"
 DONE = "done"
 
@@ -28,6 +30,8 @@ def next_work(state: st.RunState) -> Work:
     silently re-executed.
     """
     if state.terminal:
+        if needs_seal(state):
+            return Work(SEAL, why=f"the run has ended ({state.status}); sealing its evidence")
         return Work(DONE, why=f"the run has ended ({state.status})")
     if state.pending_rollback:
         return Work(ROLLBACK, why=f"rollback ({state.pending_rollback.get('scope')}) requested")
@@ -46,3 +50,12 @@ def next_work(state: st.RunState) -> Work:
         return Work(IDLE, current.name, what.get(current.waiting_for, f"waiting ({current.waiting_for})"))
     return Work(IDLE, current.name,
                 f"{current.title} is {current.status}: an operator must retry, roll back or cancel")
+
+
+def needs_seal(state: st.RunState) -> bool:
+    """Every ended run is sealed, not only a completed one: a rolled-back or cancelled
+    run's evidence is what auditors ask for. A seal that failed is not retried by
+    itself (its error stays on the timeline)."""
+    if not state.terminal or stages.SEAL not in {s.name for s in state.steps}:
+        return False
+    return state.step(stages.SEAL).status not in (st.SUCCEEDED, st.FAILED)

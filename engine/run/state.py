@@ -2,6 +2,11 @@
 
 ``fold(events)`` gives what every screen shows — status per step, current and next
 step, timestamps, durations, pending rollback, approvals — and nothing else is kept.
+
+A step that runs again (retry after a failure, an interruption or a rollback) keeps
+its earlier attempts in ``attempts``: when, what came of it and why it ended (the
+rollback's reason, ticket and who asked; the retry's reason), so the timeline never
+forgets that a stage was deployed, measured and rolled back.
 """
 
 from __future__ import annotations
@@ -38,6 +43,27 @@ TERMINAL_RUN_STATUSES = frozenset({RUN_COMPLETED, RUN_CANCELLED, RUN_ROLLED_BACK
 
 
 @dataclass(frozen=True)
+class Attempt:
+    """An earlier attempt of a step, as it ended."""
+
+    number: int
+    status: str
+    started_at: str | None = None
+    ended_at: str | None = None
+    summary: str = ""
+    error: str = ""
+    rollback: Mapping[str, Any] = field(default_factory=dict)
+    retried_by: str = ""
+    retry_reason: str = ""
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if not self.started_at or not self.ended_at:
+            return None
+        return (parse_rfc3339(self.ended_at) - parse_rfc3339(self.started_at)).total_seconds()
+
+
+@dataclass(frozen=True)
 class StepView:
     name: str
     title: str
@@ -52,6 +78,9 @@ class StepView:
     criteria_met: bool | None = None
     criteria: Mapping[str, Any] = field(default_factory=dict)
     outputs: Mapping[str, Any] = field(default_factory=dict)
+    # how the current attempt was rolled back: reason, ticket, by, at, scope, automatic
+    rollback: Mapping[str, Any] = field(default_factory=dict)
+    attempts: tuple[Attempt, ...] = ()  # earlier attempts, oldest first
 
     @property
     def duration_seconds(self) -> float | None:
@@ -118,10 +147,20 @@ def fold(events: Sequence[ev.Event]) -> RunState:
     approvals: list[str] = []
     pending_rollback: dict[str, Any] | None = None
 
-    def reset(name: str) -> None:
-        steps[name].update(
+    rollback_request: dict[str, Any] = {}
+
+    def reset(name: str, retry: ev.Event | None = None) -> None:
+        item = steps[name]
+        if item["attempt"] > 0 and item["status"] != PENDING:  # keep the attempt it ends
+            item.setdefault("attempts", []).append(Attempt(
+                number=item["attempt"], status=item["status"], started_at=item.get("started_at"),
+                ended_at=item.get("ended_at"), summary=item.get("summary", ""),
+                error=item.get("error", ""), rollback=item.get("rollback", {}),
+                retried_by=retry.actor if retry else "", retry_reason=(retry.reason or "") if retry else ""))
+        item.update(
             status=PENDING, started_at=None, ended_at=None, summary="", error="",
             waiting_for="", waiting_detail={}, criteria_met=None, criteria={}, outputs={},
+            rollback={},
         )
 
     for event in events[1:]:
@@ -175,23 +214,31 @@ def fold(events: Sequence[ev.Event]) -> RunState:
             index = order.index(event.step)
             for name in order[index:]:
                 if steps[name]["status"] != PENDING:
-                    reset(name)
+                    reset(name, event)
         elif kind == ev.ACTION_MARK_FAILED:
             step.update(status=FAILED, ended_at=event.at, error=f"marked failed: {event.reason}")
         elif kind == ev.ACTION_CONTINUE:
             step.update(status=SUCCEEDED, ended_at=event.at, waiting_for="")
         elif kind == ev.ROLLBACK_REQUESTED:
             pending_rollback = dict(event.data)
+            rollback_request = {"reason": event.reason or "", "ticket": event.data.get("ticket") or "",
+                                "by": event.actor, "requested_at": event.at,
+                                "scope": event.data.get("scope", "full"),
+                                "automatic": bool(event.data.get("automatic"))}
         elif kind == ev.ROLLBACK_COMPLETED:
             pending_rollback = None
+            done = {**rollback_request, "at": event.at, "summary": event.data.get("summary", "")}
             for name in event.data.get("steps", []):
-                steps[name].update(status=ROLLED_BACK, ended_at=event.at, waiting_for="")
+                steps[name].update(status=ROLLED_BACK, ended_at=event.at, waiting_for="", rollback=done)
             if event.data.get("scope") == "full":
                 rolled_back = True
                 ended_at = event.at
                 for item in steps.values():
                     if item["status"] in (PENDING, RUNNING, WAITING, INTERRUPTED, FAILED):
-                        item.update(status=SKIPPED if item["status"] == PENDING else ROLLED_BACK)
+                        if item["status"] == PENDING:
+                            item.update(status=SKIPPED)
+                        else:
+                            item.update(status=ROLLED_BACK, rollback=done)
         elif kind == ev.ROLLBACK_FAILED:
             pending_rollback = None
             if step is not None:
@@ -209,8 +256,10 @@ def fold(events: Sequence[ev.Event]) -> RunState:
         ended_at = views[-1].ended_at
     next_step = None
     if current is not None and status not in TERMINAL_RUN_STATUSES:
+        # the next step to run after the current one: after a rollback the later stages
+        # are rolled back, not pending, yet a retry runs them again
         index = order.index(current.name)
-        next_step = next((n for n in order[index + 1:] if steps[n]["status"] == PENDING), None)
+        next_step = next((n for n in order[index + 1:] if steps[n]["status"] not in DONE_STATUSES), None)
     return RunState(
         promotion_id=info["promotion_id"],
         release=info["release"],
@@ -235,7 +284,9 @@ def fold(events: Sequence[ev.Event]) -> RunState:
 
 def _view_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
     allowed = StepView.__dataclass_fields__
-    return {k: v for k, v in raw.items() if k in allowed}
+    fields = {k: v for k, v in raw.items() if k in allowed}
+    fields["attempts"] = tuple(raw.get("attempts", ()))
+    return fields
 
 
 def _run_status(views, current, paused, cancelled, rolled_back) -> str:

@@ -1,4 +1,6 @@
-"""The stage timeline as a table: one row per step of the run."""
+"""The stage timeline as a table: one row per step of the run, preceded by a row for
+each earlier attempt of that step (attempt 1 ROLLED-BACK, with its reason and ticket),
+so a retry never hides what happened before."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
+from app.cli.render import attempt_text, step_text
 from app.qt.snapshots import RunSnapshot
 from views.common.format import clock_time, duration, mark
 from views.common.palette import status_colour
@@ -29,13 +32,24 @@ class TimelineRow:
     duration: str
     summary: str
     current: bool
+    attempt: int = 0  # an earlier attempt's number; 0 for the step's current row
+
+    @property
+    def key(self) -> str:
+        return f"{self.step}#{self.attempt}" if self.attempt else self.step
 
 
 def timeline_rows(snapshot: RunSnapshot) -> list[TimelineRow]:
     state = snapshot.state
     rows = []
     for view, status in zip(state.steps, snapshot.statuses, strict=True):
-        detail = view.error or view.summary
+        for earlier in view.attempts:
+            rows.append(TimelineRow(
+                step=view.name, time=clock_time(earlier.started_at), mark=mark(earlier.status),
+                title=f"{view.title}  (attempt {earlier.number})", status=earlier.status,
+                duration=duration(earlier), summary=attempt_text(earlier), current=False,
+                attempt=earlier.number))
+        detail = step_text(view, status)
         if status == "waiting" and view.waiting_for and not detail:
             detail = f"waiting for {view.waiting_for}"
         elif status == "running" and not detail:
@@ -44,7 +58,7 @@ def timeline_rows(snapshot: RunSnapshot) -> list[TimelineRow]:
             step=view.name,
             time=clock_time(view.started_at),
             mark=mark(status),
-            title=view.title + (f"  (attempt {view.attempt})" if view.attempt > 1 else ""),
+            title=view.title + (f"  (attempt {view.attempt})" if view.attempt > 1 or view.attempts else ""),
             status=status,
             duration=duration(view),
             summary=detail,
@@ -57,7 +71,7 @@ class TimelineTableModel(RowModel[TimelineRow]):
     HEADERS = HEADERS
 
     def row_key(self, row: TimelineRow) -> str:
-        return row.step
+        return row.key
 
     def clear(self) -> None:
         self.set_rows([])
@@ -79,5 +93,7 @@ class TimelineTableModel(RowModel[TimelineRow]):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == SUMMARY and row.summary:
                 return row.summary
+            if row.attempt:
+                return "An earlier attempt of this step; double-click for the step's detail"
             return "Double-click for the step's detail, logs and outputs"
         return None

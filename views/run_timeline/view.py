@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.cli.render import rollback_text
 from app.qt import session
 from app.qt.changes import Change, ChangeSet
 from app.qt.context import GuiContext
@@ -32,7 +33,8 @@ from app.qt.errors import Failure
 from app.qt.operation import Operation
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from app.qt.snapshots import REASON_REQUIRED, RunSnapshot, load_run_snapshot
-from engine.run.stages import deploy_percent
+from engine.run.stages import SEAL, deploy_percent
+from engine.run.state import RunState
 from views.approval.dialog import ApprovalDialog
 from views.common.palette import status_hex
 from views.common.reason_dialog import ActionRequest, ReasonDialog
@@ -405,7 +407,7 @@ def _now_text(snapshot: RunSnapshot) -> str:
     state = snapshot.state
     current = state.current
     if state.terminal:
-        return f"<b>The run has ended: {state.status.upper()}</b>"
+        return _ended_text(state)
     parts = []
     if current is not None:
         status = snapshot.status_of(current.name)
@@ -416,10 +418,29 @@ def _now_text(snapshot: RunSnapshot) -> str:
             parts.append(escape(f"waiting for {required} approval(s) (not by {state.requester})"))
         elif current.waiting_for:
             parts.append(escape(f"waiting for {current.waiting_for}"))
-        if current.error:
+        if current.status == "rolled-back" and current.rollback:
+            parts.append(escape(rollback_text(current.rollback)))
+            parts.append(escape(f"retry {current.title} to deploy again, or cancel the run"))
+        elif current.error:
             parts.append(f"<span style='color:#c62828'>{escape(current.error)}</span>")
     if state.pending_rollback:
         parts.append(escape(f"rollback ({state.pending_rollback.get('scope')}) requested"))
     if state.next_step:
         parts.append(f"<b>Next:</b> {escape(state.step(state.next_step).title)}")
+    return " &nbsp;·&nbsp; ".join(parts)
+
+
+def _ended_text(state: RunState) -> str:
+    """How the run ended, why (a rollback's reason and ticket) and whether it is sealed."""
+    parts = [f"<b>The run has ended: {state.status.upper()}</b>"]
+    why = next((rollback_text(s.rollback) for s in state.steps if s.rollback), "")
+    if why:
+        parts.append(escape(why))
+    seal = state.step(SEAL)
+    if seal.status == "succeeded":
+        parts.append("evidence <b>SEALED</b>")
+    elif seal.status == "failed":
+        parts.append(f"<span style='color:#c62828'>not sealed: {escape(seal.error)}</span>")
+    else:
+        parts.append("evidence not sealed yet (the agent seals it)")
     return " &nbsp;·&nbsp; ".join(parts)

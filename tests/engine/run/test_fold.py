@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from engine.run import events as ev
-from engine.run.planner import IDLE, RECOVER, ROLLBACK, RUN_STEP, next_work
+from engine.run.planner import DONE, IDLE, RECOVER, ROLLBACK, RUN_STEP, SEAL, next_work
 from tests.engine.run.helpers import MemoryRun
 
 
@@ -105,3 +105,40 @@ def test_approvals_need_n_distinct_approvers():
     state = run.act("approve", actor="carol")
     assert state.step("approval").status == "succeeded"
     assert state.approvals == ("bob", "carol")
+
+
+def test_a_rolled_back_stage_keeps_its_attempt_after_a_retry():
+    run = MemoryRun()
+    run.advance_to("deploy-10")
+    run.start("deploy-10")
+    run.system(ev.STEP_WAITING, "deploy-10", summary="1 target(s) on 1.3.0-rc1; press Continue",
+               **{"for": "continue"})
+    run.act("rollback", reason="error budget burnt", scope="stage", data={"ticket": "INC-42"})
+    state = run.system(ev.ROLLBACK_COMPLETED, "deploy-10", scope="stage", steps=["deploy-10"])
+    rolled = state.step("deploy-10")
+    assert rolled.rollback["reason"] == "error budget burnt" and rolled.rollback["ticket"] == "INC-42"
+    assert rolled.rollback["by"] == "olga" and state.next_step == "deploy-50"
+
+    run.act("retry", reason="fixed the config")
+    state = run.system(ev.STEP_STARTED, "deploy-10", attempt=2)
+    stage = state.step("deploy-10")
+    assert (stage.status, stage.attempt, stage.rollback) == ("running", 2, {})
+    (first,) = stage.attempts
+    assert (first.number, first.status, first.rollback["ticket"]) == (1, "rolled-back", "INC-42")
+    assert (first.retried_by, first.retry_reason) == ("olga", "fixed the config")
+    assert first.summary.endswith("press Continue")  # as it was; screens drop stale hints
+    state = run.system(ev.STEP_SUCCEEDED, "deploy-10", summary="held")
+    assert [a.number for a in state.step("deploy-10").attempts] == [1]
+
+
+def test_an_ended_run_is_sealed_once():
+    run = MemoryRun()
+    run.advance_to("deploy-10")
+    run.start("deploy-10")
+    run.act("rollback", scope="full")
+    state = run.system(ev.ROLLBACK_COMPLETED, "deploy-10", scope="full", steps=["deploy-10"])
+    assert next_work(state).kind == SEAL and next_work(state).step is None
+    run.start("seal-evidence")
+    state = run.system(ev.STEP_SUCCEEDED, "seal-evidence", summary="sealed")
+    assert state.status == "rolled-back" and state.step("seal-evidence").status == "succeeded"
+    assert next_work(state).kind == DONE
