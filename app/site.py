@@ -51,8 +51,13 @@ class SitePaths:
         return self.home / "run"
 
     @property
+    def custody(self) -> Path:
+        """Intents of exports in progress (app.services.export_intents)."""
+        return self.home / "custody"
+
+    @property
     def folders(self) -> tuple[Path, ...]:
-        return (self.home, self.keys, self.store, self.staging, self.run_dir)
+        return (self.home, self.keys, self.store, self.staging, self.run_dir, self.custody)
 
     def ensure(self) -> None:
         for folder in self.folders:

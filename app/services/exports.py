@@ -8,7 +8,10 @@ the report rendered, the archive written to temporary names on the destination,
 fsynced and read back, renamed into place, and then a signed chain-of-custody
 receipt appended to the run's events as ``export.recorded`` (which changes no
 step). If the receipt cannot be recorded the exported files are removed again:
-an export is never unrecorded.
+an export is never unrecorded. A custody intent in the site home
+(:mod:`app.services.export_intents`) is written before the first byte and, with the
+signed receipt, before the rename, and removed after the event: a process killed
+anywhere in between is resolved when the site is next opened.
 """
 
 from __future__ import annotations
@@ -39,7 +42,6 @@ from airgap_bundles.export import (
     parse_events,
     plan_export,
     prepare_export,
-    remove_files,
     write_custody,
 )
 from airgap_bundles.export.archive import DEFAULT_LEVEL
@@ -47,7 +49,7 @@ from airgap_bundles.export.index import SealConsistency
 from airgap_bundles.media import Medium
 from app.context import Site
 from app.errors import NotFound, NotNow, Rejected, UsageError
-from app.services import export_policy
+from app.services import export_intents, export_policy
 from app.services.roles import require_role
 from app.site_keys import LOG_KEY, log_signer, site_signer
 from engine.crypto import dsse
@@ -260,7 +262,7 @@ def archive_name(directory: Path, promotion_id: str, bundle: str) -> str:
     while True:
         suffix = "" if number == 1 else f"-{number}"
         name = f"{promotion_id}-{bundle}{suffix}.tar.gz"
-        if not any(t == name or t.startswith(name + ".") for t in taken):
+        if not any(t == name or t.startswith((name + ".", "." + name + ".")) for t in taken):
             return name
         number += 1
 
@@ -293,14 +295,28 @@ def export(site: Site, promotion_id: str, kind: str, destination: Path | str, ac
         content = snapshot.content
         try:
             plan = plan_export(content, renderer(content), signer)
-            name = archive_name(directory, promotion_id, bundle)
+        except (ExportError, CryptoError) as exc:
+            raise Rejected(f"export of {promotion_id} failed: {exc.message}") from None
+        name = archive_name(directory, promotion_id, bundle)
+        # Intent first: a crash from here on is resolved at the next start.
+        try:
+            intent = export_intents.Intent.begin(site.paths.custody, promotion_id, bundle,
+                                                 actor, directory, name)
+        except OSError as exc:
+            raise Rejected(f"export of {promotion_id} failed: its custody intent could not be "
+                           f"written in {site.paths.custody} ({exc.strerror or exc}); nothing "
+                           "was written to the medium") from None
+        try:
             prepared = prepare_export(plan, directory, name, signer, split_size=split_size,
                                       level=level, progress=progress, cancel=cancel)
-            files = prepared.commit()
-        except ExportError as exc:
+        except (ExportError, CryptoError) as exc:
+            export_intents.abandon(intent)
             raise Rejected(f"export of {promotion_id} failed: {exc.message}") from None
-        except CryptoError as exc:
-            raise Rejected(f"export of {promotion_id} failed: {exc.message}") from None
+        except BaseException:
+            export_intents.abandon(intent)
+            raise
+    files = ExportFiles(prepared.directory, prepared.archive, prepared.parts,
+                        prepared.manifests, prepared.index_sha256)
     receipt = CustodyReceipt(
         promotion=promotion_id, bundle=bundle, release=content.release, exported_by=actor,
         exported_at=site.now(), destination=str(directory.resolve()),
@@ -309,15 +325,31 @@ def export(site: Site, promotion_id: str, kind: str, destination: Path | str, ac
         parts=tuple(FileDigest(p.name, p.sha256, p.size) for p in files.parts),
         index_sha256=files.index_sha256, partial=content.partial,
         event_head=snapshot.head, event_count=snapshot.events).sign(signer)
+    data = _custody_data(files, receipt, content.partial, bundle, directory, medium)
     try:
-        seq = _record_custody(site, promotion_id, actor, files, receipt, content.partial, bundle,
-                              directory, medium)
+        intent.ready(data, receipt, [{"name": f.name, "sha256": f.sha256, "size": f.size}
+                                     for f in (files.parts or (files.archive,))],
+                     list(files.manifests))
+        files = prepared.commit()
+    except (OSError, ExportError) as exc:
+        prepared.abort()
+        left = export_intents.abandon(intent)
+        kept = f"; remove {', '.join(p.name for p in left)} by hand" if left else ""
+        reason = exc.message if isinstance(exc, ExportError) else (exc.strerror or str(exc))
+        raise Rejected(f"export of {promotion_id} failed: {reason}{kept}") from None
+    except BaseException:
+        prepared.abort()
+        export_intents.abandon(intent)
+        raise
+    try:
+        seq = append_custody_event(site, promotion_id, actor, data)
     except Exception as exc:
-        left = remove_files(files.paths)
+        left = export_intents.abandon(intent)
         kept = (f"; could not remove {', '.join(p.name for p in left)}" if left
                 else "; the exported files were removed")
         raise Rejected(f"the export of {promotion_id} could not be recorded in the run's "
                        f"events ({exc}){kept}") from None
+    intent.done()
     warnings: list[str] = []
     custody_file = None
     try:
@@ -328,11 +360,11 @@ def export(site: Site, promotion_id: str, kind: str, destination: Path | str, ac
                          tuple(warnings))
 
 
-def _record_custody(site: Site, promotion_id: str, actor: str, files: ExportFiles,
-                    receipt: bytes, partial: bool, bundle: str, directory: Path,
-                    medium: Medium | None) -> int:
+def _custody_data(files: ExportFiles, receipt: bytes, partial: bool, bundle: str,
+                  directory: Path, medium: Medium | None) -> dict[str, Any]:
+    """The ``export.recorded`` event's data: the files and the signed receipt."""
     envelope = dsse.Envelope.from_bytes(receipt)
-    data = {
+    return {
         "bundle": bundle, "partial": partial, "archive": files.archive.name,
         "sha256": files.archive.sha256, "size": files.archive.size,
         "parts": [p.name for p in files.parts], "destination": str(directory.resolve()),
@@ -340,6 +372,11 @@ def _record_custody(site: Site, promotion_id: str, actor: str, files: ExportFile
         "receipt": envelope.to_json(), "receiptDigest": "sha256:" + hashlib.sha256(
             receipt).hexdigest(),
     }
+
+
+def append_custody_event(site: Site, promotion_id: str, actor: str,
+                         data: dict[str, Any]) -> int:
+    """Append ``export.recorded`` (the export's completion); returns its sequence number."""
     with site.db.write() as session:
         _, head = run_store.head_of(session, promotion_id)
         event = ev.NewEvent(ev.EXPORT_RECORDED, actor=actor, at=site.now(), data=data)

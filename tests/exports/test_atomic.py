@@ -66,8 +66,12 @@ def test_a_full_medium_while_writing_parts_removes_every_part(sealed, out, monke
 def test_an_io_error_on_fsync_is_reported_and_cleaned_up(sealed, out, monkeypatch):
     site, pid = sealed
 
+    real_fsync = os.fsync
+
     def fsync(fd):
-        raise OSError(errno.EIO, os.strerror(errno.EIO))
+        if os.readlink(f"/proc/self/fd/{fd}").startswith(str(out)):  # the medium only
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return real_fsync(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
     with pytest.raises(Rejected, match="Input/output error") as caught:
