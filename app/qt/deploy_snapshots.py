@@ -133,7 +133,11 @@ def load_deploy_stage(site: Site, promotion_id: str, step: str) -> DeployStage:
     returned = _returned(since, step)
     stages = [(s.name, deploy_percent(s.name)) for s in state.steps if deploy_percent(s.name) is not None]
     targets = tuple(_target_row(step, name, name in in_stage, state, last_measurement, progress_rows,
-                                returned, known.get(name), names, stages) for name in names)
+                                returned, known.get(name), names, stages, gate) for name in names)
+    measured_names = {t.get("target") for t in last_measurement.get("targets") or []}
+    # healthy means answering AND within the gate's limits: a target failing every
+    # request is not "healthy" beside "error rate 100%, SLO BREACHED"
+    healthy_now = sum(1 for t in targets if t.name in measured_names and t.health == HEALTHY)
     window = float(decision.get("windowSeconds") or (gate.window_seconds if gate else 0.0))
     return DeployStage(
         promotion_id=promotion_id, step=step, title=view.title, percent=pct, environment=env,
@@ -141,7 +145,7 @@ def load_deploy_stage(site: Site, promotion_id: str, step: str) -> DeployStage:
         policy=str(latest.get("policy") or (gate.summary if gate else "")),
         gate_text=gate.describe() if gate else "",
         phase=phase,
-        healthy=_int(latest.get("healthy")) if "measurement" in latest else None,
+        healthy=healthy_now if "measurement" in latest else None,
         total=_int(latest.get("total")) if "measurement" in latest else None,
         environment_targets=len(names),
         error_rate=_float(latest.get("error_rate")), p95_ms=_float(latest.get("p95_ms")),
@@ -214,7 +218,8 @@ def _trigger(attempt: Sequence[ev.Event], latest: Mapping[str, Any]) -> str | No
 
 def _target_row(stage: str, name: str, in_stage: bool, state: RunState, measurement: Mapping[str, Any],
                 progress: Mapping[str, Mapping[str, Any]], returned: Mapping[str, Mapping[str, Any]],
-                known: Any, names: Sequence[str], stages: Sequence[tuple[str, int | None]]) -> StageTarget:
+                known: Any, names: Sequence[str], stages: Sequence[tuple[str, int | None]],
+                gate: HealthGate | None = None) -> StageTarget:
     release = state.release
     seen = next((t for t in measurement.get("targets") or [] if t.get("target") == name), None)
     row = progress.get(name)
@@ -226,8 +231,9 @@ def _target_row(stage: str, name: str, in_stage: bool, state: RunState, measurem
         notes = f"returned to {version or 'its previous release'} by a rollback"
     elif seen is not None:
         version, digest = seen.get("version"), seen.get("digest")
-        health = HEALTHY if seen.get("healthy") else UNHEALTHY
-        notes = _measured_notes(seen)
+        breach = _target_breach(seen, gate)
+        health = HEALTHY if seen.get("healthy") and not breach else UNHEALTHY
+        notes = breach or _measured_notes(seen)
     elif row is not None:
         status = row.get("status", "succeeded")
         ok = status in ("succeeded", "unchanged")
@@ -251,6 +257,19 @@ def _target_row(stage: str, name: str, in_stage: bool, state: RunState, measurem
     detail = " ".join(str(x) for x in (release.get("name"), version, digest) if x) if version else \
         "not recorded: the site has not deployed to this target"
     return StageTarget(name, in_stage, text, detail, on_release, health, notes)
+
+
+def _target_breach(seen: Mapping[str, Any], gate: HealthGate | None) -> str:
+    """Which of the gate's limits this target's own share of the measurement breaks
+    (the same "not below" rule as the gate), or ``""``."""
+    if gate is None or not seen.get("healthy"):
+        return ""
+    rate, p95 = seen.get("errorRate"), seen.get("p95Ms")
+    if gate.max_error_rate is not None and rate is not None and float(rate) >= gate.max_error_rate:
+        return f"breaching: err {percent_text(float(rate))} not below {percent_text(gate.max_error_rate)}"
+    if gate.max_p95_ms is not None and p95 is not None and float(p95) >= gate.max_p95_ms:
+        return f"breaching: p95 {float(p95):.0f}ms not below {gate.max_p95_ms:g}ms"
+    return ""
 
 
 def _measured_notes(seen: Mapping[str, Any]) -> str:
