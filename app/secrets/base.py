@@ -1,7 +1,8 @@
 """The secret-provider interface and the values it hands out.
 
-A :class:`SecretValue` never shows its bytes in ``repr``/``str``: a value that ends
-up in a log line or an exception message by mistake prints as its digest prefix.
+A :class:`SecretValue` never shows its bytes in ``repr``/``str``, nor a digest of them
+(a digest of a short secret is a way to guess it): a value that ends up in a log line
+or an exception message by mistake prints as its length.
 Providers raise :class:`SecretMissing` (nothing there) or :class:`SecretRefused`
 (something there that must not be used, e.g. a group-readable file); both say why.
 """
@@ -82,7 +83,7 @@ class SecretValue:
         return sha256_digest(self._value)
 
     def __repr__(self) -> str:
-        return f"SecretValue({self.digest[:19]}…)"
+        return f"SecretValue(<{len(self._value)} bytes>)"
 
     __str__ = __repr__
 

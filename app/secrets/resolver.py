@@ -9,7 +9,7 @@ deployment that needs them (:meth:`ResolvedInputs.environment`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,7 +102,11 @@ def env_name(ref: str) -> str:
 class InputResolver:
     """Resolves references by scheme; a scheme without a provider is reported missing."""
 
-    def __init__(self, providers: Sequence[SecretProvider]) -> None:
+    def __init__(self, providers: Sequence[SecretProvider],
+                 digest: Callable[[bytes], str] | None = None) -> None:
+        """``digest`` makes the recorded digest of a value (a site passes its keyed one,
+        :mod:`app.secrets.digest_key`); without it, plain SHA-256."""
+        self._digest = digest
         self._providers: dict[str, SecretProvider] = {}
         for provider in providers:
             if provider.scheme in self._providers:
@@ -128,7 +132,8 @@ class InputResolver:
             value = provider.resolve(ref)
         except (SecretMissing, SecretRefused, InputRefError) as err:
             return Resolution(str(ref), ref.scheme, provider.description, MISSING, reason=err.message)
-        return Resolution(str(ref), ref.scheme, provider.description, RESOLVED, digest=value.digest,
+        digest = self._digest(value.reveal()) if self._digest else value.digest
+        return Resolution(str(ref), ref.scheme, provider.description, RESOLVED, digest=digest,
                           value=value)
 
     def resolve_all(self, refs: Sequence[object]) -> ResolvedInputs:

@@ -3,7 +3,8 @@ secret providers (issue 6 item 5, DESIGN §4.4, §6).
 
 Which resolved and which are missing (and why) is the step's outcome; a missing input
 fails the step with the list. The evidence (``urn:stellaops:resolved-inputs:v1``)
-and the outputs carry only SHA-256 digests of the values, never the values.
+and the outputs carry only keyed digests of the values (HMAC-SHA256 under the site's
+input-digest key, :mod:`app.secrets.digest_key`), never the values.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from sqlalchemy import select
 
 from app.context import Site
-from app.secrets import InputResolver, ResolvedInputs, SecretProvider, site_providers
+from app.secrets import InputResolver, ResolvedInputs, SecretProvider, digest_key, site_providers
 from app.services import evidence
 from app.steps.base import FAILED, SUCCEEDED, StepContext, StepOutcome
 from engine.evidence import statements
@@ -39,7 +40,8 @@ def declared_inputs(site: Site, release_digest: str) -> list[object]:
 
 
 def resolve_inputs(site: Site, release_digest: str, providers: ProvidersFor = default_providers) -> ResolvedInputs:
-    return InputResolver(providers(site)).resolve_all(declared_inputs(site, release_digest))
+    resolver = InputResolver(providers(site), digest=digest_key.digester(site.paths.keys))
+    return resolver.resolve_all(declared_inputs(site, release_digest))
 
 
 class InputsStep:
@@ -51,7 +53,7 @@ class InputsStep:
         resolved = resolve_inputs(ctx.site, release["digest"], self.providers)
         for item in resolved.items:
             if item.resolved:
-                ctx.log(f"{item.ref}: resolved from {item.provider} ({item.digest[:19]}…)")
+                ctx.log(f"{item.ref}: resolved from {item.provider} ({item.digest[:28]}…)")
             else:
                 ctx.log(f"{item.ref}: MISSING — {item.reason}")
         record = resolved.record()
@@ -84,8 +86,11 @@ def materialised_inputs(ctx: StepContext, providers: ProvidersFor = default_prov
     for item in resolved.items:
         if not item.resolved:
             raise InputsChanged(f"input {item.ref} can no longer be resolved: {item.reason}")
-        if recorded.get(item.ref) != item.digest:
+        before = recorded.get(item.ref)
+        # a run materialised before digests were keyed recorded plain SHA-256
+        now = item.value.digest if str(before).startswith("sha256:") and item.value else item.digest
+        if before != now:
             raise InputsChanged(f"input {item.ref} changed since it was materialised "
-                                f"(recorded {str(recorded.get(item.ref))[:19]}…, now {item.digest[:19]}…); "
+                                f"(recorded {str(before)[:28]}…, now {now[:28]}…); "
                                 "retry Inputs Materialized to record the new value")
     return resolved

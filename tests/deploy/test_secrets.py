@@ -42,7 +42,7 @@ def test_an_owner_only_file_resolves_without_its_trailing_newline(folder):
     value = SiteSecretsFolder(folder).resolve(InputRef.parse("file:db-password"))
     assert value.reveal() == b"hunter2-long"
     assert "hunter2" not in repr(value) and "hunter2" not in str(value)
-    assert repr(value).startswith("SecretValue(sha256:")
+    assert repr(value) == "SecretValue(<12 bytes>)"  # not even a digest: it would help guessing
 
 
 @posix

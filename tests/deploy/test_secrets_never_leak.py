@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from app.executor import Executor
+from app.secrets import digest_key
 from app.services import actions, promotions
 from app.services.logs import step_logs
 from models.tables import EvidenceItem, RunEvent, StepLog, TlogCheckpoint
@@ -29,9 +30,11 @@ INPUTS = ["file:db-password", "env:PLATFORM_REGION", "vault:secret/platform/api-
 
 
 def forms(secret: str) -> list[bytes]:
-    """The secret as it could appear: raw, in JSON, in base64 (as inside a DSSE payload)."""
+    """The secret as it could appear: raw, in JSON, in base64 (as inside a DSSE payload),
+    and its plain SHA-256 (which would let a short secret be guessed)."""
     raw = secret.encode()
-    return [raw, json.dumps(secret).encode(), base64.b64encode(raw), base64.urlsafe_b64encode(raw)]
+    return [raw, json.dumps(secret).encode(), base64.b64encode(raw), base64.urlsafe_b64encode(raw),
+            hashlib.sha256(raw).hexdigest().encode()]
 
 
 def assert_clean(blob: bytes, where: str) -> None:
@@ -99,7 +102,8 @@ def test_secret_values_never_appear_anywhere_stored_or_exported(live_site, tmp_p
     rollback_log = [line for step, attempt, _, line in step_logs(site, pid) if attempt == 0]
     assert "[c1] deploying 1.2.0 to c1" in rollback_log and "[c1] db password: [redacted]" in rollback_log
 
-    digests = {"sha256:" + hashlib.sha256(s.encode()).hexdigest() for s in SECRETS}
+    key = digest_key.load_or_create(site.paths.keys)
+    digests = {digest_key.keyed_digest(key, s.encode()) for s in SECRETS}
     seen_digests = set()
     with site.db.read() as session:
         for raw in session.scalars(select(RunEvent.raw)):
