@@ -71,7 +71,7 @@ def make_private(url: str) -> None:
     path = Path(database)
     if not path.parent.is_dir():
         return  # SQLite will say the folder is missing
-    with contextlib.suppress(FileExistsError):
+    with contextlib.suppress(OSError):  # exists already, or a read-only medium: SQLite says
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DB_FILE_MODE))
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         with contextlib.suppress(OSError):
