@@ -22,7 +22,8 @@ from engine.text import terminal_safe
 
 DEBUG_ENV = "STELLA_DEBUG"
 _CORRUPTION_HINTS = ("malformed", "not a database", "corrupt", "file is encrypted",
-                     "disk i/o error", "database disk image")
+                     "database disk image")
+_FULL_BELOW = 256 * 1024  # bytes free under which a failed write is blamed on the disk
 
 
 class InternalError(StellaError):
@@ -152,20 +153,34 @@ def _sqlite_error(message: str, db_url: str | None) -> StellaError:
     if "readonly" in lowered or "read-only" in lowered:
         return NotNow(f"{where} is read-only; read commands work, but this one writes: "
                       "make the site's home writable (or use a writable copy) and run it again")
+    if "full" in lowered or (path is not None and _device_full(path)):
+        return NotNow(f"no space left on the device holding {where}; nothing was committed: "
+                      "free some space and run the command again")
     if "unable to open" in lowered:
         if path is not None and not path.parent.is_dir():
             return NotFound(f"cannot open the database {where}: its folder does not exist; "
                             "check --db / --home")
         return Rejected(f"cannot open the database {where}; check that it exists and that "
                         "you may read and write it and its folder")
-    if "full" in lowered:
-        return NotNow(f"no space left for {where}; nothing was committed: free some space "
-                      "and run the command again")
-    if any(hint in lowered for hint in _CORRUPTION_HINTS) or "not an error" in lowered:
+    if "i/o error" in lowered:
+        detail = quick_check(path) if path else None
+        if detail is not None and "malformed" in detail.lower():
+            return damaged(where, detail)
+        return NotNow(f"{where} could not be read or written (disk I/O error); nothing was "
+                      "committed: check the device, then `stella doctor`")
+    if any(hint in lowered for hint in _CORRUPTION_HINTS):
         detail = quick_check(path) if path else None
         if detail != "ok":
             return damaged(where, detail)
     return NotNow(f"the database {where} cannot be used now: {terminal_safe(message)[:200]}")
+
+
+def _device_full(path: Path) -> bool:
+    try:
+        info = os.statvfs(path.parent if not path.exists() else path)
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < _FULL_BELOW
 
 
 def damaged(where: str, detail: str | None) -> Rejected:

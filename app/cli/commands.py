@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from app.cli import deploy_commands
+from app.cli import deploy_commands, edge
 from app.cli.render import emit_json, run_json, timeline_text
 from app.context import Site
 from app.errors import NotFound, Rejected, UsageError
@@ -233,6 +234,7 @@ def export(args: argparse.Namespace) -> int:
     from airgap_bundles import media
     from app.services import exports
 
+    split = edge.split_size(args.split_size) if args.split_size else None
     site = _site(args)
     medium = None
     if args.medium:
@@ -241,7 +243,6 @@ def export(args: argparse.Namespace) -> int:
         except LookupError as exc:
             raise NotFound(str(exc)) from None
     destination = medium.mount_point if medium else args.to_dir
-    split = exports.parse_size(args.split_size) if args.split_size else None
     outcome = exports.export(site, args.promotion, args.export_kind, destination,
                              args.actor or "", split_size=split,
                              allow_partial=getattr(args, "partial", False), medium=medium,
@@ -286,6 +287,8 @@ def verify(args: argparse.Namespace) -> int:
     """Offline, for auditors: reads only the given files, never a site."""
     from airgap_bundles.audit import reassemble, verify_path
 
+    if not Path(args.path).exists():
+        raise NotFound(f"{terminal_safe(args.path)}: no such file or folder; check the path")
     report = verify_path(args.path, site_key=args.site_key)
     if args.json:
         emit_json(report.to_json())

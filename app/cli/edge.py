@@ -9,6 +9,7 @@ one minute..ten years; a JSON settings file at most 8 MiB and 64 levels deep.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,6 +43,41 @@ def bounded_int(low: int, high: int) -> Callable[[str], int]:
         return value
 
     parse.__name__ = "number"  # argparse names the type in its own messages
+    return parse
+
+
+MAX_SPLIT = 1 << 50  # 1 PiB: beyond any medium
+_SIZE_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+
+
+def split_size(text: str) -> int:
+    """``--split-size``: ``4G``, ``700M``, ``1.5G``, ``65536`` (binary units), 1 byte..1 PiB."""
+    match = re.fullmatch(r"([0-9]{1,15}(?:\.[0-9]{1,6})?)\s*([KMGT]?)(?:i?B)?", text.strip(),
+                         re.IGNORECASE)
+    if not match:
+        raise UsageError(f"--split-size {terminal_safe(text)!r} is not a size (e.g. 4G, 700M, "
+                         "65536)")
+    size = int(float(match[1]) * _SIZE_UNITS[match[2].upper()])
+    if not 1 <= size <= MAX_SPLIT:
+        raise UsageError(f"--split-size {terminal_safe(text)} is out of range: give 1 byte to "
+                         "1024T")
+    return size
+
+
+def bounded_float(low: float, high: float) -> Callable[[str], float]:
+    """An argparse ``type=``: a finite decimal number within [low, high]."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{terminal_safe(text)!r} is not a number") from None
+        if not low <= value <= high:  # NaN fails this too
+            raise argparse.ArgumentTypeError(f"{terminal_safe(text)} is out of range: give "
+                                             f"{low:g} to {high:g}")
+        return value
+
+    parse.__name__ = "number"
     return parse
 
 

@@ -320,7 +320,7 @@ def _agent_commands(command: Callable) -> None:
                 "foreground until SIGTERM, or start|stop|status it detached")
     p.add_argument("action", nargs="?", choices=("run", "start", "stop", "status"), default="run",
                    help="run in the foreground (default), or start/stop/status a detached agent")
-    p.add_argument("--grace", type=float, default=None, metavar="SECONDS",
+    p.add_argument("--grace", type=edge.bounded_float(0, 3600), default=None, metavar="SECONDS",
                    help="on SIGTERM, how long a running step may take to finish before it is "
                         "recorded interrupted (default 20)")
 

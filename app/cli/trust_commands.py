@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import airgap_bundles as ab
+from app.boundary import explain
 from app.cli import edge
 from app.cli.render import emit_json, short
 from app.context import Site
@@ -52,8 +53,8 @@ def _site(args: argparse.Namespace) -> Site:
 def _read(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
-    except OSError as exc:
-        raise NotFound(f"cannot read {path}: {exc.strerror}") from None
+    except OSError as exc:  # told by its cause: missing, a folder, permission
+        raise explain(exc) from None
 
 
 def trust_install(args: argparse.Namespace) -> int:
@@ -116,12 +117,13 @@ def bundle_build(args: argparse.Namespace) -> int:
     if not Path(args.source).is_dir():
         raise NotFound(f"no folder {terminal_safe(args.source)}")
     edge.output_file(args.out, "--out")
+    created = _created(args)  # the arguments first, then the keys
+    expires = created + _duration(args.expires)
     passphrase = _passphrase(args.passphrase_file)
     try:
         signers = [load_private_key(k, passphrase) for k in args.key]
-        created = _created(args)
         predicate = ab.BundlePredicate(kind=args.kind, name=args.name, version=args.version,
-                                       created=created, expires=created + _duration(args.expires),
+                                       created=created, expires=expires,
                                        producer=args.producer, description=args.description)
         result = ab.build_bundle(args.source, args.out, predicate=predicate, signers=signers,
                                  compression=args.compression)
@@ -136,9 +138,10 @@ def bundle_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_report(report: ab.VerificationReport | None, out=sys.stdout) -> None:  # noqa: ANN001
+def _print_report(report: ab.VerificationReport | None, out=None) -> None:  # noqa: ANN001
     if report is None:
         return
+    out = out or sys.stdout  # looked up now: the CLI guards the stream it finds
     for check in report.checks:
         print(f"  {'✓' if check.passed else '✗'} {check.title}: {terminal_safe(check.detail)}",
               file=out)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.context import Site
-from models.tables import StepLog
+from app.errors import NotFound
+from engine.text import terminal_safe
+from models.tables import Promotion, StepLog
 
 
 def step_logs(site: Site, promotion_id: str, step: str | None = None,
@@ -15,4 +17,6 @@ def step_logs(site: Site, promotion_id: str, step: str | None = None,
     if step:
         query = query.where(StepLog.step == step)
     with site.db.read() as session:
+        if after_id == 0 and session.get(Promotion, promotion_id) is None:
+            raise NotFound(f"no promotion {terminal_safe(promotion_id)}")
         return [tuple(row) for row in session.execute(query).all()]
