@@ -9,7 +9,9 @@ stage moved it — whatever retries happened in between.
 A deploy stage also records its intent (``target.deploy.started``) before each driver
 call, so a target whose deployment was under way when the executor died counts as
 possibly moved. A later observation (``target.observed``) that finds it still on
-what it ran before clears it: the deployment never landed.
+what it ran before clears it for a retry (the deployment had not landed), but not for
+a rollback (``observations=False``): a command orphaned by a crash may land after that
+observation, so a rollback asks every target the run ever set out to move.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def stage_rows(event: ev.Event) -> list[Mapping[str, Any]]:
 RETURNED = frozenset({"succeeded", "unchanged"})  # rollback rows: the target is back
 
 
-def moved_targets(events: Iterable[ev.Event]) -> dict[str, Moved]:
+def moved_targets(events: Iterable[ev.Event], *, observations: bool = True) -> dict[str, Moved]:
     moved: dict[str, Moved] = {}
     for event in events:
         if event.type == ev.ROLLBACK_COMPLETED:
@@ -66,11 +68,13 @@ def moved_targets(events: Iterable[ev.Event]) -> dict[str, Moved]:
                 moved[name] = Moved(name, event.step, data.get("from_version"), data.get("from_digest"),
                                     data.get("release"))
             continue
-        if event.type == ev.TARGET_OBSERVED:
+        if event.type == ev.TARGET_OBSERVED and observations:
             data = event.data
             known = moved.get(str(data.get("target")))
             if known is not None and data.get("observed") and data.get("digest") == known.from_digest:
                 del moved[known.target]  # seen on what it ran before: nothing to return
+            continue
+        if event.type == ev.TARGET_OBSERVED:
             continue
         for row in stage_rows(event):
             name = str(row["name"])

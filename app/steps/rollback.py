@@ -67,7 +67,7 @@ class DriverRollback:
         release = state.release
         requested = next((e for e in reversed(events) if e.type == ev.ROLLBACK_REQUESTED), None)
         reason = (requested.reason if requested else None) or "rollback"
-        candidates = sorted((m for m in moved_targets(events).values() if m.step in steps),
+        candidates = sorted((m for m in moved_targets(events, observations=False).values() if m.step in steps),
                             key=lambda m: m.target)
         ctx.log(f"rollback ({scope}) of {', '.join(steps) or 'no step'}: {reason}")
         if not candidates:
