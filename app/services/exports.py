@@ -49,6 +49,7 @@ from airgap_bundles.export.index import SealConsistency
 from airgap_bundles.media import Medium
 from app.context import Site
 from app.errors import NotFound, NotNow, Rejected, UsageError
+from app.leftovers import staging_prefix
 from app.services import export_intents, export_policy
 from app.services.roles import require_role
 from app.site_keys import LOG_KEY, log_signer, site_signer
@@ -290,7 +291,8 @@ def export(site: Site, promotion_id: str, kind: str, destination: Path | str, ac
     medium = medium or media_discovery.medium_of(directory)
     signer = site_signer(site.paths.keys)
     site.paths.staging.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="export-", dir=site.paths.staging) as spool:
+    with tempfile.TemporaryDirectory(prefix=staging_prefix("export"),  # owner: see leftovers
+                                     dir=site.paths.staging) as spool:
         snapshot = _snapshot(site, promotion_id, bundle, actor, allow_partial, Path(spool))
         content = snapshot.content
         try:
