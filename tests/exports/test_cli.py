@@ -45,8 +45,8 @@ def test_export_then_verify(sealed, tmp_path, capsys):
 
 def test_verify_needs_no_site(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("STELLA_HOME", str(tmp_path / "nowhere"))
-    assert main(["verify", str(tmp_path / "missing.tar.gz")]) == 1
-    assert "does not exist" in capsys.readouterr().out
+    assert main(["verify", str(tmp_path / "missing.tar.gz")]) == 3  # not found (DESIGN §10)
+    assert "no such file" in capsys.readouterr().err
     assert not (tmp_path / "nowhere").exists()
 
 
