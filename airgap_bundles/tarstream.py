@@ -54,6 +54,12 @@ def _number(field: bytes, what: str) -> int:
     return int(digits, 8) if digits else 0
 
 
+def _decimal(text: str) -> bool:
+    """ASCII digits only, as GNU tar reads pax numbers: ``str.isdigit`` also accepts
+    '²' (which ``int`` then refuses) and '١' (which ``int`` reads as 1)."""
+    return 0 < len(text) <= 20 and text.isascii() and text.isdigit()
+
+
 def _text(raw: bytes, what: str) -> str:
     try:
         return raw.decode("utf-8")
@@ -84,7 +90,7 @@ def _parse_pax(data: bytes) -> dict[str, str]:
     while pos < len(data):
         space = data.find(b" ", pos, pos + 20)
         length_text = data[pos:space] if space > pos else b""
-        if not length_text.isdigit():
+        if not (length_text.isascii() and length_text.isdigit()):  # bytes: ASCII digits only
             raise CorruptArchive("unreadable pax extended header")
         length = int(length_text)
         record = data[pos : pos + length]
@@ -196,7 +202,7 @@ class TarReader:
                 f"is {what}; only files and folders are allowed", member=name
             )
         if "size" in pax:
-            if not pax["size"].isdigit():
+            if not _decimal(pax["size"]):
                 raise CorruptArchive("unreadable size in a pax header", member=name)
             size = int(pax["size"])
         mode = _number(block[100:108], "mode")
