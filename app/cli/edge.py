@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import NotFound, UsageError
-from engine.crypto.strict_json import StrictJSONError, loads_strict
 from engine.text import terminal_safe
 
 MAX_VALIDITY = timedelta(days=3660)
@@ -118,6 +117,10 @@ def read_json_file(path: str, option: str) -> Any:
         raise UsageError(f"{option} {shown} is larger than {MAX_JSON_BYTES >> 20} MiB")
     if json_depth(data) > MAX_JSON_DEPTH:
         raise UsageError(f"{option} {shown} is nested deeper than {MAX_JSON_DEPTH} levels")
+    # imported here: engine.crypto loads the cryptography library, which the grammar
+    # (these helpers are its argument types) must not pay for at every start
+    from engine.crypto.strict_json import StrictJSONError, loads_strict
+
     try:
         return loads_strict(data)
     except StrictJSONError as exc:

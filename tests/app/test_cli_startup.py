@@ -10,7 +10,7 @@ import sys
 
 from app.cli.main import Handler, build_parser
 
-HEAVY = ("PySide6", "alembic", "engine.policy.cel", "celpy", "sqlalchemy.orm")
+HEAVY = ("PySide6", "alembic", "engine.policy.cel", "celpy", "sqlalchemy", "cryptography")
 
 
 def _loaded_after(code: str) -> list[str]:
