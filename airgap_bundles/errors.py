@@ -273,6 +273,13 @@ class BundleExpired(BundleRejected):
     title = "The bundle has not expired"
 
 
+class CreatedInFuture(BundleRejected):
+    """The bundle says it was created later than now plus the allowed clock skew."""
+
+    rule = "created-in-future"
+    title = "The bundle was not created in the future"
+
+
 class VersionNotNewer(BundleRejected):
     """The version is not greater than the last imported one of the same kind and name."""
 
@@ -328,6 +335,13 @@ class FeedInvalid(BundleRejected):
 
     rule = "feed-invalid"
     title = "feed.json is valid"
+
+
+class FeedFromFuture(BundleRejected):
+    """feed.json's snapshot time is later than now plus the allowed clock skew."""
+
+    rule = "feed-snapshot-in-future"
+    title = "The feed snapshot is not dated in the future"
 
 
 class FeedRecordInvalid(BundleRejected):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol
 
 KiB, MiB, GiB = 1 << 10, 1 << 20, 1 << 30
@@ -26,6 +27,9 @@ class BundleLimits:
     max_document_size: int = 32 * MiB  # release.json, SBOMs, VEX, feed.json, policy
     max_record_size: int = 4 * MiB  # one OSV record
     max_buffered_size: int = 96 * MiB  # documents held at once for inspection
+    max_clock_skew: timedelta = timedelta(days=1)
+    """How far in the future a bundle's ``created`` (and a feed's ``snapshot``) may lie
+    before it is refused: a clock that far wrong, or a date made up, is not trusted."""
 
     def max_stream_size(self) -> int:
         """Unpacked tar stream allowance: member data plus headers and padding."""

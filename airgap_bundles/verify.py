@@ -11,7 +11,9 @@ Order of checks (each becomes a line of the report):
 5. the payload is an in-toto Statement v1 with predicate ``urn:stellaops:bundle:v1``
    whose subjects are safe, distinct paths;
 6. keys of the role for the kind (release, feeds, policy, root) meet its threshold;
-7. the bundle has not expired; its version is newer than the last import of the
+7. the bundle was not created further in the future than the allowed clock skew
+   (``BundleLimits.max_clock_skew``, default one day); it has not expired; its
+   version is newer than the last import of the
    same ``(kind, name)`` (or :class:`AllowOlder` is given, and recorded);
 8. every member, streamed once in 1 MiB chunks: a regular file or folder, a safe
    path, no duplicate or colliding name, listed, within size limits, hashed and
@@ -32,7 +34,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from airgap_bundles.compression import open_source
@@ -40,6 +42,7 @@ from airgap_bundles.errors import (
     ArchiveTooLarge,
     BundleExpired,
     BundleRejected,
+    CreatedInFuture,
     DigestMismatch,
     DuplicateMember,
     ManifestInvalid,
@@ -85,12 +88,18 @@ STEPS = {
     "signatures": "A trusted key signed the manifest",
     "statement": "The manifest is a valid bundle statement",
     "role-threshold": "Signed by enough keys of the right role",
+    "not-future": "The bundle was not created in the future",
     "not-expired": "The bundle has not expired",
     "version": "Newer than the last import",
     "members": "Every member is safe, listed and matches its digest",
     "archive-end": "The archive is complete",
     "content": "The content is valid for its kind",
 }
+
+
+def _skew_text(skew: timedelta) -> str:
+    hours = int(skew.total_seconds() // 3600)
+    return f"{hours // 24} day(s)" if hours % 24 == 0 else f"{hours} hour(s)"
 
 
 def _short(keyid: str) -> str:
@@ -262,6 +271,15 @@ class _Verification:
 
     def _freshness(self, manifest: BundleManifest) -> VersionOverride | None:
         predicate = manifest.predicate
+        self.step = "not-future"
+        latest = self.now + self.limits.max_clock_skew
+        if predicate.created > latest:
+            raise CreatedInFuture(
+                f"created {rfc3339(predicate.created)}, later than now plus the allowed clock "
+                f"skew of {_skew_text(self.limits.max_clock_skew)} ({rfc3339(latest)}); check "
+                "the clocks of this machine and of the machine that built it"
+            )
+        self.ok(f"created {rfc3339(predicate.created)}")
         self.step = "not-expired"
         if self.now >= predicate.expires:
             raise BundleExpired(f"expired at {rfc3339(predicate.expires)}")

@@ -25,7 +25,7 @@ def inspector_for(
     if kind == "release":
         return ReleaseInspector(manifest, limits)
     if kind == "feed-snapshot":
-        return FeedInspector(manifest, limits)
+        return FeedInspector(manifest, limits, now=now)
     if kind == "policy":
         return PolicyInspector(manifest, limits)
     return TrustRootInspector(manifest, limits, current=current_root, now=now)

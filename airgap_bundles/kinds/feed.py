@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from airgap_bundles.errors import FeedInvalid, FeedRecordCount, FeedRecordInvalid
+from airgap_bundles.errors import FeedFromFuture, FeedInvalid, FeedRecordCount, FeedRecordInvalid
 from airgap_bundles.kinds.base import Inspector, KindContent, parse_json, plural
 from airgap_bundles.report import Check
 from engine.clock import parse_rfc3339, rfc3339
@@ -83,8 +83,9 @@ class FeedContent(KindContent):
 
 
 class FeedInspector(Inspector):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, now: datetime | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._now = now
         self._ids: dict[str, str] = {}
         self._ecosystems: set[str] = set()
 
@@ -123,6 +124,13 @@ class FeedInspector(Inspector):
             raise FeedInvalid(
                 "'snapshot' must be an RFC 3339 UTC time ending in Z", member=FEED_FILE
             ) from None
+        if self._now is not None and snapshot > self._now + self.limits.max_clock_skew:
+            raise FeedFromFuture(
+                f"the snapshot is dated {rfc3339(snapshot)}, later than now plus the allowed "
+                f"clock skew ({rfc3339(self._now + self.limits.max_clock_skew)}); a feed "
+                "cannot describe advisories not yet published",
+                member=FEED_FILE,
+            )
         ecosystems = doc.get("ecosystems")
         if not isinstance(ecosystems, list) or not all(isinstance(e, str) for e in ecosystems):
             raise FeedInvalid("'ecosystems' must be a list of strings", member=FEED_FILE)

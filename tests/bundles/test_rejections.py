@@ -350,6 +350,22 @@ CASES: dict[str, Case] = {
         ),
         E.BundleExpired,
     ),
+    "created-in-future": Case(
+        lambda: bundle_bytes(
+            release_files(),
+            predicate(created=NOW + timedelta(days=36500), expires=NOW + timedelta(days=36600)),
+        ),
+        E.CreatedInFuture,
+    ),
+    "feed-snapshot-in-future": Case(
+        lambda: bundle_bytes(
+            {**feed_files(), "feed.json": jbytes({"source": "osv", "snapshot": "2099-01-01T00:00:00Z",
+                                                  "ecosystems": ["PyPI"], "records": 3})},
+            predicate("feed-snapshot", "osv"),
+        ),
+        E.FeedFromFuture,
+        "feed.json",
+    ),
     "older-version": Case(
         _good, E.VersionNotNewer, None, {"history": MemoryHistory({("release", "platform"): 5})}
     ),

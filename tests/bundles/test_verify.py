@@ -70,7 +70,7 @@ def test_release_verifies_and_stages_exactly_its_files(tmp_path) -> None:
     assert calls[-1] == (bundle.stat().st_size, bundle.stat().st_size)
     assert verified.report.ok
     names = [c.name for c in verified.report.checks]
-    assert names[:11] == [
+    assert names[:12] == [
         "trust-root",
         "archive",
         "manifest-first",
@@ -78,6 +78,7 @@ def test_release_verifies_and_stages_exactly_its_files(tmp_path) -> None:
         "signatures",
         "statement",
         "role-threshold",
+        "not-future",
         "not-expired",
         "version",
         "members",
