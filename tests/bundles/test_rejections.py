@@ -471,6 +471,13 @@ CASES: dict[str, Case] = {
         E.TrustRootContentInvalid,
         "trust-root.dsse.json",
     ),
+    "rotation-skips-a-version": Case(  # DESIGN §4.2: N+1 only, even when properly signed
+        lambda: _trust_root_bundle(
+            root_envelope(3, ("root1", "root2"), ("root1", "root2")), version=3
+        ),
+        E.TrustRootContentInvalid,
+        "trust-root.dsse.json",
+    ),
     "rotation-version-mismatch": Case(
         lambda: _trust_root_bundle(
             root_envelope(3, ("root1", "root2"), ("root1", "root2")), version=2
