@@ -41,8 +41,9 @@ from engine.crypto.atomic import atomic_write_bytes
 
 try:
     import fcntl
-except ImportError:  # pragma: no cover - not POSIX
+except ImportError:  # pragma: no cover - Windows
     fcntl = None  # type: ignore[assignment]
+    import msvcrt
 
 INTENT_MODE = 0o600
 WRITING = "writing"
@@ -106,8 +107,7 @@ class Intent:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         ident = uuid.uuid4().hex
         fd = os.open(folder / f"{ident}.lock", os.O_RDWR | os.O_CREAT, INTENT_MODE)
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        _lock(fd, wait=True)
         intent = cls(folder, ident, {"phase": WRITING, "promotion": promotion, "bundle": bundle,
                                      "actor": actor, "directory": str(directory), "name": name},
                      fd)
@@ -161,13 +161,24 @@ def _remove_traces(record: dict[str, Any]) -> list[Path]:
     return remove([p for p in renamed if p.exists()] + hidden_temporaries(directory, name))
 
 
+def _lock(fd: int, wait: bool) -> bool:
+    """An exclusive lock on ``fd`` that the OS drops when the process dies."""
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            return False
+        return True
+    try:  # pragma: no cover - Windows
+        msvcrt.locking(fd, msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
+    except OSError:
+        return False
+    return True
+
+
 def _try_lock(path: Path) -> int | None:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, INTENT_MODE)
-    if fcntl is None:
-        return fd
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+    if not _lock(fd, wait=False):
         os.close(fd)
         return None
     return fd
