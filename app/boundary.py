@@ -227,11 +227,14 @@ def _safe_url(url: str) -> str:
 
 
 def reject_undecodable(argv: list[str]) -> None:
-    """Arguments are UTF-8 text; bytes that are not (kept by Python as lone surrogates)
-    are refused up front rather than failing half-way through a command."""
+    """Arguments are UTF-8 text without NUL; bytes that are not (kept by Python as lone
+    surrogates) are refused up front rather than failing half-way through a command."""
     for position, arg in enumerate(argv, start=1):
         try:
             arg.encode("utf-8")
         except UnicodeEncodeError:
             raise UsageError(f"argument {position} ({terminal_safe(arg)}) is not valid UTF-8; "
                              "give names, ids and paths as UTF-8 text") from None
+        if "\x00" in arg:  # no file name, id or text may hold one
+            raise UsageError(f"argument {position} ({terminal_safe(arg)}) holds a NUL "
+                             "character")

@@ -109,6 +109,7 @@ ROWS = [
     row("utf8-env-name", H + ["env", "add", BAD], 2, UTF8),
     row("utf8-home", ["--home", "/tmp/" + BAD, "promotions"], 2, UTF8),
     row("utf8-reason", H + AS + ["pause", "P-1", "--reason", BAD], 2, UTF8),
+    row("nul-in-path", H + ["approve", "P-1", "--reason", "r", "--passphrase-file", "a\x00b"], 2, r"NUL"),
     row("utf8-file-content", H + ["--as", "admin", "env", "configure", "eu-stage", "--file", "{latin1}"], 2, r"not JSON.*UTF-8"),
     # -- numbers, dates, sizes and durations out of range ---------------------------------
     row("approvals-overflow", H + ["env", "add", "x", "--requires-approval", "999999999999999999999"], 2, r"out of range: give 0 to 100"),
