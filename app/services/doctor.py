@@ -59,6 +59,7 @@ def examine(config: SiteConfig, fix: bool = False) -> DoctorReport:
     report = DoctorReport()
     database_sound = _database(config, report)
     _staging(config, report, fix)
+    _custody(config, report)
     _modes(config, report, fix)
     if database_sound:
         _chains_and_leases(config, report, fix)
@@ -179,6 +180,15 @@ def _staging(config: SiteConfig, report: DoctorReport, fix: bool) -> None:
         report.add("staging", PROBLEM, f"{leftover.path.name}: {leftover.why}, "
                    f"{leftover.size // (1 << 20)} MiB" + ("; removed" if fixed else
                                                           " (doctor --fix removes it)"), fixed)
+
+
+def _custody(config: SiteConfig, report: DoctorReport) -> None:
+    from app.services.export_intents import pending
+
+    for intent in pending(config.paths.custody):
+        report.add("custody", PROBLEM, f"an export of {intent.get('promotion')} to "
+                   f"{intent.get('directory')} was interrupted before its custody was recorded; "
+                   "the next command that opens the site verifies and records it, or removes it")
 
 
 def _modes(config: SiteConfig, report: DoctorReport, fix: bool) -> None:

@@ -184,6 +184,26 @@ def _try_lock(path: Path) -> int | None:
     return fd
 
 
+def pending(folder: Path) -> list[dict[str, Any]]:
+    """Intents no running export holds (what the next start resolves), read only."""
+    found = []
+    try:
+        names = sorted(p.name for p in folder.iterdir() if p.name.endswith(".json"))
+    except OSError:
+        return []
+    for file_name in names:
+        fd = _try_lock(folder / f"{file_name.removesuffix('.json')}.lock")
+        if fd is None:
+            continue
+        try:
+            found.append(json.loads((folder / file_name).read_bytes()))
+        except (OSError, ValueError):
+            found.append({"promotion": "?", "directory": "?", "name": file_name})
+        finally:
+            os.close(fd)
+    return found
+
+
 def recover(site) -> list[Recovery]:  # noqa: ANN001 (app.context.Site)
     """Resolve every intent no running export holds; see the module docstring."""
     folder = site.paths.custody

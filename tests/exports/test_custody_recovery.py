@@ -16,7 +16,7 @@ import pytest
 
 from airgap_bundles.audit import verify_path
 from app.context import Site
-from app.services import exports, promotions
+from app.services import doctor, exports, promotions
 from app.site import SiteConfig
 from engine.run import events as ev
 
@@ -64,12 +64,14 @@ def test_a_kill_between_rename_and_custody_is_recorded_at_the_next_start(sealed,
     assert archive.is_file()  # complete on the medium…
     assert len(_custody_events(site, pid)) == before  # …and unknown to the site
     assert len(list(site.paths.custody.glob("*.json"))) == 1
+    assert [f.area for f in doctor.examine(site.config).problems] == ["custody"]
 
     lines: list[str] = []
     reopened = _reopen(site, lines)
     try:
         assert [r.outcome for r in reopened.export_recovery] == ["recorded"]
         assert len(lines) == 1 and "verified and now recorded" in lines[0]
+        assert not doctor.examine(site.config).problems
         [custody] = _custody_events(reopened, pid)[before:]
         assert custody.actor == "audrey" and custody.data["archive"] == archive.name
         receipt = out / f"{archive.name}.custody.dsse.json"
