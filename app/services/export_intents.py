@@ -155,10 +155,15 @@ def abandon(intent: Intent) -> list[Path]:
 
 
 def _remove_traces(record: dict[str, Any]) -> list[Path]:
+    return remove(_traces(record))
+
+
+def _traces(record: dict[str, Any]) -> list[Path]:
+    """What an unfinished export may have left: files it renamed, hidden temporaries."""
     directory, name = Path(record["directory"]), record["name"]
     renamed = [directory / f["name"] for f in record.get("files", ())] + \
         [directory / m for m in record.get("manifests", ())]
-    return remove([p for p in renamed if p.exists()] + hidden_temporaries(directory, name))
+    return [p for p in renamed if p.exists()] + hidden_temporaries(directory, name)
 
 
 def _lock(fd: int, wait: bool) -> bool:
@@ -276,11 +281,18 @@ def _resolve(site, intent: Intent) -> Recovery:  # noqa: ANN001
         return Recovery(RECORDED, promotion, name,
                         f"an interrupted export of {promotion} was complete on the medium: "
                         f"{directory / name} is verified and now recorded as event #{seq}")
-    left = _remove_traces(record)
+    traces = _traces(record)
+    left = remove(traces)
     if left:
         return Recovery(UNRESOLVED, promotion, name,
                         f"an interrupted export of {promotion} to {directory} left files that "
                         f"could not be removed: {', '.join(str(p) for p in left)}")
+    if not traces and receipt is not None:
+        # It was complete and read back, yet nothing of it is here: another medium at
+        # the same path, or its files were moved. Say so rather than guess.
+        return Recovery(ABANDONED, promotion, name,
+                        f"an interrupted export of {promotion} ({name}) is not in {directory}: "
+                        "if it is on another medium it was never recorded; export again")
     return Recovery(ABANDONED, promotion, name,
                     f"an export of {promotion} to {directory} was interrupted before it was "
                     "complete; nothing was recorded and its files were removed")

@@ -160,3 +160,19 @@ def test_custody_receipt_is_private_under_umask_022(sealed, out):
         os.umask(old)
     assert stat.S_IMODE(outcome.custody_file.stat().st_mode) == 0o600
     assert stat.S_IMODE((out / outcome.files.archive.name).stat().st_mode) == 0o600
+
+
+def test_another_medium_at_the_same_path_is_said_not_guessed(sealed, out):
+    site, pid = sealed
+    before = len(_custody_events(site, pid))
+    _export_and_kill(site, pid, out, "after-rename")
+    for path in out.iterdir():  # the stick with the export went away; an empty one is here
+        path.unlink()
+    lines: list[str] = []
+    reopened = _reopen(site, lines)
+    try:
+        assert [r.outcome for r in reopened.export_recovery] == ["abandoned"]
+        assert "is not in" in lines[0] and "never recorded" in lines[0]
+        assert len(_custody_events(reopened, pid)) == before
+    finally:
+        reopened.close()
