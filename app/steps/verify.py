@@ -2,7 +2,9 @@
 release, and a runtime-reachability statement (``urn:stellaops:runtime-reachability:v1``)
 listing the components observed loaded on each target, from what the target itself
 reports (the demo fleet's ``/version``); targets whose driver cannot report are listed
-as not observed rather than assumed."""
+as not observed rather than assumed. Which release a target runs is what its health
+sample says or, failing that, what the driver observes (a command target's status
+command), so a command fleet is confirmed on the release rather than assumed."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 from app.deploy.artifacts import release_ref
 from app.deploy.canary import json_safe, sample_all
 from app.deploy.drivers import DriverSet
+from app.deploy.reconcile import observe_row
 from app.deploy.targets import environment_targets
 from app.errors import StellaError
 from app.services import evidence
@@ -40,11 +43,13 @@ class VerifyStep:
         unconfirmed: list[str] = []
         for target, sample in zip(targets, samples, strict=True):
             report = drivers.runtime_report(target)
-            digest = sample.digest or (report or {}).get("digest")
+            seen = None if report is not None or sample.digest else observe_row(drivers, target, "verify")
+            digest = sample.digest or (report or {}).get("digest") or (seen or {}).get("digest")
             on_release = None if digest is None else digest == release.digest
             loaded = [dict(c) for c in (report or {}).get("components") or [] if isinstance(c, dict)]
             rows.append({"target": target.name, "driver": target.driver, "healthy": sample.healthy,
-                         "version": sample.version or (report or {}).get("version"), "digest": digest,
+                         "version": sample.version or (report or {}).get("version") or (seen or {}).get("version"),
+                         "digest": digest,
                          "onRelease": on_release, "observed": report is not None,
                          "components": loaded, "detail": sample.detail})
             if not sample.healthy:

@@ -62,6 +62,8 @@ def test_each_target_runs_the_command_with_its_output_in_the_step_log(live_site,
     assert "[c2] deploying 1.3.0-rc1 to c2" in [line for *_, line in step_logs(site, pid, "deploy-100")]
     assert (tmp_path / "c1.received").read_text() == DB_PASSWORD
     assert (tmp_path / "c2.received").read_text() == DB_PASSWORD
+    verify = state.step("post-deploy-verify")  # the status commands confirm the release
+    assert (verify.status, verify.summary) == ("succeeded", "2/2 target(s) healthy on 1.3.0-rc1")
     inputs = state.step("inputs-materialized").outputs["inputs"]
     assert [(i["ref"], i["status"]) for i in inputs] == [("file:db-password", "resolved"),
                                                        ("env:PLATFORM_REGION", "resolved")]
