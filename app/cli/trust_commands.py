@@ -8,21 +8,22 @@ import re
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import airgap_bundles as ab
 from app.boundary import explain
 from app.cli import edge
 from app.cli.render import emit_json, short
-from app.context import Site
 from app.errors import NotFound, Rejected, UsageError
-from app.services import bundles, trust
-from app.site import SiteConfig
 from engine.clock import parse_rfc3339, rfc3339
 from engine.crypto import dsse
 from engine.crypto.errors import CryptoError
 from engine.crypto.keys import Ed25519Signer, load_private_key, save_private_key, save_public_key
 from engine.crypto.trust_root import TrustRoot
 from engine.text import terminal_safe
+
+if TYPE_CHECKING:  # the site and its services load SQLAlchemy: only commands that open a site
+    from app.context import Site
 
 _DURATION = re.compile(r"^([0-9]{1,9})([dhm])$")
 
@@ -47,6 +48,9 @@ def keys_generate(args: argparse.Namespace) -> int:
 
 
 def _site(args: argparse.Namespace) -> Site:
+    from app.context import Site
+    from app.site import SiteConfig
+
     return Site.open(SiteConfig.resolve(home=args.home, db_url=args.db))
 
 
@@ -58,6 +62,8 @@ def _read(path: str) -> bytes:
 
 
 def trust_install(args: argparse.Namespace) -> int:
+    from app.services import trust
+
     root = trust.install_first(_site(args), _read(args.root), args.actor or "", args.yes)
     print(f"trust root v{root.version} installed (trust on first use), digest {root.digest}, "
           f"expires {rfc3339(root.expires)}")
@@ -65,12 +71,16 @@ def trust_install(args: argparse.Namespace) -> int:
 
 
 def trust_update(args: argparse.Namespace) -> int:
+    from app.services import trust
+
     root = trust.update(_site(args), _read(args.root), args.actor or "")
     print(f"trust root rotated to v{root.version}, digest {root.digest}, expires {rfc3339(root.expires)}")
     return 0
 
 
 def trust_show(args: argparse.Namespace) -> int:
+    from app.services import trust
+
     current = trust.in_force(_site(args))
     summary = {**current.root.summary(), "installed_at": current.installed_at,
                "installed_by": current.installed_by, "method": current.method}
@@ -148,6 +158,8 @@ def _print_report(report: ab.VerificationReport | None, out=None) -> None:  # no
 
 
 def bundle_verify(args: argparse.Namespace) -> int:
+    from app.services import bundles
+
     allow = args.reason if args.allow_older else None
     if args.allow_older and not args.reason:
         raise UsageError("--allow-older needs --reason")
@@ -186,6 +198,8 @@ def _rejected(args: argparse.Namespace, message: str, report: ab.VerificationRep
 
 
 def bundle_import(args: argparse.Namespace) -> int:
+    from app.services import bundles
+
     if args.allow_older and not (args.reason or "").strip():
         raise UsageError("--allow-older needs --reason: the override is recorded")
     try:
@@ -206,6 +220,8 @@ def bundle_import(args: argparse.Namespace) -> int:
 
 
 def bundles_list(args: argparse.Namespace) -> int:
+    from app.services import bundles
+
     rows = bundles.list_bundles(_site(args))
     if args.json:
         emit_json([row.__dict__ | {"signer_keyids": list(row.signer_keyids)} for row in rows])
