@@ -24,6 +24,11 @@ class BundleLimits:
     max_compression_ratio: float = 200.0
     ratio_floor: int = 1 * MiB
     max_manifest_size: int = 64 * MiB
+    max_preauth_json: int = 8 * MiB
+    """JSON parsed before any signature is checked: a manifest above this size has only
+    its fields besides the payload parsed (at most this much) and its payload decoded
+    into the buffer the signatures are checked over (engine/crypto/large_envelope.py),
+    so an unsigned manifest of any allowed size costs well under 150 MB."""
     max_document_size: int = 32 * MiB  # release.json, SBOMs, VEX, feed.json, policy
     max_record_size: int = 4 * MiB  # one OSV record
     max_buffered_size: int = 96 * MiB  # documents held at once for inspection

@@ -84,7 +84,7 @@ class VerifiedBundle:
     signer_keyids: tuple[str, ...]  # keys of the kind's role whose signatures verified
     manifest_digest: str  # "sha256:" of manifest.dsse.json as stored in the archive
     statement_digest: str  # "sha256:" of the signed statement (the DSSE payload)
-    manifest_bytes: bytes
+    manifest_bytes: bytes  # empty above BundleLimits.max_preauth_json (consumed in place)
     compression: str
     archive_size: int
     members: tuple[MemberInfo, ...]  # sorted by path, manifest excluded

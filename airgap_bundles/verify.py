@@ -76,6 +76,7 @@ from engine.clock import rfc3339
 from engine.crypto import dsse
 from engine.crypto.errors import CryptoError
 from engine.crypto.intoto import INTOTO_PAYLOAD_TYPE, Statement
+from engine.crypto.large_envelope import parse_large_envelope
 from engine.crypto.trust_root import TrustRoot
 
 CHUNK = 1 << 20
@@ -154,8 +155,13 @@ class _Verification:
             )
             self.ok(f"{'plain' if compression == 'none' else compression} tar, {file_size} bytes")
             reader = TarReader(metered, self.buffer)
-            manifest_bytes = self._manifest_member(reader)
-            statement_digest, manifest, signers = self._manifest(manifest_bytes)
+            manifest_buffer, manifest_sha256 = self._manifest_member(reader)
+            # Above max_preauth_json the buffer is consumed while it is authenticated
+            # (decoded in place); its bytes are then only in staging, its digest here.
+            large = len(manifest_buffer) > self.limits.max_preauth_json
+            manifest_bytes = b"" if large else bytes(manifest_buffer)
+            statement_digest, manifest, signers = self._manifest(manifest_buffer)
+            del manifest_buffer
             override = self._freshness(manifest)
             inspector = inspector_for(
                 manifest, self.limits, current_root=self.trust_root, now=self.now
@@ -176,7 +182,7 @@ class _Verification:
             producer=predicate.producer,
             description=predicate.description,
             signer_keyids=tuple(sorted(signers)),
-            manifest_digest="sha256:" + hashlib.sha256(manifest_bytes).hexdigest(),
+            manifest_digest="sha256:" + manifest_sha256,
             statement_digest=statement_digest,
             manifest_bytes=manifest_bytes,
             compression=compression,
@@ -190,7 +196,7 @@ class _Verification:
 
     # --- manifest ---------------------------------------------------------------------
 
-    def _manifest_member(self, reader: TarReader) -> bytes:
+    def _manifest_member(self, reader: TarReader) -> tuple[bytearray, str]:
         self.step = "manifest-first"
         first = reader.next_member()
         if first is None:
@@ -202,15 +208,25 @@ class _Verification:
             raise ManifestInvalid(
                 f"is larger than {self.limits.max_manifest_size} bytes", member=first.name
             )
-        data = bytearray()
-        self._read_member(reader, first, data)
-        self.ok(f"{first.size} bytes")
-        return bytes(data)
+        data = bytearray(first.size)  # one buffer, filled in place: no growth, no copy
+        filled = 0
 
-    def _manifest(self, data: bytes) -> tuple[str, BundleManifest, frozenset[str]]:
+        def keep(view: memoryview) -> None:
+            nonlocal filled
+            data[filled : filled + len(view)] = view
+            filled += len(view)
+
+        digest = self._read_member(reader, first, keep)
+        self.ok(f"{first.size} bytes")
+        return data, digest
+
+    def _manifest(self, data: bytearray) -> tuple[str, BundleManifest, frozenset[str]]:
         self.step = "manifest-envelope"
         try:
-            envelope = dsse.Envelope.from_bytes(data)
+            if len(data) > self.limits.max_preauth_json:  # bounded memory before auth
+                envelope = parse_large_envelope(data, max_rest=self.limits.max_preauth_json)
+            else:
+                envelope = dsse.Envelope.from_bytes(data)
         except CryptoError as exc:
             raise ManifestInvalid(exc.message, member=MANIFEST_NAME) from None
         if envelope.payload_type != INTOTO_PAYLOAD_TYPE:
@@ -221,7 +237,7 @@ class _Verification:
         self.ok(f"{len(envelope.signatures)} signature(s), payload {len(envelope.payload)} bytes")
 
         self.step = "signatures"
-        valid = dsse.valid_signers(envelope, self.trust_root.keys)
+        valid = dsse.valid_signers(envelope, self.trust_root.keys)  # type: ignore[arg-type]
         if not valid:
             raise SignatureInvalid(
                 "no signature verifies with a key of the trust root (unknown signer or altered payload)",
@@ -363,7 +379,12 @@ class _Verification:
         self.ok("end-of-archive marker present, no listed member missing")
         return members
 
-    def _read_member(self, reader: TarReader, member: TarMember, keep: bytearray | None) -> str:
+    def _read_member(
+        self,
+        reader: TarReader,
+        member: TarMember,
+        keep: bytearray | Callable[[memoryview], None] | None,
+    ) -> str:
         hasher = hashlib.sha256()
         fd = None
         if self.staging is not None:
@@ -372,8 +393,10 @@ class _Verification:
 
             def on_chunk(view: memoryview) -> None:
                 hasher.update(view)
-                if keep is not None:
+                if isinstance(keep, bytearray):
                     keep.extend(view)
+                elif keep is not None:
+                    keep(view)
                 if fd is not None:
                     write_all(fd, view)
 
