@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from app import __version__
+from app.qt.errors import install_excepthook
 from app.qt.operation import Operation
 from app.site import SiteConfig
 from resources import STYLESHEET, read_text
@@ -85,6 +86,7 @@ def launch(config: SiteConfig, start_runs: Sequence[str] = ()) -> int:
     """Open the site's main window; ``start_runs`` are advanced by the in-app executor
     from the start (the demo's live canary)."""
     app = application()
+    install_excepthook()
     splash = QLabel(f"{APP_NAME}\n\nOpening the site in {config.paths.home} …")
     splash.setAlignment(Qt.AlignmentFlag.AlignCenter)
     splash.setWindowTitle(APP_NAME)
@@ -123,6 +125,7 @@ def launch_audit(path: str) -> int:
     from views.auditor.window import AuditorWindow
 
     app = application()
+    install_excepthook()
     window = AuditorWindow()
     window.show()
     window.view.verify(path)

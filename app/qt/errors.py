@@ -73,3 +73,24 @@ def error_hub() -> ErrorHub:
     if _hub is None:
         _hub = ErrorHub()
     return _hub
+
+
+def install_excepthook() -> None:
+    """The GUI's error boundary for exceptions raised in slots and event handlers (which
+    Qt would otherwise print as a traceback and forget): each becomes a Failure shown
+    by the error presenter; the traceback goes to the log, and to stderr only with
+    STELLA_DEBUG=1."""
+    import sys
+    import traceback
+
+    from app.boundary import debug_requested
+
+    def hook(kind, exc, tb) -> None:  # noqa: ANN001
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        if debug_requested():
+            traceback.print_exception(kind, exc, tb, file=sys.stderr)
+        error_hub().report(Failure.from_exception(exc))
+
+    sys.excepthook = hook
