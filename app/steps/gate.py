@@ -75,6 +75,7 @@ class GateStep:
                        "digest": policy.digest},
             "feeds": feed_rows(document, document["inputs"]["feeds"]),
             "findings": counts["findings"],
+            "suppressed": counts["suppressed"],
             "triggered": [f"{r.id} ({r.action})" for r in triggered],
             "evidence": recorded.evidence_digest,
             "approval_required": verdict.outcome == "require-approval",
@@ -83,7 +84,7 @@ class GateStep:
             outputs["override"] = {"approver": material.override.approver,
                                    "reason": material.override.reason,
                                    "at": material.override.at}
-        summary = _summary(verdict.outcome, triggered, counts["findings"])
+        summary = _summary(verdict.outcome, triggered, counts["findings"], counts["suppressed"])
         if verdict.outcome == "block":
             blocking = [r for r in triggered if r.action == "block" or r.outcome == "error"]
             error = "; ".join(f"{r.id}: {r.error or r.message}" for r in blocking)
@@ -94,11 +95,19 @@ class GateStep:
         return StepOutcome(SUCCEEDED, summary=summary, outputs=outputs)
 
 
-def _summary(outcome: str, triggered: list, findings: int) -> str:
+def findings_text(open_count: int, suppressed: int) -> str:
+    """``5 findings, 1 suppressed by VEX``: every finding counted, and why fewer count
+    against the release — the same words in the timeline and in the Gate tab."""
+    total = open_count + suppressed
+    text = f"{total} finding{'' if total == 1 else 's'}"
+    return text + (f", {suppressed} suppressed by VEX" if suppressed else "")
+
+
+def _summary(outcome: str, triggered: list, findings: int, suppressed: int = 0) -> str:
     label = outcome.upper()
     warns = sum(1 for r in triggered if r.action == "warn")
     if warns and outcome != "warn":
         label += f" ({warns} WARN)"
     elif warns:
         label += f" ({warns} rule{'s' if warns > 1 else ''})"
-    return f"{label} — {findings} finding(s)"
+    return f"{label} — {findings_text(findings, suppressed)}"

@@ -103,13 +103,13 @@ def test_pass_succeeds(gate_site):
     step = state.step("gate-eval")
     assert (step.status, step.outputs["outcome"], step.outputs["approval_required"]) == (
         "succeeded", "pass", False)
-    assert step.summary == "PASS — 28 finding(s)"
+    assert step.summary == "PASS — 28 findings"
 
 
 def test_warn_is_a_warned_step(gate_site):
     step, document = _outcome_with(gate_site, [POLICY["rules"][2]])
     assert (step.status, document["outcome"]) == ("warned", "warn")
-    assert step.summary == "WARN (1 rule) — 28 finding(s)"
+    assert step.summary == "WARN (1 rule) — 28 findings"
 
 
 def test_require_approval_succeeds_and_asks_for_approval(gate_site):

@@ -39,6 +39,17 @@ def site(_site_template, tmp_path):
     opened.close()
 
 
+@pytest.fixture(autouse=True)
+def _window_settings(tmp_path):
+    """Window geometry is remembered per user: each test starts with none, and none
+    is written to the user's own settings file."""
+    from PySide6.QtCore import QSettings
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      str(tmp_path / "settings"))
+    yield
+
+
 @pytest.fixture
 def gui(qtbot, site):
     """A context for widgets tested on their own (no main window)."""

@@ -57,7 +57,7 @@ def test_approvals_lists_a_waiting_promotion_and_opens_its_run(qtbot, qtmodeltes
     assert page.model.index(0, 1).data().startswith("platform 1.3.0-rc1  sha256:")
     assert row.waiting_since is not None and "UTC" in page.model.index(0, 6).data()
     assert "1</b> promotion(s) waiting" in page.status.text()
-    page.table.doubleClicked.emit(page.model.index(0, 0))
+    page.table.activated.emit(page.model.index(0, 0))
     assert opened == [pid]
 
 

@@ -164,6 +164,13 @@ def test_the_open_platform_health_button_asks_for_that_page(qtbot, site, gui):
     with qtbot.waitSignal(gui.navigate_requested) as asked:
         qtbot.mouseClick(stage.health_button, Qt.MouseButton.LeftButton)
     assert asked.args == ["platform-health"]
+    # and it is not left behind the Step Detail: a window of its own, above it
+    health = stage.health_window
+    assert health is not None and health.isVisible() and health.isWindow()
+    assert health.parentWidget() is stage.window()
+    qtbot.mouseClick(stage.health_button, Qt.MouseButton.LeftButton)
+    assert stage.health_window is health  # one window, raised again
+    health.close()
 
 
 def test_the_targets_model_passes_the_model_tester(qtmodeltester, site):

@@ -22,6 +22,7 @@ from views.promotions.model import (
     PromotionTableModel,
 )
 from views.run_timeline.model import MARK, SUMMARY, TimelineTableModel, timeline_rows
+from views.step_detail.outputs import fields, record_tables
 from views.step_detail.overview import KeyValueTableModel
 
 
@@ -103,7 +104,12 @@ def test_key_value_model(qtmodeltester):
     model.set_mapping({"targets": [{"name": "t01"}, {"name": "t02"}], "verdict": "PASS",
                        "count": 3, "ids": [1, 2]})
     qtmodeltester.check(model)
+    # labelled fields; the list of records is a table of its own (record_tables)
     assert [model.index(r, 0).data() for r in range(model.rowCount())] == \
-        ["count", "ids", "targets #1", "targets #2", "verdict"]
-    assert model.index(2, 1).data() == '{"name": "t01"}'
-    assert model.index(1, 1).data() == "[1, 2]"
+        ["Count", "Ids", "Verdict"]
+    assert model.index(1, 1).data() == "1, 2"
+    assert record_tables({"targets": [{"name": "t01"}, {"name": "t02", "changed": True}]}) == \
+        [("Targets", ["Name", "Changed"], [["t01", "—"], ["t02", "yes"]])]
+    nested = {"policy": {"name": "baseline", "version": "3"}, "approval_required": False}
+    assert fields(nested) == [("Approval required", "no"), ("Policy › Name", "baseline"),
+                              ("Policy › Version", "3")]

@@ -52,7 +52,7 @@ class ApprovalsPage(LoadingPage):
         self.table = table(self.model, "approvalsTable")
         self.table.setToolTip("Double-click a promotion to open its run, where you approve "
                               "or reject it")
-        self.table.doubleClicked.connect(self._open)
+        self.table.activated.connect(self._open)
         self.body.addWidget(self.table, 1)
 
     def _show(self, rows: list[ApprovalRow]) -> None:

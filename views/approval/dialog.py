@@ -36,6 +36,7 @@ from app.qt.snapshots import RunSnapshot
 from app.services import approvals
 from engine.run.stages import APPROVAL, GATE
 from views.common.format import short
+from views.common.geometry import fit_window
 from views.common.palette import status_hex
 
 APPROVE, REJECT = "approve", "reject"
@@ -59,6 +60,7 @@ class ApprovalDialog(QDialog):
         self.setObjectName("approvalDialog")
         self.setWindowTitle(f"Approval — {snapshot.promotion_id}")
         self.setMinimumWidth(640)
+        fit_window(self, "approval")
         self.ctx = ctx
         self.snapshot = snapshot
         self.action = action
@@ -81,6 +83,7 @@ class ApprovalDialog(QDialog):
             form.addRow(label, self.fields[key])
         self.passphrase_edit = QLineEdit()
         self.passphrase_edit.setObjectName("approvalPassphrase")
+        self.passphrase_edit.setAccessibleName("Passphrase of your signing key")
         self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase_edit.setPlaceholderText(f"The passphrase of {self.actor}'s signing key")
         self.passphrase_label = QLabel("Passphrase:")

@@ -35,6 +35,7 @@ from app.qt.errors import Failure
 from app.qt.operation import Operation
 from app.qt.worker import TaskManager
 from views.auditor.model import GREEN, ITEM, LEVEL, MESSAGE, RED, RESULT, AuditTreeModel
+from views.common.page import keyboard_table
 from views.export_dialog.text import human_size
 
 ARCHIVES = "Exports (*.tar.gz *.part-* *.dsse.json);;All files (*)"
@@ -77,6 +78,7 @@ class AuditorView(QWidget):
         pin_row.addWidget(QLabel("Expected site key id (optional):"))
         self.pin_edit = QLineEdit()
         self.pin_edit.setObjectName("auditPin")
+        self.pin_edit.setAccessibleName("Expected trust-root digest")
         self.pin_edit.setPlaceholderText("the key id the site published — pins who must have "
                                          "signed this export")
         pin_row.addWidget(self.pin_edit, 1)
@@ -120,6 +122,7 @@ class AuditorView(QWidget):
         layout.addLayout(filter_row)
 
         self.tree = QTreeView()
+        keyboard_table(self.tree, "Verification checks")
         self.tree.setObjectName("auditTree")
         self.tree.setModel(self.model)
         self.tree.setUniformRowHeights(True)

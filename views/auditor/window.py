@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.qt.worker import TaskManager
 from views.auditor.view import AuditorView
+from views.common.geometry import fit_window
 
 TITLE = "Auditor mode — Stella Ops Offline Console"
 
@@ -22,7 +24,7 @@ class AuditorWindow(QMainWindow):
         super().__init__(parent)
         self.setObjectName("auditorWindow")
         self.setWindowTitle(TITLE)
-        self.resize(1180, 820)
+        fit_window(self, "auditor", (0.86, 0.9), QSize(900, 600))
         self.tasks = TaskManager(2, self)
         self.view = AuditorView(self.tasks)
         self.setCentralWidget(self.view)

@@ -56,6 +56,7 @@ from views.bundles.model import (
     BundleTableModel,
 )
 from views.bundles.trust_panel import TrustRootPanel
+from views.common.page import keyboard_table
 from views.import_dialog.dialog import ImportReportDialog
 from views.import_dialog.first_root import FirstRootDialog
 from views.import_dialog.text import FAILED, PASSED, progress_text
@@ -109,6 +110,7 @@ class BundlesPage(QWidget):
         heading.addStretch(1)
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName("bundleFilter")
+        self.filter_edit.setAccessibleName("Filter bundles")
         self.filter_edit.setPlaceholderText("Filter (kind, name, key, digest, user…)")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setMinimumWidth(280)
@@ -140,6 +142,7 @@ class BundlesPage(QWidget):
         hint = QLabel("Signed offline bundles: verified against the trust root before "
                       "anything is imported. Drop a file anywhere on this window to import it.")
         hint.setStyleSheet("color: #607d8b;")
+        hint.setWordWrap(True)
         row.addWidget(hint, 1)
         self.import_button = QPushButton("Import bundle…")
         self.import_button.setObjectName("importBundle")
@@ -172,6 +175,7 @@ class BundlesPage(QWidget):
 
     def _table(self) -> QTableView:
         self.table = QTableView()
+        keyboard_table(self.table, "Imported bundles")
         self.table.setObjectName("bundlesTable")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)

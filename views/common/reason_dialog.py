@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from app.qt.errors import Failure
 from app.qt.operation import Operation
 from app.qt.worker import TaskManager
+from views.common.geometry import fit_window
 
 SCOPE_LABELS = {"step": "Step — the current canary stage only",
                 "stage": "Stage — every canary stage deployed so far",
@@ -54,6 +55,7 @@ class ReasonDialog(QDialog):
         self.reason_required = reason_required
         self.setWindowTitle(title)
         self.setMinimumWidth(520)
+        fit_window(self, f"reason/{action}")
         self.layout_ = QVBoxLayout(self)
         heading = QLabel(subject)
         heading.setWordWrap(True)

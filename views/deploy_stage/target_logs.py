@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QDialog, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
@@ -19,6 +19,7 @@ from app.qt.errors import Failure
 from app.qt.logs import LogLine, format_line
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from app.services.logs import step_logs
+from views.common.geometry import fit_window
 
 
 def lines_about(lines: Sequence[LogLine], target: str) -> list[LogLine]:
@@ -38,12 +39,13 @@ class TargetLogDialog(QDialog):
         self.step = step
         self.target = target
         self.setWindowTitle(f"{target} — {step} log ({promotion_id})")
-        self.resize(820, 420)
+        fit_window(self, "targetLog", (0.6, 0.55), QSize(820, 420))
         layout = QVBoxLayout(self)
         self.heading = QLabel(f"Log lines of <b>{step}</b> that mention <b>{target}</b>")
         layout.addWidget(self.heading)
         self.text = QPlainTextEdit()
         self.text.setObjectName("targetLogText")
+        self.text.setAccessibleName("Target log")
         self.text.setReadOnly(True)
         self.text.setFont(QFont("DejaVu Sans Mono", 9))
         self.text.setPlaceholderText(f"No log line mentions {target} yet.")

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDialog,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -35,6 +36,8 @@ from app.services.roles import roles_for
 from engine.canary.gate import percent
 from views.common.format import duration as step_duration
 from views.common.format import when
+from views.common.geometry import fit_window
+from views.common.page import keyboard_table
 from views.common.palette import status_badge_css, status_hex
 from views.deploy_stage.actions import StageActionLauncher
 from views.deploy_stage.chart import ChartSample, LineChartWidget, span
@@ -95,6 +98,7 @@ class DeployStageView(QWidget):
         layout.addWidget(self.targets_heading)
         self.model = StageTargetTableModel(self)
         self.table = QTableView()
+        keyboard_table(self.table, "Stage targets")
         self.table.setObjectName("stageTargets")
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
@@ -107,7 +111,7 @@ class DeployStageView(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.table.clicked.connect(self._cell_clicked)
-        self.table.doubleClicked.connect(lambda index: self.open_target_log(self.model.row(index.row()).name))
+        self.table.activated.connect(lambda index: self.open_target_log(self.model.row(index.row()).name))
         layout.addWidget(self.table, 3)
         layout.addLayout(self._build_actions())
 
@@ -151,14 +155,15 @@ class DeployStageView(QWidget):
         self.continue_button.setObjectName("stageContinue")
         self.rollback_button = QPushButton("Rollback…")
         self.rollback_button.setObjectName("stageRollback")
-        self.health_button = QPushButton("Open Platform Health")
+        self.health_button = QPushButton("Open Platform &Health")
+        self.health_window: QDialog | None = None
         self.health_button.setObjectName("openPlatformHealth")
         self.health_button.setToolTip("Operations → Platform Health: deploy targets, secret "
                                       "providers and this site")
         self.pause_button.clicked.connect(lambda: self._start(self._pause_action()))
         self.continue_button.clicked.connect(lambda: self._start("continue"))
         self.rollback_button.clicked.connect(lambda: self._start("rollback"))
-        self.health_button.clicked.connect(lambda: self.ctx.navigate_requested.emit(PLATFORM_HEALTH))
+        self.health_button.clicked.connect(self.open_platform_health)
         for button in (self.pause_button, self.continue_button, self.rollback_button, self.health_button):
             row.addWidget(button)
         row.addStretch(1)
@@ -293,6 +298,27 @@ class DeployStageView(QWidget):
         self.log_opened.emit(dialog)
         return dialog
 
+
+
+    def open_platform_health(self) -> QDialog:
+        """Platform Health in a window of its own, raised above this Step Detail (the
+        main window's page would open behind it); the main window follows to it too."""
+        self.ctx.navigate_requested.emit(PLATFORM_HEALTH)
+        if self.health_window is None:
+            from views.platform_health.pages import PlatformHealthPage
+
+            window = QDialog(self.window())
+            window.setObjectName("platformHealthWindow")
+            window.setWindowTitle("Platform Health")
+            layout = QVBoxLayout(window)
+            layout.setContentsMargins(0, 0, 0, 0)
+            layout.addWidget(PlatformHealthPage(self.ctx))
+            fit_window(window, "platformHealth", (0.6, 0.75), QSize(760, 520))
+            self.health_window = window
+        self.health_window.show()
+        self.health_window.raise_()
+        self.health_window.activateWindow()
+        return self.health_window
 
 def current_html(stage: DeployStage) -> str:
     slo = stage.slo

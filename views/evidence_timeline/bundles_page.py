@@ -42,7 +42,7 @@ class EvidenceBundlesPage(ListPage[ExportedFile]):
         splitter.setSizes([140, 560])
         layout.insertWidget(layout.indexOf(self.empty_label), splitter, 1)
         self.splitter = splitter
-        self.table.doubleClicked.connect(lambda _index: self.verify_selected())
+        self.table.activated.connect(lambda _index: self.verify_selected())
 
     def verify_selected(self) -> None:
         chosen: ExportedFile | None = self.selected()

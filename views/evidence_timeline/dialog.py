@@ -3,10 +3,11 @@ view next to the timeline it explains."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from app.qt.context import GuiContext
+from views.common.geometry import fit_window
 from views.evidence_timeline.view import EvidenceTimelineView
 
 
@@ -16,7 +17,7 @@ class EvidenceTimelineDialog(QDialog):
         self.setObjectName("evidenceTimelineDialog")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setWindowTitle(f"Evidence Timeline — {promotion_id}")
-        self.resize(1180, 680)
+        fit_window(self, "evidenceTimeline", (0.86, 0.85), QSize(1000, 600))
         layout = QVBoxLayout(self)
         self.view = EvidenceTimelineView(ctx)
         layout.addWidget(self.view)

@@ -30,6 +30,7 @@ from app.qt.changes import Change
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
+from views.common.page import keyboard_table
 from views.evidence_timeline.columns import ROW_ROLE, Column, RowFilterProxy, RowTableModel
 from views.evidence_timeline.marks import RED
 
@@ -63,6 +64,7 @@ class ListPage(QWidget, Generic[R]):
         self.count_label = QLabel()
         top.addWidget(self.count_label)
         self.filter_edit = QLineEdit()
+        self.filter_edit.setAccessibleName("Filter")
         self.filter_edit.setPlaceholderText("Filter (any column)")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setMinimumWidth(260)
@@ -75,6 +77,7 @@ class ListPage(QWidget, Generic[R]):
         self.intro.hide()
         layout.addWidget(self.intro)
         self.table = QTableView()
+        keyboard_table(self.table, "Evidence list")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest first

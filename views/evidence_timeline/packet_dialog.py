@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,6 +23,7 @@ from app.qt.evidence_items import EvidencePacket, load_packet
 from app.qt.operation import Operation
 from app.qt.worker import TaskManager
 from views.common.format import when
+from views.common.geometry import fit_window
 from views.evidence_timeline.marks import GREEN, GREY, RED
 
 
@@ -35,7 +36,7 @@ class EvidencePacketDialog(QDialog):
         self.packet = packet
         record = packet.record
         self.setWindowTitle(f"{title}: {record.name} — {record.promotion_id}")
-        self.resize(760, 620)
+        fit_window(self, "evidencePacket", (0.55, 0.8), QSize(760, 600))
         layout = QVBoxLayout(self)
         heading = QLabel(f"{html.escape(title)}: <b>{html.escape(record.name)}</b> "
                          f"<span style='color:#78909c'>({html.escape(record.step)}, attempt "
@@ -65,6 +66,7 @@ class EvidencePacketDialog(QDialog):
         layout.addWidget(QLabel("<b>Statement</b> (the DSSE payload, decoded)"))
         self.text = QPlainTextEdit(packet.statement_text)
         self.text.setObjectName("statementText")
+        self.text.setAccessibleName("Statement")
         self.text.setReadOnly(True)
         self.text.setFont(QFont("DejaVu Sans Mono", 9))
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)

@@ -53,7 +53,7 @@ class PacketsPage(ListPage[SiteEvidenceRow]):
         for button in (self.open_button, self.copy_button, self.timeline_button):
             self.actions.addWidget(button)
         self.actions.addStretch(1)
-        self.table.doubleClicked.connect(lambda _index: self.open_selected())
+        self.table.activated.connect(lambda _index: self.open_selected())
         self.update_actions()
 
     def update_actions(self) -> None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from app.qt.context import GuiContext
 from app.qt.evidence_lists import ProofChainRow, SealedItem, list_proof_chains
 from views.common.format import short, when
+from views.common.page import keyboard_table
 from views.evidence_timeline.columns import Column, RowTableModel
 from views.evidence_timeline.list_page import ListPage
 from views.evidence_timeline.packet_dialog import PacketOpener
@@ -59,6 +60,7 @@ class ProofChainsPage(ListPage[ProofChainRow]):
         self.items_label = QLabel()
         self.items = RowTableModel(ITEM_COLUMNS, lambda i: i.log_index, self)
         self.items_view = QTableView()
+        keyboard_table(self.items_view, "Proof chain items")
         self.items_view.setObjectName("sealedItemsTable")
         self.items_view.setModel(self.items)
         self.items_view.verticalHeader().hide()
@@ -79,7 +81,7 @@ class ProofChainsPage(ListPage[ProofChainRow]):
         self.actions.addWidget(self.open_button)
         self.actions.addWidget(self.timeline_button)
         self.actions.addStretch(1)
-        self.table.doubleClicked.connect(lambda _index: self.open_selected())
+        self.table.activated.connect(lambda _index: self.open_selected())
         self.update_actions()
 
     def update_actions(self) -> None:

@@ -35,6 +35,7 @@ from app.qt.evidence_snapshots import (
 )
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from views.common.format import short, when
+from views.common.page import keyboard_table
 from views.common.palette import status_badge_css
 from views.evidence_timeline.marks import AMBER, GREEN, GREY
 from views.evidence_timeline.model import (
@@ -107,6 +108,7 @@ class EvidenceTimelineView(QWidget):
         self.legend.setWordWrap(True)
         layout.addWidget(self.legend)
         self.tree = QTreeView()
+        keyboard_table(self.tree, "Evidence timeline")
         self.tree.setObjectName("evidenceTree")
         self.tree.setModel(self.model)
         self.tree.setUniformRowHeights(True)
@@ -121,7 +123,7 @@ class EvidenceTimelineView(QWidget):
                               (LOG_INDEX, 85), (ATTEMPT, 75), (CREATED, 150)):
             self.tree.setColumnWidth(column, width)
         self.tree.selectionModel().selectionChanged.connect(self._selection_moved)
-        self.tree.doubleClicked.connect(lambda _index: self.open_packet())
+        self.tree.activated.connect(lambda _index: self.open_packet())
         layout.addWidget(self.tree, 1)
         self.load_error = QLabel()
         self.load_error.setObjectName("loadError")

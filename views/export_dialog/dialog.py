@@ -44,6 +44,7 @@ from app.qt.evidence_snapshots import (
 from app.qt.operation import Operation
 from app.qt.worker import Worker
 from app.services import exports
+from views.common.geometry import fit_window
 from views.evidence_timeline.marks import GREEN, RED
 from views.export_dialog.destination import DestinationChooser, MediaSource
 from views.export_dialog.text import human_size, outcome_text, progress_text
@@ -63,6 +64,7 @@ class ExportDialog(QDialog):
         self.setObjectName("exportDialog")
         self.setWindowTitle("Export evidence")
         self.setMinimumWidth(720)
+        fit_window(self, "export")
         self.ctx = ctx
         self.promotion_id = promotion_id
         self._preselect = preselect  # the promotion to start on when the list is offered
@@ -112,6 +114,7 @@ class ExportDialog(QDialog):
         self.split_check.setObjectName("splitCheck")
         self.split_edit = QLineEdit("4G")
         self.split_edit.setObjectName("splitSize")
+        self.split_edit.setAccessibleName("Split size")
         self.split_edit.setMaximumWidth(100)
         self.split_note = QLabel("each part gets its own signed manifest")
         self.split_note.setObjectName("splitNote")

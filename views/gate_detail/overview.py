@@ -4,11 +4,11 @@ its outcome and explanation, and the findings with a filter and sortable columns
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QGridLayout,
     QHBoxLayout,
@@ -22,13 +22,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
 from app.qt.snapshots import RunSnapshot
 from app.services import replay
 from app.services.gate_screens import GateDetail, gate_detail
+from app.steps.gate import findings_text
 from views.common.format import duration, short, when
+from views.common.page import read_only_table
 from views.common.palette import status_badge_css, status_hex
 from views.gate_detail.models import (
     EXPLANATION,
@@ -49,14 +52,11 @@ REPLAY_REASON = "Replay requested from Step Detail"
 
 
 def _table(model, name: str) -> QTableView:  # noqa: ANN001
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.verticalHeader().hide()
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
+    view = read_only_table(model, name)
+    view.setShowGrid(True)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(False)
     return view
 
 
@@ -77,6 +77,7 @@ class GateOverviewTab(QWidget):
         self.ctx = ctx
         self.promotion_id = promotion_id
         self.detail: GateDetail | None = None
+        self.replaying = False  # a replay request of this tab is running
         self._loaded_for: tuple | None = None
         layout = QVBoxLayout(self)
         layout.setSpacing(6)
@@ -196,6 +197,10 @@ class GateOverviewTab(QWidget):
             .success(self._loaded).failure(self._failed).run()
 
     def _loaded(self, detail: GateDetail | None) -> None:
+        held = self.detail.last_replay if self.detail is not None else None
+        if detail is not None and held is not None and held.verdict_id == detail.verdict_id:
+            # a load that began before a replay finished must not hide that replay
+            detail = replace(detail, last_replay=newer(detail.last_replay, held))
         self.detail = detail
         self._show(detail)
         self.detail_loaded.emit(detail)
@@ -240,7 +245,9 @@ class GateOverviewTab(QWidget):
         self.inputs.set_rows(input_rows(detail))
         triggered = sum(1 for r in detail.rules if r.outcome != "not-triggered")
         self.tabs.setTabText(0, f"Rules ({len(detail.rules)}, {triggered} triggered)")
-        self.tabs.setTabText(1, f"Findings ({len(detail.findings)})")
+        suppressed = sum(1 for f in detail.findings if f.suppressed)
+        counted = findings_text(len(detail.findings) - suppressed, suppressed)
+        self.tabs.setTabText(1, f"Findings ({counted})")
         self.tabs.setTabText(2, f"Inputs ({self.inputs.rowCount()})")
         self._filter()
         self._show_replay(detail.last_replay)
@@ -251,20 +258,37 @@ class GateOverviewTab(QWidget):
         self.count_label.setText(f"{self.proxy.rowCount()} of {self.findings.rowCount()} shown")
 
     # -- replay ----------------------------------------------------------------------
-    def request_replay(self) -> None:
+    def request_replay(self) -> bool:
+        """Replay the verdict shown; False (and nothing recorded) while a replay of this
+        dialog is still running — a second click or key press is not a second request."""
         detail = self.detail
-        if detail is None:
-            return
+        if detail is None or self.replaying:
+            return False
         site, actor, verdict_id = self.ctx.site, self.ctx.actor or "unknown", detail.verdict_id
+        self.replaying = True
         self.replay_button.setEnabled(False)
         self.replay_label.setText("Replaying from the sealed inputs…")
         (Operation(self, lambda: replay.replay_verdict(site, verdict_id, actor, REPLAY_REASON),
                    tasks=self.ctx.tasks)
+         .broadcasts(self.ctx.changes, ChangeSet.run(self.promotion_id), initiator=self)
          .success(self._replayed)
-         .finally_(lambda: self.replay_button.setEnabled(self.detail is not None))
+         .failure(self._replay_failed)
+         .finally_(self._replay_done)
          .run())
+        return True
+
+    def _replay_done(self) -> None:
+        self.replaying = False
+        self.replay_button.setEnabled(self.detail is not None)
+
+    def _replay_failed(self, failure: Failure) -> None:
+        self.replay_label.setText(f"<span style='color:#c62828'>Replay failed: "
+                                  f"{escape(failure.message)}</span>")
 
     def _replayed(self, record: replay.ReplayRecord) -> None:
+        # the result stays: the detail shown (and every later refresh of it) carries it
+        if self.detail is not None and self.detail.verdict_id == record.verdict_id:
+            self.detail = replace(self.detail, last_replay=newer(self.detail.last_replay, record))
         self._show_replay(record)
         self.replayed.emit(record)
 
@@ -285,6 +309,14 @@ class GateOverviewTab(QWidget):
             text = (f"<span style='color:{status_hex('failed')}'><b>error</b></span> — "
                     f"{escape(record.request_id)}: {escape(record.error or '')}")
         self.replay_label.setText(text)
+
+
+def newer(first: replay.ReplayRecord | None,
+          second: replay.ReplayRecord | None) -> replay.ReplayRecord | None:
+    """The later of two replay requests (request ids count up: rr-001, rr-002, …)."""
+    if first is None or second is None:
+        return first or second
+    return max(first, second, key=lambda r: int(r.request_id.rsplit("-", 1)[-1] or 0))
 
 
 def inputs_html(detail: GateDetail) -> str:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.qt.import_jobs import IMPORTED, ImportOutcome, ImportRequest
+from views.common.geometry import fit_window
 from views.common.reason_dialog import ReasonDialog
 from views.import_dialog.text import checks_html, headline, plain_report, reason_html, summary_rows
 
@@ -55,6 +56,7 @@ class ImportReportDialog(QDialog):
         self.setWindowTitle(("Bundle imported — " if imported else "Bundle rejected — ")
                             + outcome.request.file_name)
         self.setMinimumWidth(760)
+        fit_window(self, "importReport")
         layout = QVBoxLayout(self)
         layout.setSpacing(8)
         self.headline = _rich(headline(outcome), "reportHeadline")
@@ -77,6 +79,7 @@ class ImportReportDialog(QDialog):
         layout.addWidget(checks_title)
         self.checks_view = QTextBrowser()
         self.checks_view.setObjectName("checksView")
+        self.checks_view.setAccessibleName("Checks")
         self.checks_view.setOpenLinks(False)
         self.checks_view.setHtml(checks_html(outcome))
         self.checks_view.setMinimumHeight(min(36 + 24 * len(outcome.checks), 420))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.qt.import_jobs import RootPreview
 from views.common.format import when
+from views.common.geometry import fit_window
 from views.import_dialog.text import FAILED, WARNING, key_text
 
 
@@ -54,6 +55,7 @@ class FirstRootDialog(QDialog):
         self.preview = preview
         self.setWindowTitle("Install the first trust root — trust on first use")
         self.setMinimumWidth(700)
+        fit_window(self, "firstRoot")
         layout = QVBoxLayout(self)
         warning = QLabel(
             f"<span style='color:{WARNING}; font-weight:bold'>Trust on first use.</span> "

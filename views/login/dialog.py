@@ -26,6 +26,7 @@ from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
 from app.qt.session import LoginChoice, SignedInUser, login_choices, sign_in
+from views.common.geometry import fit_window
 from views.common.palette import status_hex
 
 
@@ -40,6 +41,7 @@ class LoginDialog(QDialog):
         self.setObjectName("loginDialog")
         self.setWindowTitle("Sign in")
         self.setMinimumWidth(500)
+        fit_window(self, "login")
         self.ctx = ctx
         self.preselect = preselect
         self.choices: tuple[LoginChoice, ...] = ()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 PROMOTIONS = "promotions"
 BUNDLES = "bundles-import"
+OPERATIONS = "operations"  # the overview of its section (views.operations)
 # the Evidence section's pages (views.evidence_timeline.pages builds them)
 EVIDENCE_PAGES = frozenset({"evidence", "evidence-packets", "proof-chains", "export-center",
                             "evidence-bundles"})
@@ -27,7 +28,7 @@ class NavEntry:
 
     @property
     def available(self) -> bool:
-        return self.key in (PROMOTIONS, BUNDLES) or self.key in EVIDENCE_PAGES \
+        return self.key in (PROMOTIONS, BUNDLES, OPERATIONS) or self.key in EVIDENCE_PAGES \
             or self.key in GATE_PAGES or self.key in SCHEDULER_PAGES or self.key in ADMIN_PAGES
 
 

@@ -30,10 +30,14 @@ from app.qt.snapshots import SiteInfo, load_site_info
 from views.admin_pages.pages import AdminPages
 from views.bundles.page import BundlesPage
 from views.common.error_presenter import ErrorPresenter
+from views.common.geometry import fit_window
+from views.common.page import scrolling
 from views.common.placeholder import PlaceholderPage
+from views.common.shortcuts import BY_KEY, ShortcutsDialog, with_keys
 from views.evidence_timeline.pages import EvidencePages
 from views.login.dialog import LoginDialog
-from views.main_window.navigation import BUNDLES, NAVIGATION, PROMOTIONS, NavEntry
+from views.main_window.navigation import BUNDLES, NAVIGATION, OPERATIONS, PROMOTIONS, NavEntry
+from views.operations.page import OperationsPage
 from views.platform_health.pages import GateScreens
 from views.promotions.page import PromotionsPage
 from views.scheduler_runs.pages import SchedulerScreens
@@ -50,18 +54,21 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_TITLE)
-        self.resize(1360, 900)
         self.errors = ErrorPresenter(ctx.errors, self)
         self.site_info: SiteInfo | None = None
         self.pages: dict[str, QWidget] = {}
         self.login_dialog: LoginDialog | None = None
         self._keyed: dict[str, bool] = {}
         self._sign_in_on_start = False
+        self.quit_box: QMessageBox | None = None
+        self._quit_confirmed = False
+        self._frames: dict[QWidget, QWidget] = {}
 
         self.nav = QTreeWidget()
         self.nav.setObjectName("navigation")
+        self.nav.setAccessibleName("Navigation")
         self.nav.setHeaderHidden(True)
-        self.nav.setMinimumWidth(200)
+        self.nav.setMinimumWidth(170)
         self.nav.setMaximumWidth(260)
         self.stack = QStackedWidget()
         self.promotions = PromotionsPage(ctx)
@@ -70,6 +77,8 @@ class MainWindow(QMainWindow):
         self.scheduler_screens = SchedulerScreens(ctx, self.navigate, self.show_run, self)
         self.admin_pages = AdminPages(ctx, self.show_run, self)
         self.bundles = BundlesPage(ctx)
+        self.operations = OperationsPage(ctx)
+        self.operations.open_requested.connect(self.navigate)
         self.bundles.accept_drops_on(self, lambda: self.navigate(BUNDLES))
         self._add_entries(NAVIGATION, None)
         self.nav.expandAll()
@@ -78,11 +87,12 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self.nav)
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([210, 1150])
+        splitter.setSizes([185, 1180])
         self.setCentralWidget(splitter)
         self._build_toolbar()
         self._build_menu()
         self._build_status_bar()
+        fit_window(self, "main", (1.0, 1.0), floor=QSize(1000, 600))
         self.navigate(PROMOTIONS)
         ctx.executors.running_changed.connect(self._executors_changed)
         ctx.poller.polled.connect(self._polled)
@@ -106,6 +116,8 @@ class MainWindow(QMainWindow):
                 page = self.promotions
             elif entry.key == BUNDLES:
                 page = self.bundles
+            elif entry.key == OPERATIONS:
+                page = self.operations
             elif (evidence_page := self.evidence_pages.page(entry.key)) is not None:
                 page = evidence_page
             elif (gate_page := self.gate_screens.page(entry.key)) is not None:
@@ -119,8 +131,10 @@ class MainWindow(QMainWindow):
                 item.setForeground(0, Qt.GlobalColor.gray)
                 item.setToolTip(0, "Not yet available in this build")
             self.pages[entry.key] = page
-            if self.stack.indexOf(page) < 0:
-                self.stack.addWidget(page)
+            if page not in self._frames:
+                # a page wider or taller than the window scrolls rather than growing it
+                self._frames[page] = scrolling(page)
+                self.stack.addWidget(self._frames[page])
             if parent is None:
                 self.nav.addTopLevelItem(item)
             else:
@@ -136,6 +150,7 @@ class MainWindow(QMainWindow):
         bar.addWidget(QLabel(" Acting as: "))
         self.actor_combo = QComboBox()
         self.actor_combo.setObjectName("actorCombo")
+        self.actor_combo.setAccessibleName("Acting as")
         self.actor_combo.setMinimumWidth(220)
         self.actor_combo.setToolTip("The user recorded as the actor of every action you take; "
                                     "a user with a signing key signs in with its passphrase")
@@ -153,11 +168,12 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.session_label)
         bar.addSeparator()
         self.refresh_action = QAction("⟳ Refresh", self)
-        self.refresh_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.refresh_action.setObjectName("refreshAction")
+        self.refresh_action.setShortcuts(BY_KEY["refresh"].sequences())  # F5 and Ctrl+R
+        self.refresh_action.setToolTip(with_keys("Reload everything shown", "refresh"))
         self.refresh_action.triggered.connect(self.refresh_all)
         bar.addAction(self.refresh_action)
         self.run_action = QAction("▶ Run executor", self)
-        self.run_action.setShortcut(QKeySequence("Ctrl+R"))
         self.run_action.setToolTip("Advance the selected promotion in this app")
         self.run_action.triggered.connect(self.promotions.run_view.toggle_executor)
         self.run_action.setEnabled(False)
@@ -179,6 +195,21 @@ class MainWindow(QMainWindow):
         run_menu = self.menuBar().addMenu("&Run")
         run_menu.addAction(self.run_action)
         run_menu.addAction(self.refresh_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.shortcuts_action = QAction("&Keyboard shortcuts", self)
+        self.shortcuts_action.setObjectName("shortcutsAction")
+        self.shortcuts_action.setShortcuts(BY_KEY["help-shortcuts"].sequences())
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
+        self.shortcuts_dialog: ShortcutsDialog | None = None
+
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Help → Keyboard shortcuts (F1): one window, raised if already open."""
+        if self.shortcuts_dialog is None:
+            self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.show()
+        self.shortcuts_dialog.raise_()
+        return self.shortcuts_dialog
 
     def _build_status_bar(self) -> None:
         self.site_label = QLabel("Opening site…")
@@ -314,11 +345,12 @@ class MainWindow(QMainWindow):
             if item.data(0, KEY_ROLE) == key:
                 self.nav.setCurrentItem(item)
         page = self.pages[key]
-        self.stack.setCurrentWidget(page)
+        self.stack.setCurrentWidget(self._frames[page])
         return page
 
     def current_page(self) -> QWidget:
-        return self.stack.currentWidget()
+        frame = self.stack.currentWidget()
+        return next((page for page, shown in self._frames.items() if shown is frame), frame)
 
     def show_run(self, promotion_id: str) -> bool:
         """Back to a promotion's Run / Timeline (from the Operations pages)."""
@@ -336,7 +368,7 @@ class MainWindow(QMainWindow):
 
     def _nav_moved(self, current: QTreeWidgetItem | None, _previous: object) -> None:
         if current is not None:
-            self.stack.setCurrentWidget(self.pages[current.data(0, KEY_ROLE)])
+            self.stack.setCurrentWidget(self._frames[self.pages[current.data(0, KEY_ROLE)]])
 
     # -- live state -----------------------------------------------------------------
     def refresh_all(self) -> None:

@@ -7,9 +7,7 @@ from collections.abc import Callable
 from html import escape
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -24,6 +22,7 @@ from app.qt.operation import Operation
 from app.services import health
 from app.services.gate_screens import FeedsScreen, feeds_screen
 from views.common.format import short, when
+from views.common.page import read_only_table
 from views.common.palette import status_badge_css
 from views.health_banner.banner import banner_text
 from views.platform_health.models import RecordTableModel
@@ -37,16 +36,8 @@ BADGE = {health.OK: "succeeded", health.WARN: "warned", health.FAIL: "failed"}
 
 
 def _table(model: RecordTableModel, name: str) -> QTableView:
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.verticalHeader().hide()
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setAlternatingRowColors(True)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
+    view = read_only_table(model, name)
+    view.setShowGrid(True)
     return view
 
 

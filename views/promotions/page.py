@@ -20,6 +20,7 @@ from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from app.services.promotions import PromotionSummary, list_promotions
+from views.common.page import keyboard_table, list_height
 from views.promotions.model import (
     CREATED,
     CURRENT,
@@ -55,6 +56,7 @@ class PromotionsPage(QWidget):
         top.addWidget(self.count_label)
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName("promotionFilter")
+        self.filter_edit.setAccessibleName("Filter promotions")
         self.filter_edit.setPlaceholderText("Filter (id, release, environment, status…)")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setMinimumWidth(280)
@@ -63,6 +65,7 @@ class PromotionsPage(QWidget):
         layout.addLayout(top)
 
         self.table = QTableView()
+        keyboard_table(self.table, "Promotions")
         self.table.setObjectName("promotionsTable")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -78,6 +81,8 @@ class PromotionsPage(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(CURRENT, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._selection_moved)
+        # Enter (or a double click) on a promotion: the keyboard goes on to its run
+        self.table.activated.connect(lambda _index: self.run_view.table.setFocus())
         self.empty_label = QLabel()
         self.empty_label.setObjectName("emptyState")
         self.empty_label.setWordWrap(True)
@@ -92,11 +97,19 @@ class PromotionsPage(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(list_box)
         self.splitter.addWidget(self.run_view)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([200, 600])
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self._split_once = False
         layout.addWidget(self.splitter, 1)
         ctx.changes.changed.connect(self._on_change)
+
+    def showEvent(self, event) -> None:  # noqa: ANN001,N802
+        super().showEvent(event)
+        if not self._split_once:  # sizes need the real height: set them when first shown
+            self._split_once = True
+            total = sum(self.splitter.sizes()) or self.splitter.height()
+            wanted = list_height(self.table, 10) + 4  # ten rows on a 1366×768 laptop
+            self.splitter.setSizes([wanted, max(total - wanted, 0)])
 
     # -- loading --------------------------------------------------------------------
     def refresh(self) -> None:

@@ -12,7 +12,6 @@ from html import escape
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -37,6 +36,7 @@ from app.qt.refresher import Refresher
 from app.services import replay
 from app.services.gate_screens import ReplayScreen, VerdictChoice, replay_screen
 from views.common.format import short
+from views.common.page import read_only_table
 from views.replay.models import (
     REASON,
     WI_FINDINGS,
@@ -55,17 +55,9 @@ def metrics_text(metrics: replay.Determinism) -> str:
 
 
 def _table(model, name: str) -> QTableView:  # noqa: ANN001
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.verticalHeader().hide()
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setAlternatingRowColors(True)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
+    view = read_only_table(model, name)
+    view.setShowGrid(True)
+    view.setWordWrap(True)
     return view
 
 
@@ -146,6 +138,7 @@ class ReplayVerifyPage(QWidget):
         split.addWidget(self.requests_view)
         self.request_detail = QPlainTextEdit()
         self.request_detail.setObjectName("replayDiff")
+        self.request_detail.setAccessibleName("Replay differences")
         self.request_detail.setReadOnly(True)
         self.request_detail.setPlaceholderText("Select a request to see what it compared.")
         split.addWidget(self.request_detail)

@@ -7,6 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from app.qt.snapshots import RunSnapshot
+from views.common.shortcuts import with_keys
 
 BUTTONS = (
     ("pause", "Pause", "Pause the run: the executor stops before doing anything more"),
@@ -20,6 +21,11 @@ BUTTONS = (
     ("reject", "Reject", "Reject this promotion (needs the approver role)"),
 )
 LABELS = {action: label for action, label, _ in BUTTONS}
+# Alt+letter on each button (letters chosen not to clash with the menus, File, Run, Help)
+MNEMONICS = {"pause": "&Pause", "resume": "Res&ume", "retry": "Retr&y step",
+             "continue": "&Continue", "rollback": "Roll&back…", "cancel": "Cance&l run",
+             "mark-failed": "&Mark failed", "approve": "&Approve", "reject": "Re&ject"}
+KEYED = frozenset({"pause", "resume", "continue", "rollback", "approve", "reject"})
 
 
 class ActionBar(QWidget):
@@ -35,12 +41,13 @@ class ActionBar(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         self._help: dict[str, str] = {}
         for action, label, help_text in BUTTONS:
-            button = QPushButton(label)
+            button = QPushButton(MNEMONICS.get(action, label))
             button.setObjectName(f"action_{action}")
+            button.setAccessibleName(label.rstrip("…"))
             button.clicked.connect(lambda _checked=False, a=action: self.triggered.emit(a))
             layout.addWidget(button)
             self.buttons[action] = button
-            self._help[action] = help_text
+            self._help[action] = with_keys(help_text, action) if action in KEYED else help_text
         layout.addStretch(1)
         self._snapshot: RunSnapshot | None = None
         self._busy = False

@@ -17,9 +17,9 @@ class RunHeader(QFrame):
         super().__init__(parent)
         self.setObjectName("runHeader")
         grid = QGridLayout(self)
-        grid.setContentsMargins(14, 10, 14, 10)
+        grid.setContentsMargins(12, 6, 12, 6)
         grid.setHorizontalSpacing(24)
-        grid.setVerticalSpacing(4)
+        grid.setVerticalSpacing(2)
         self.title = QLabel()
         self.title.setObjectName("runTitle")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -35,21 +35,24 @@ class RunHeader(QFrame):
         for label in (self.title, self.target, self.workflow, self.status_detail, self.started,
                       self.chain, self.requester):
             label.setTextFormat(Qt.TextFormat.RichText)
+            label.setWordWrap(True)  # a narrow window wraps the header, never cuts it
         status_row = QHBoxLayout()
         status_row.setSpacing(8)
         status_row.addWidget(QLabel("Status:"))
         status_row.addWidget(self.status_badge)
         status_row.addWidget(self.status_detail)
         status_row.addStretch(1)
+        # three lines, not four: on a 768 px screen every line is a timeline row less
         grid.addWidget(self.title, 0, 0, 1, 2)
+        grid.addLayout(status_row, 0, 2)
         grid.addWidget(self.target, 1, 0)
         grid.addWidget(self.workflow, 1, 1)
-        grid.addLayout(status_row, 2, 0)
-        grid.addWidget(self.started, 2, 1)
-        grid.addWidget(self.chain, 3, 0)
-        grid.addWidget(self.requester, 3, 1)
-        grid.setColumnStretch(0, 3)
+        grid.addWidget(self.started, 1, 2)
+        grid.addWidget(self.chain, 2, 0, 1, 2)
+        grid.addWidget(self.requester, 2, 2)
+        grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(2, 2)
 
     def show_snapshot(self, snapshot: RunSnapshot) -> None:
         state = snapshot.state

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTableView,
     QTabWidget,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -36,10 +37,13 @@ from app.qt.snapshots import REASON_REQUIRED, RunSnapshot, load_run_snapshot
 from engine.run.stages import SEAL, deploy_percent
 from engine.run.state import RunState
 from views.approval.dialog import ApprovalDialog
+from views.common.page import keyboard_table
 from views.common.palette import status_hex
 from views.common.reason_dialog import ActionRequest, ReasonDialog
+from views.common.shortcuts import bind, with_keys
 from views.deploy_stage.rollback_dialog import rollback_rerun_dialog
 from views.evidence_timeline.dialog import EvidenceTimelineDialog
+from views.export_dialog.dialog import ExportDialog
 from views.health_banner.banner import DataHealthBanner
 from views.run_timeline.action_bar import LABELS, ActionBar
 from views.run_timeline.header import RunHeader
@@ -65,6 +69,7 @@ class RunTimelineView(QWidget):
     action_recorded = Signal(str)  # action
     step_detail_opened = Signal(object)  # StepDetailDialog
     evidence_timeline_opened = Signal(object)  # EvidenceTimelineDialog
+    export_opened = Signal(object)  # ExportDialog
     run_button_changed = Signal(bool, str, str)  # enabled, text, tooltip
     replay_requested = Signal(str)  # promotion id
     schedule_requested = Signal(str)  # promotion id
@@ -118,6 +123,7 @@ class RunTimelineView(QWidget):
         self.tabs = QTabWidget()
         self.model = TimelineTableModel(self)
         self.table = QTableView()
+        keyboard_table(self.table, "Run timeline")
         self.table.setObjectName("timelineTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -132,11 +138,12 @@ class RunTimelineView(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(SUMMARY, QHeaderView.ResizeMode.Stretch)
         self.table.setColumnWidth(2, 230)
-        self.table.doubleClicked.connect(self._row_activated)
+        self.table.activated.connect(self._row_activated)
         timeline_page = QWidget()
         timeline_layout = QVBoxLayout(timeline_page)
         timeline_layout.setContentsMargins(0, 6, 0, 0)
-        timeline_layout.addWidget(QLabel("Timeline — double-click a step for its detail"))
+        self.table.setToolTip("Every step and attempt of the run; Enter or a double click "
+                              "opens the step's detail")
         timeline_layout.addWidget(self.table)
         self.tabs.addTab(timeline_page, "Timeline")
 
@@ -151,6 +158,7 @@ class RunTimelineView(QWidget):
         self.legend = QLabel(legend + " &nbsp; <span style='color:#8e24aa'>┅</span> rollback "
                              "path &nbsp; (double-click a stage for its detail)")
         self.legend.setObjectName("graphLegend")
+        self.legend.setWordWrap(True)
         graph_layout.addWidget(self.legend)
         self.tabs.addTab(graph_page, "Stage graph")
         layout.addWidget(self.tabs, 1)
@@ -160,16 +168,27 @@ class RunTimelineView(QWidget):
         self.now_label.setObjectName("nowLabel")
         self.now_label.setWordWrap(True)
         status_row.addWidget(self.now_label, 1)
-        self.detail_button = QPushButton("Step detail…")
+        self.detail_button = QPushButton("Step deta&il…")
+        self.detail_button.setObjectName("stepDetailButton")
+        self.detail_button.setToolTip(with_keys("The selected step's logs, inputs, outputs and "
+                                                "evidence", "step-detail"))
         self.detail_button.clicked.connect(self._detail_of_selection)
         status_row.addWidget(self.detail_button)
-        self.evidence_button = QPushButton("Evidence timeline…")
+        self.evidence_button = QPushButton("&Evidence timeline…")
         self.evidence_button.setObjectName("evidenceTimeline")
-        self.evidence_button.setToolTip("What evidence exists now, what seals at finalize, "
-                                        "and exports (seed §14.7)")
+        self.evidence_button.setToolTip(with_keys("What evidence exists now, what seals at "
+                                                  "finalize, and exports (seed §14.7)",
+                                                  "evidence-timeline"))
         self.evidence_button.clicked.connect(self.open_evidence_timeline)
         status_row.addWidget(self.evidence_button)
-        self.stage_button = QPushButton("Deploy stage…")
+        self.export_button = QPushButton("E&xport evidence…")
+        self.export_button.setObjectName("exportEvidence")
+        self.export_button.setToolTip(with_keys("Export this run's evidence pack to removable "
+                                                "media — marked PARTIAL while the run is not "
+                                                "sealed (seed §14.3)", "export"))
+        self.export_button.clicked.connect(self.open_export)
+        status_row.addWidget(self.export_button)
+        self.stage_button = QPushButton("Deploy &stage…")
         self.stage_button.setObjectName("deployStage")
         self.stage_button.setToolTip("The current canary stage: health, targets, charts and its "
                                      "controls (seed §14.5)")
@@ -178,12 +197,13 @@ class RunTimelineView(QWidget):
         status_row.addWidget(self.stage_button)
         # here rather than beside the quick actions: that row alone is ~1000 px wide, and
         # with these two the window could not be narrower than ~1470 px
-        self.replay_button = QPushButton("Replay policy…")
+        self.replay_button = QPushButton("Replay p&olicy…")
         self.replay_button.setObjectName("replayPolicy")
-        self.replay_button.setToolTip("Replay/Verify this promotion's policy verdicts (seed §14.8)")
-        self.replay_button.clicked.connect(lambda: self.replay_requested.emit(self._pid or ""))
+        self.replay_button.setToolTip(with_keys("Replay/Verify this promotion's policy verdicts "
+                                                "(seed §14.8)", "replay"))
+        self.replay_button.clicked.connect(self.request_replay)
         status_row.addWidget(self.replay_button)
-        self.schedule_button = QPushButton("Schedule…")
+        self.schedule_button = QPushButton("Sche&dule…")
         self.schedule_button.setObjectName("schedulePromotion")
         self.schedule_button.setToolTip("Run this promotion (or a stage of it) in a time window "
                                         "once its preconditions hold (seed §14.9)")
@@ -200,6 +220,42 @@ class RunTimelineView(QWidget):
         self.actions_bar.triggered.connect(self.start_action)
         bottom.addWidget(self.actions_bar, 1)
         layout.addLayout(bottom)
+
+        self._bind_shortcuts()
+
+    def _bind_shortcuts(self) -> None:
+        """Keys for the run's actions (views.common.shortcuts lists them under F1)."""
+        for action in ("pause", "resume", "continue", "rollback", "approve", "reject"):
+            bind(self, action, lambda a=action: self.shortcut_action(a))
+        bind(self, "step-detail", self._detail_of_selection)
+        bind(self, "evidence-timeline", self.open_evidence_timeline)
+        bind(self, "export", self.open_export)
+        bind(self, "replay", self.request_replay)
+
+    def shortcut_action(self, action: str) -> QDialog | None:
+        """A quick action by its key: done as its button would be, or — when the
+        button is disabled — its reason shown where the button is."""
+        button = self.actions_bar.buttons[action]
+        if button.isEnabled():
+            return self.start_action(action)
+        QToolTip.showText(button.mapToGlobal(button.rect().center()), button.toolTip(), button)
+        return None
+
+    def request_replay(self) -> None:
+        if self._pid is not None:
+            self.replay_requested.emit(self._pid)
+
+    def open_export(self) -> ExportDialog | None:
+        """Export evidence from the run view; an unsealed run's pack is PARTIAL and the
+        dialog asks to confirm that."""
+        if self._pid is None or self._snapshot is None:
+            return None
+        dialog = ExportDialog(self.ctx, self._pid, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        dialog.load()
+        self.export_opened.emit(dialog)
+        return dialog
 
     # -- what is shown --------------------------------------------------------------
     @property
@@ -254,6 +310,7 @@ class RunTimelineView(QWidget):
         self.load_error.hide()
         self.header.show_snapshot(snapshot)
         self.model.set_rows(timeline_rows(snapshot))
+        self._keep_current_visible(snapshot)
         self.graph.show_snapshot(snapshot)
         self.actions_bar.set_snapshot(snapshot)
         self.now_label.setText(_now_text(snapshot))
@@ -263,6 +320,18 @@ class RunTimelineView(QWidget):
         for dialog in self.step_dialogs.values():
             dialog.set_snapshot(snapshot)
         self.snapshot_loaded.emit(snapshot)
+
+    def _keep_current_visible(self, snapshot: RunSnapshot) -> None:
+        """The step running now stays in view as the timeline grows (the last row of
+        it, its newest attempt)."""
+        step = snapshot.state.current_step
+        if not step:
+            return
+        rows = [row for row in range(self.model.rowCount())
+                if self.model.data(self.model.index(row, 0), STEP_ROLE) == step]
+        if rows:
+            self.table.scrollTo(self.model.index(rows[-1], 0),
+                                QAbstractItemView.ScrollHint.EnsureVisible)
 
     def _failed(self, failure: Failure) -> None:
         if self._snapshot is None:
@@ -292,6 +361,7 @@ class RunTimelineView(QWidget):
         dialog = self.step_dialogs.get(step)
         if dialog is None:
             dialog = StepDetailDialog(self.ctx, self._pid, step, self)
+            dialog.action_requested.connect(self.start_action)
             dialog.finished.connect(lambda _code, s=step: self.step_dialogs.pop(s, None))
             self.step_dialogs[step] = dialog
         dialog.set_snapshot(self._snapshot)

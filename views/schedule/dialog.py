@@ -36,6 +36,7 @@ from app.services.scheduler import ScheduleInfo
 from app.services.scheduler_screens import ScheduleForm, schedule_form
 from engine.schedule import preconditions as pre
 from engine.schedule.window import duration_text
+from views.common.geometry import fit_window
 
 WINDOWS = ("30m", "1h", "2h", "4h", "8h", "1d")
 FEED_AGES = ("30m", "1h", "2h", "6h", "12h", "24h")
@@ -72,6 +73,7 @@ class ScheduleDialog(QDialog):
         self.setObjectName("scheduleDialog")
         self.setWindowTitle("Schedule Promotion")
         self.setMinimumWidth(680)
+        fit_window(self, "schedule")
         self.ctx = ctx
         self.promotion_id = promotion_id
         self.form: ScheduleForm | None = None
@@ -88,6 +90,7 @@ class ScheduleDialog(QDialog):
         when = QGridLayout()
         self.start_edit = QDateTimeEdit()
         self.start_edit.setObjectName("scheduleStart")
+        self.start_edit.setAccessibleName("Start time")
         self.start_edit.setTimeZone(QTimeZone.utc())
         self.start_edit.setDisplayFormat("MMM d yyyy, HH:mm 'UTC'")
         self.start_edit.setCalendarPopup(True)

@@ -8,9 +8,7 @@ from collections.abc import Callable
 from html import escape
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -22,6 +20,7 @@ from app.qt.context import GuiContext
 from app.qt.operation import Operation
 from app.qt.scheduler_runner import SchedulerRunner
 from app.services import scheduler
+from views.common.page import read_only_table
 from views.common.reason_dialog import ReasonDialog
 from views.scheduler_runs.models import RowTableModel
 
@@ -56,24 +55,8 @@ def make_table(model: RowTableModel, name: str, stretch: int | None = None,
                wrap: bool = False) -> QTableView:
     """A read-only, row-selecting table; ``stretch`` is the column that takes the room,
     and with ``wrap`` its long texts wrap onto more lines instead of being cut."""
-    view = QTableView()
-    view.setObjectName(name)
-    view.setModel(model)
-    view.verticalHeader().hide()
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(wrap)
-    if wrap:
-        view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header = view.horizontalHeader()
-    header.setMaximumSectionSize(MAX_COLUMN_PX)  # long texts are cut; the tooltip has them
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    if stretch is not None:
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    else:
-        header.setStretchLastSection(True)
+    view = read_only_table(model, name, stretch=stretch, wrap=wrap)
+    view.horizontalHeader().setMaximumSectionSize(MAX_COLUMN_PX)
     return view
 
 

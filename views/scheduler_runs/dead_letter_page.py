@@ -65,6 +65,7 @@ class DeadLetterPage(QWidget):
         layout.addWidget(self.empty)
         self.reason = QPlainTextEdit()
         self.reason.setObjectName("deadLetterReason")
+        self.reason.setAccessibleName("Reason")
         self.reason.setReadOnly(True)
         self.reason.setMaximumHeight(140)
         self.reason.setPlaceholderText("Select a dead letter to read why")

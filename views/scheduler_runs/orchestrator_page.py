@@ -64,7 +64,7 @@ class OrchestratorPage(QWidget):
         layout.addWidget(heading("Queued scheduled jobs"))
         self.queue = RowTableModel(QUEUE_COLUMNS, key=lambda i: i.id, parent=self)
         self.queue_table = make_table(self.queue, "queueTable", stretch=4, wrap=True)
-        self.queue_table.doubleClicked.connect(self._open_job)
+        self.queue_table.activated.connect(self._open_job)
         layout.addWidget(self.queue_table, 2)
         self.no_queue = QLabel("No scheduled job is waiting.")
         self.no_queue.setObjectName("emptyState")

@@ -122,7 +122,7 @@ class SchedulerRunsPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selected())
         self.attempts_table.selectionModel().selectionChanged.connect(
             lambda *_: self._attempt_selected())
-        self.table.doubleClicked.connect(lambda _index: self._open_run())
+        self.table.activated.connect(lambda _index: self._open_run())
         self._refresher = Refresher(self, self._job, self._loaded, self._failed, ctx.tasks,
                                     REFRESH_MIN_MS)
         self._clock = QTimer(self)

@@ -30,6 +30,7 @@ from app.qt.errors import Failure
 from app.qt.evidence_items import Artifact, StepArtifacts, load_step_artifacts
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from views.common.format import short, when
+from views.common.page import keyboard_table
 from views.evidence_timeline.columns import Column, RowTableModel
 from views.evidence_timeline.marks import GREEN, RED
 
@@ -58,6 +59,7 @@ class ArtifactsTab(QWidget):
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.table = QTableView()
+        keyboard_table(self.table, "Step artifacts")
         self.table.setObjectName("artifactsTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -38,6 +38,7 @@ from app.qt.evidence_snapshots import (
 )
 from app.qt.operation import Operation
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
+from views.common.page import keyboard_table
 from views.evidence_timeline.columns import Column, RowTableModel
 from views.evidence_timeline.marks import (
     GREEN,
@@ -98,6 +99,7 @@ class StepEvidenceTab(QWidget):
         self.summary.setObjectName("evidenceSummary")
         layout.addWidget(self.summary)
         self.table = QTableView()
+        keyboard_table(self.table, "Step evidence")
         self.table.setObjectName("stepEvidenceTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -110,7 +112,7 @@ class StepEvidenceTab(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(KIND, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._selection_moved)
-        self.table.doubleClicked.connect(lambda _index: self.open_packet())
+        self.table.activated.connect(lambda _index: self.open_packet())
         layout.addWidget(self.table, 1)
         self.proof_line = QLabel()
         self.proof_line.setObjectName("proofChainLine")

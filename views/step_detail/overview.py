@@ -19,28 +19,24 @@ from PySide6.QtWidgets import (
 
 from app.qt.snapshots import RunSnapshot
 from views.common.format import duration, value_text, when
+from views.common.page import keyboard_table, list_height, read_only_table
 from views.common.palette import status_badge_css
+from views.step_detail.outputs import GridModel, fields, record_tables
 
 KEY, VALUE = range(2)
 _Index = QModelIndex | QPersistentModelIndex
 
 
 class KeyValueTableModel(QAbstractTableModel):
-    """Key/value rows (a step's outputs or criteria), values on one line."""
+    """Labelled fields of a step's outputs (views.step_detail.outputs.fields); its lists
+    of records are tables of their own (:class:`OverviewTab`)."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[tuple[str, str]] = []
 
     def set_mapping(self, mapping: Mapping[str, Any]) -> None:
-        rows = []
-        for key in sorted(mapping):
-            value = mapping[key]
-            if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-                # a list of records (e.g. targets): one row each, so none is cut off
-                rows.extend((f"{key} #{n}", value_text(item)) for n, item in enumerate(value, 1))
-            else:
-                rows.append((str(key), value_text(value)))
+        rows = fields(mapping)
         if rows == self._rows:
             return
         self.beginResetModel()
@@ -56,7 +52,7 @@ class KeyValueTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return ("Output", "Value")[section] if 0 <= section < 2 else None
+            return ("Field", "Value")[section] if 0 <= section < 2 else None
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -65,6 +61,26 @@ class KeyValueTableModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return self._rows[index.row()][index.column()]
         return None
+
+
+def step_inputs(snapshot: RunSnapshot, step: str) -> dict[str, Any]:
+    """The run's inputs as this step receives them: the release by digest, where it
+    goes, by which workflow, and (after the first step) what the step before left."""
+    state = snapshot.state
+    release = state.release
+    inputs: dict[str, Any] = {
+        "release": f"{release.get('name')} {release.get('version')}",
+        "manifest_digest": release.get("digest"),
+        "environment": f"{state.from_env} → {state.to_env}" if state.from_env else state.to_env,
+        "workflow": f"{snapshot.workflow_title} ({state.workflow})",
+        "requested_by": state.requester,
+    }
+    names = [s.name for s in state.steps]
+    index = names.index(step) if step in names else 0
+    if index > 0:
+        before = state.steps[index - 1]
+        inputs["after_step"] = f"{before.title} — {before.summary or before.status}"
+    return inputs
 
 
 class OverviewTab(QWidget):
@@ -85,9 +101,15 @@ class OverviewTab(QWidget):
             form.addRow(f"{label}:", value)
             self.fields[key] = value
         layout.addLayout(form)
+        # what every step of the run works on (the gate's own inputs are its Inputs tab)
+        layout.addWidget(QLabel("<b>Inputs</b>"))
+        self.inputs = KeyValueTableModel(self)
+        self.inputs_view = read_only_table(self.inputs, "inputsTable", accessible="Step inputs")
+        layout.addWidget(self.inputs_view)
         layout.addWidget(QLabel("<b>Outputs</b>"))
         self.outputs = KeyValueTableModel(self)
         self.outputs_view = QTableView()
+        keyboard_table(self.outputs_view, "Step outputs")
         self.outputs_view.setObjectName("outputsTable")
         self.outputs_view.setModel(self.outputs)
         self.outputs_view.verticalHeader().hide()
@@ -96,6 +118,10 @@ class OverviewTab(QWidget):
             0, QHeaderView.ResizeMode.ResizeToContents)
         self.outputs_view.horizontalHeader().setStretchLastSection(True)
         layout.addWidget(self.outputs_view, 1)
+        # each list of records (targets, feeds…) as a table with its own columns
+        self.records_box = QVBoxLayout()
+        layout.addLayout(self.records_box)
+        self.record_views: dict[str, QTableView] = {}
         self.no_outputs = QLabel("No outputs recorded for this step.")
         self.no_outputs.setObjectName("emptyState")
         layout.addWidget(self.no_outputs)
@@ -128,6 +154,29 @@ class OverviewTab(QWidget):
             if shown:
                 criteria += " (" + ", ".join(f"{k}: {value_text(v)}" for k, v in sorted(shown.items())) + ")"
         self.fields["criteria"].setText(html.escape(criteria))
+        self.inputs.set_mapping(step_inputs(snapshot, step))
+        self.inputs_view.setFixedHeight(list_height(self.inputs_view, self.inputs.rowCount()) + 4)
         self.outputs.set_mapping(view.outputs)
-        self.outputs_view.setVisible(bool(view.outputs))
+        self.outputs_view.setVisible(self.outputs.rowCount() > 0)
         self.no_outputs.setVisible(not view.outputs)
+        self._show_records(view.outputs)
+
+    def _show_records(self, outputs: Mapping[str, Any]) -> None:
+        tables = record_tables(outputs)
+        titles = [title for title, _, _ in tables]
+        if titles != list(self.record_views):
+            while self.records_box.count():
+                item = self.records_box.takeAt(0)
+                if item.widget() is not None:
+                    item.widget().deleteLater()
+            self.record_views = {}
+            for title, headers, _rows in tables:
+                self.records_box.addWidget(QLabel(f"<b>{html.escape(title)}</b>"))
+                view = read_only_table(GridModel(headers, self), f"records_{title}",
+                                       accessible=f"Step outputs: {title}")
+                view.setMinimumHeight(list_height(view, min(len(_rows), 5)) + 4)
+                self.records_box.addWidget(view)
+                self.record_views[title] = view
+        for title, headers, rows in tables:
+            model = self.record_views[title].model()
+            model.set_rows(rows, headers)
