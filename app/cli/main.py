@@ -290,8 +290,8 @@ def _gate_commands(sub, command: Callable, group: Callable) -> None:  # noqa: AN
     health_sub = p.add_subparsers(dest="health_command", parser_class=_Parser)
     t = command("thresholds", "gate_commands:health_thresholds", "set the feed freshness thresholds",
                 target=health_sub)
-    t.add_argument("--feed-warn-hours", type=float, required=True)
-    t.add_argument("--feed-fail-hours", type=float, required=True)
+    t.add_argument("--feed-warn-hours", type=edge.bounded_float(0, 8760), required=True)
+    t.add_argument("--feed-fail-hours", type=edge.bounded_float(0, 8760), required=True)
     override = group("override", "approver overrides")
     o = command("stale-feeds", "gate_commands:override_stale_feeds",
                 "let a promotion proceed on stale feed data (approver, signed, reasoned)", target=override)

@@ -133,6 +133,7 @@ ROWS = [
     row("split-size-huge", H + AS + ["export", "evidence", "P-1", "--to", "{dir}", "--split-size", HUGE + "G"], 2, r"size|split"),
     row("split-size-garbage", H + AS + ["export", "evidence", "P-1", "--to", "{dir}", "--split-size", "lots"], 2, r"not a size"),
     row("health-hours-huge", H + ["--as", "admin", "health", "thresholds", "--feed-warn-hours", HUGE], 2, r"out of range|hours"),
+    row("health-hours-infinite", H + ["--as", "admin", "health", "thresholds", "--feed-warn-hours", "1", "--feed-fail-hours", "inf"], 2, r"out of range: give 0 to 8760"),
     row("agent-grace-nan", H + ["agent", "status", "--grace", "nan"], 2, r"grace|out of range|number"),
     # -- deep, huge and strict JSON ------------------------------------------------------
     row("deep-settings", H + ["--as", "admin", "env", "configure", "eu-stage", "--file", "{deep}"], 2, r"nested deeper than 64"),
