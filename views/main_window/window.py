@@ -60,8 +60,6 @@ class MainWindow(QMainWindow):
         self.login_dialog: LoginDialog | None = None
         self._keyed: dict[str, bool] = {}
         self._sign_in_on_start = False
-        self.quit_box: QMessageBox | None = None
-        self._quit_confirmed = False
         self._frames: dict[QWidget, QWidget] = {}
 
         self.nav = QTreeWidget()
