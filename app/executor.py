@@ -22,6 +22,7 @@ from typing import Any
 
 from app.context import Site
 from app.errors import NotNow, Rejected
+from app.services import schedule_hold
 from app.services.promotions import _load
 from app.services.stage_names import require_stage
 from app.steps.base import StepContext, StepOutcome, StepRegistry
@@ -63,13 +64,21 @@ def _pid_alive(pid: int) -> bool:
 class Executor:
     def __init__(self, site: Site, promotion_id: str, registry: StepRegistry,
                  on_change: Callable[[], None] | None = None,
-                 should_stop: Callable[[], bool] | None = None) -> None:
+                 should_stop: Callable[[], bool] | None = None,
+                 should_drain: Callable[[], bool] | None = None,
+                 scheduled: bool = False) -> None:
+        """``should_stop``: stop now, parking a running step as interrupted;
+        ``should_drain``: let the running step finish, start no other (the agent
+        shutting down); ``scheduled``: run by its schedule's slot, the only executor
+        allowed to advance a scheduled promotion."""
         self.site = site
         self.promotion_id = promotion_id
         self.registry = registry
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._on_change = on_change or (lambda: None)
         self._external_stop = should_stop or (lambda: False)
+        self._drain = should_drain or (lambda: False)
+        self.scheduled = scheduled
         self._last_heartbeat = 0.0
 
     # -- lease -----------------------------------------------------------------
@@ -110,7 +119,7 @@ class Executor:
                 work = planner.next_work(state)
                 if until and work.step and _is_past(state, work.step, until):
                     return ExecutionResult(state.status, f"reached {until}", steps_run)
-                if self._external_stop():
+                if self._external_stop() or self._drain():
                     return ExecutionResult(state.status, "stopped on request", steps_run)
                 if work.kind in (planner.DONE, planner.IDLE):
                     return ExecutionResult(state.status, work.why, steps_run)
@@ -124,10 +133,22 @@ class Executor:
                     self._seal_ended(state)
                     steps_run += 1
                 elif work.kind == planner.RUN_STEP:
+                    hold = self._schedule_hold()
+                    if hold is not None:  # schedules are law: only its slot starts a step
+                        if steps_run == 0:
+                            raise NotNow(hold)
+                        return ExecutionResult(state.status, hold, steps_run)
                     self._run_step(state, work.step)
                     steps_run += 1
         finally:
             self._release()
+
+    def _schedule_hold(self) -> str | None:
+        if self.scheduled:
+            return None
+        with self.site.db.read() as session:
+            hold = schedule_hold.hold_of(session, self.promotion_id)
+        return hold.message if hold is not None else None
 
     def _event(self, kind: str, step: str | None, data: Mapping[str, Any],
                reason: str | None = None) -> ev.NewEvent:

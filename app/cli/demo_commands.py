@@ -37,15 +37,16 @@ def demo(args: argparse.Namespace) -> int:
         fleets = summary.fleets
     listing = _listing(site, fleets, live)
     site.close()
-    if args.no_gui:
-        if live:
-            listing["live_executor_pid"] = control.run_detached(config, live)
-        _print(listing, args.json)
-        return 0
+    # The demo's agent advances the live canary (and every other run) with or without
+    # the GUI, and keeps doing so when the GUI quits; `demo --stop` stops it.
+    agent = control.start_agent(config)
+    listing["agent"] = agent.to_json()
     _print(listing, args.json)
+    if args.no_gui:
+        return 0
     from app.gui import launch
 
-    return launch(config, start_runs=[live] if live else [])
+    return launch(config)
 
 
 def _listing(site: Site, fleets: dict, live: str | None) -> dict:
@@ -77,8 +78,10 @@ def _print(listing: dict, as_json: bool) -> None:
     for p in listing["promotions"]:
         print(f"  {p['id']}  {p['release']:<22} → {p['to']:<8} {p['status'].upper():<12} {p['step']}")
     if listing.get("live_promotion"):
-        print(f"  live canary: {listing['live_promotion']}"
-              + (f" (executor pid {listing['live_executor_pid']})" if listing.get("live_executor_pid") else ""))
+        print(f"  live canary: {listing['live_promotion']}")
+    agent = listing.get("agent") or {}
+    if agent.get("running"):
+        print(f"  agent      pid {agent['pid']} since {agent['since']} (log {agent['log_file']})")
     print("  stop the fleet with: stella --home … demo --stop")
 
 

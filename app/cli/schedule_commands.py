@@ -95,6 +95,19 @@ def schedule_cancel(args: argparse.Namespace) -> int:
     return 0
 
 
+def schedule_run_now(args: argparse.Namespace) -> int:
+    site = _site(args)
+    deploy_commands.confirm_actor(site, args)
+    info = scheduler.run_now(site, args.schedule, args.actor or "", args.reason)
+    if args.json:
+        emit_json(info.to_json())
+        return 0
+    print(f"{info.id}: {info.cancel_reason}")
+    print(f"{info.promotion_id}: run requested; the site agent starts it now "
+          "(stella agent status)")
+    return 0
+
+
 def scheduler_tick_command(args: argparse.Namespace) -> int:
     registry = getattr(args, "registry", None) or default_registry()
     report = scheduler_tick.tick(_site(args), scheduler_tick.executor_runner(registry))

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from app.agent import process
+from app.agent.lock import AgentStatus
 from app.context import Site
 from app.demo import layout
 from app.demo.traffic import TrafficProcess
@@ -37,6 +39,9 @@ def stop(paths: SitePaths) -> list[str]:
     stopped = []
     if TrafficProcess(paths).stop():
         stopped.append("traffic")
+    agent = process.stop_detached(SiteConfig.resolve(home=paths.home))
+    if agent.running:
+        stopped.append(f"agent (pid {agent.pid})")
     executor = _detached_executor_pid(paths)
     if executor is not None:
         os.kill(executor, signal.SIGTERM)
@@ -76,6 +81,11 @@ def live_promotion(site: Site) -> str | None:
                 and summary.status in ("pending", "running", "interrupted"):
             return summary.id
     return None
+
+
+def start_agent(config: SiteConfig) -> AgentStatus:
+    """The demo site's agent, detached (the one already running is kept)."""
+    return process.start_detached(config)
 
 
 def run_detached(config: SiteConfig, promotion_id: str) -> int:

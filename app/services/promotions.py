@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.context import Site
 from app.errors import NotFound, NotNow, Rejected
+from app.services import schedule_hold
 from app.services.releases import find_release
 from app.services.roles import require_role
 from engine.run import events as ev
@@ -35,6 +36,14 @@ class PromotionSummary:
     created_at: str
     event_count: int
     head: str
+    scheduled_at: str | None = None  # its schedule's slot, while the schedule waits for it
+
+    @property
+    def shown_status(self) -> str:
+        """SCHEDULED (with its slot) for a run that waits for its schedule, not PENDING."""
+        if self.scheduled_at and self.status == "pending":
+            return "scheduled"
+        return self.status
 
 
 def create_promotion(site: Site, release_ref: str, to_env: str, actor: str,
@@ -103,6 +112,7 @@ def list_promotions(site: Site) -> list[PromotionSummary]:
             select(Promotion, Release).join(Release, Promotion.release_id == Release.id)
             .order_by(Promotion.created_at.desc(), Promotion.id.desc())
         ).all()
+        slots = schedule_hold.slots(session)
         for promotion, release in rows:
             try:
                 _, state = _load(session, promotion.id)
@@ -118,6 +128,7 @@ def list_promotions(site: Site) -> list[PromotionSummary]:
                 created_at=state.created_at if state else "",
                 event_count=state.event_count if state else 0,
                 head=state.head if state else "",
+                scheduled_at=slots.get(promotion.id),
             ))
     return summaries
 

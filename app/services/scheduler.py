@@ -27,8 +27,10 @@ from app.services.promotions import _load
 from app.services.roles import OPERATORS, require_role
 from engine import schedule as sched
 from engine.clock import parse_rfc3339, rfc3339
+from engine.run import events as ev
 from engine.run.state import DONE_STATUSES
 from engine.schedule import job as jobs
+from models import run_store
 from models.tables import Promotion, Release, Schedule, ScheduleAttempt, ScheduleDeadLetter
 
 DEFAULT_POLICY = sched.RetryPolicy()
@@ -395,6 +397,41 @@ def cancel_schedule(site: Site, schedule_id: str, actor: str, reason: str) -> Sc
                 ScheduleDeadLetter.retried_at.is_(None))):
             dead.retried_at, dead.retried_by = row.updated_at, actor
             dead.retry_reason = f"cancelled instead: {why}"
+    return get_schedule(site, schedule_id)
+
+
+def run_now(site: Site, schedule_id: str, actor: str, reason: str) -> ScheduleInfo:
+    """Run a scheduled promotion at once instead of at its slot: the slot is cancelled
+    and a ``run.requested`` event with the reason goes on the run's chain, in one
+    transaction; the site agent then starts it (schedules are law otherwise)."""
+    why = _reason(reason, "run a scheduled promotion now instead of at its slot")
+    with site.db.write() as session:
+        require_role(session, actor, OPERATORS, "run a scheduled promotion now")
+        row = _locked(session, schedule_id)
+        if row.status == jobs.RUNNING:
+            raise NotNow(f"{schedule_id} is running its promotion now")
+        if row.status not in (jobs.SCHEDULED, jobs.DEAD_LETTERED):
+            raise NotNow(f"{schedule_id} is {row.status}: there is no slot to run now instead")
+        _, state = _load(session, row.promotion_id)
+        if state.terminal:
+            raise NotNow(f"{row.promotion_id} has ended ({state.status})")
+        slot = sched.time_text(window_of(row).opens_at)
+        _transition(row, jobs.CANCELLED)
+        stamp = site.now()
+        row.status, row.cancelled_by, row.updated_at = jobs.CANCELLED, actor, stamp
+        row.cancel_reason = f"run now instead of at {slot}: {why}"
+        for dead in session.scalars(select(ScheduleDeadLetter).where(
+                ScheduleDeadLetter.schedule_id == schedule_id,
+                ScheduleDeadLetter.retried_at.is_(None))):
+            dead.retried_at, dead.retried_by = stamp, actor
+            dead.retry_reason = f"run now instead: {why}"
+        event = ev.NewEvent(ev.RUN_REQUESTED, actor=actor, at=stamp, reason=why,
+                            data={"schedule": schedule_id, "instead_of": row.window_start,
+                                  "until": row.until_step})
+        try:
+            run_store.append(session, row.promotion_id, state.head, [event])
+        except run_store.HeadMoved as exc:
+            raise NotNow(str(exc)) from None
     return get_schedule(site, schedule_id)
 
 

@@ -102,29 +102,48 @@ class TickReport:
 
 
 def executor_runner(registry: StepRegistry, on_change: Callable[[str], None] | None = None,
-                    should_stop: Callable[[], bool] | None = None) -> Runner:
+                    should_stop: Callable[[], bool] | None = None,
+                    should_drain: Callable[[], bool] | None = None) -> Runner:
+    """The executor a slot runs: the only one allowed on a scheduled promotion."""
     def run(site: Site, promotion_id: str, until: str | None) -> ExecutionResult:
         notify = (lambda: on_change(promotion_id)) if on_change else None
-        return Executor(site, promotion_id, registry, on_change=notify,
-                        should_stop=should_stop).run(until=until)
+        return Executor(site, promotion_id, registry, on_change=notify, should_stop=should_stop,
+                        should_drain=should_drain, scheduled=True).run(until=until)
     return run
+
+
+def new_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def active_ids(site: Site) -> list[str]:
+    """The jobs a tick looks at, the earliest window first."""
+    with site.db.read() as session:
+        return list(session.scalars(select(Schedule.id).where(
+            Schedule.status.in_([jobs.SCHEDULED, jobs.RUNNING]))
+            .order_by(Schedule.window_start, Schedule.id)))
 
 
 def tick(site: Site, runner: Runner, now: datetime | None = None,
          should_stop: Callable[[], bool] | None = None) -> TickReport:
     """Look at every active job once; run those that are due (module docstring)."""
     now = now or site.clock.now()
-    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    owner = new_owner()
     stop = should_stop or (lambda: False)
-    with site.db.read() as session:
-        ids = list(session.scalars(select(Schedule.id).where(
-            Schedule.status.in_([jobs.SCHEDULED, jobs.RUNNING]))
-            .order_by(Schedule.window_start, Schedule.id)))
     results = []
-    for schedule_id in ids:
+    for schedule_id in active_ids(site):
         if stop():
             break
         results.extend(_tick_one(site, schedule_id, now, owner, runner))
+    return TickReport(site.now(), owner, tuple(results))
+
+
+def tick_one(site: Site, schedule_id: str, runner: Runner,
+             now: datetime | None = None) -> TickReport:
+    """One job's tick (the agent ticks each job on a thread of its own, so a long
+    scheduled run never delays another job's slot)."""
+    owner = new_owner()
+    results = _tick_one(site, schedule_id, now or site.clock.now(), owner, runner)
     return TickReport(site.now(), owner, tuple(results))
 
 

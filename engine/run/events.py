@@ -58,6 +58,11 @@ TARGET_DEPLOY_STARTED = "target.deploy.started"
 TARGET_OBSERVED = "target.observed"
 EVENT_TYPES = EVENT_TYPES | {TARGET_DEPLOY_STARTED, TARGET_OBSERVED}
 
+# The site agent (DESIGN §10): someone asked for a run to start now, e.g. a scheduled
+# promotion run at once instead of at its slot (data: schedule, slot); the fold ignores it.
+RUN_REQUESTED = "run.requested"
+EVENT_TYPES = EVENT_TYPES | {RUN_REQUESTED}
+
 
 class ChainError(Exception):
     """The stored event chain does not verify; ``seq`` names the first bad event."""

@@ -1,0 +1,36 @@
+"""Ask the site agent to start a run: a ``run.requested`` event on its chain.
+
+A fresh promotion waits for its first start; this is that start when the agent
+does the work (``stella run`` does it in the caller's own process). A scheduled
+promotion is refused: its slot starts it, or "run now" with a reason
+(:func:`app.services.scheduler.run_now`) does.
+"""
+
+from __future__ import annotations
+
+from app.context import Site
+from app.errors import NotNow
+from app.services import schedule_hold
+from app.services.promotions import _load
+from app.services.roles import OPERATORS, require_role
+from engine.run import events as ev
+from engine.run.state import RunState
+from models import run_store
+
+
+def request_run(site: Site, promotion_id: str, actor: str, reason: str | None = None) -> RunState:
+    with site.db.write() as session:
+        require_role(session, actor, OPERATORS, "start a run")
+        events, state = _load(session, promotion_id)
+        if state.terminal:
+            raise NotNow(f"{promotion_id} has ended ({state.status})")
+        hold = schedule_hold.hold_of(session, promotion_id)
+        if hold is not None:
+            raise NotNow(hold.message)
+        event = ev.NewEvent(ev.RUN_REQUESTED, actor=actor, at=site.now(),
+                            reason=(reason or "").strip() or None, data={})
+        try:
+            run_store.append(session, promotion_id, state.head, [event])
+        except run_store.HeadMoved as exc:
+            raise NotNow(str(exc)) from None
+    return state
