@@ -9,6 +9,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from app.context import Site
+from app.qt.agent_watch import AgentWatch
 from app.qt.changes import ChangeBroadcaster
 from app.qt.errors import ErrorHub, error_hub
 from app.qt.executor_runner import ExecutorRunner
@@ -37,6 +38,7 @@ class GuiContext(QObject):
         self.poller = RunPoller(site, self.changes, poll_interval_ms, self.tasks, self)
         self.executors = ExecutorRunner(site, registry_factory, self.changes, parent=self)
         self.scheduler = SchedulerRunner(site, registry_factory, self.changes, parent=self)
+        self.agent = AgentWatch(site.config, self.tasks, parent=self)  # the site's executor
         self._actor: str | None = None
         self._session: SignedInUser | None = None
         self._closed = False
@@ -69,6 +71,7 @@ class GuiContext(QObject):
             return True
         self._closed = True
         self.poller.stop()
+        self.agent.stop()
         self.tasks.close()
         scheduler_stopped = self.scheduler.shutdown(timeout_ms)
         stopped = self.executors.stop_all(timeout_ms) and scheduler_stopped

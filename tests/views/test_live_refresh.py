@@ -9,7 +9,7 @@ import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtCore import QElapsedTimer, QTimer
 
 from app.context import Site
 from app.executor import Executor
@@ -87,24 +87,12 @@ def test_the_gui_thread_never_blocks_while_a_run_advances(qtbot, window, site):
     assert max(gaps) < 100, f"GUI thread blocked for {max(gaps)} ms"
 
 
-def test_the_run_button_starts_the_in_app_executor(qtbot, window, site):
-    pid = new_promotion(site)
-    view = open_run(qtbot, window, pid)
-    assert view.run_button.isEnabled()
-    with qtbot.waitSignal(window.ctx.executors.finished, timeout=10_000) as done:
-        qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
-    assert done.args[0] == pid
-    assert done.args[1].why == "waiting for approval"
-    qtbot.waitUntil(lambda: view.snapshot.status_of("approval") == "waiting")
-    qtbot.waitUntil(lambda: window.executor_label.text() == "Executor: idle")
-
-
 def test_a_missing_step_implementation_is_a_clear_error(qtbot, window, site):
     window.ctx.executors.registry_factory = StepRegistry  # a build with no step at all
     pid = new_promotion(site, "eu-stage")
-    view = open_run(qtbot, window, pid)
+    open_run(qtbot, window, pid)
     with qtbot.waitSignal(window.errors.presented, timeout=10_000) as shown:
-        qtbot.mouseClick(view.run_button, Qt.MouseButton.LeftButton)
+        window.ctx.executors.start(pid)  # the in-app executor, asked for explicitly
     message = shown.args[0]
     assert message.startswith("cannot start Inputs Materialized: this build has no "
                               "implementation for the 'inputs-materialized' step")

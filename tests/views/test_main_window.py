@@ -32,9 +32,11 @@ def test_select_a_promotion_shows_its_timeline(qtbot, window, site):
     Executor(site, first, doubles_registry()).run()
     second = new_promotion(site, "eu-stage")
     window.refresh_all()
-    assert not window.run_action.isEnabled()  # nothing selected yet
+    # no agent runs on this site: the toolbar, the status bar and the run view offer it
+    qtbot.waitUntil(lambda: window.ctx.agent.status is not None)
+    assert window.agent_action.isEnabled() and not window.agent_button.isHidden()
     view = open_run(qtbot, window, first)
-    assert window.run_action.isEnabled() and view.run_button.isEnabled()
+    assert view.run_button.text() == "▶ Start agent" and view.run_button.isEnabled()
     titles = [view.model.index(r, STEP).data() for r in range(view.model.rowCount())]
     assert titles == ["Promotion Created", "Inputs Materialized", "Gate Eval (Policy)",
                       "Approval", "Deploy Workflow Start", "Deploy Canary 10%",

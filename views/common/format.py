@@ -26,6 +26,12 @@ def when(stamp: str | None) -> str:
     return moment.strftime("%b %d %Y, %H:%M:%S UTC") if moment else "—"
 
 
+def slot_time(stamp: str | None) -> str:
+    """``Dec 09 02:00 UTC`` — when a schedule's slot opens."""
+    moment = _parse(stamp)
+    return moment.strftime("%b %d %H:%M UTC") if moment else "—"
+
+
 def clock_time(stamp: str | None) -> str:
     moment = _parse(stamp)
     return moment.strftime("%H:%M:%S") if moment else "----"

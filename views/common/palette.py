@@ -24,6 +24,7 @@ _COLOURS = {
     "skipped": "#757575",
     "cancelled": "#616161",
     "pending": "#9e9e9e",
+    "scheduled": "#4527a0",
 }
 _UNKNOWN = "#455a64"
 

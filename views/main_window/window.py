@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QMainWindow,
+    QMessageBox,
+    QPushButton,
     QSplitter,
     QStackedWidget,
     QToolBar,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.agent.lock import AgentStatus
 from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.operation import Operation
@@ -43,6 +46,23 @@ from views.promotions.page import PromotionsPage
 from views.scheduler_runs.pages import SchedulerScreens
 
 APP_TITLE = "Stella Ops Offline Console"
+
+
+def agent_text(status: AgentStatus | None, starting: bool) -> tuple[str, str]:
+    """The status bar's agent line and its tooltip."""
+    if starting:
+        return "<span style='color:#9e9e9e'>●</span> Agent: starting…", "Starting the agent"
+    if status is None:
+        return "Agent: checking…", "Looking for this site's agent"
+    if not status.running:
+        return ("<span style='color:#c62828'>●</span> Agent: not running",
+                "No agent runs on this site: approvals, continues, rollbacks and schedules "
+                "are recorded but nothing advances until one runs")
+    since = (status.since or "").replace("T", " ").rstrip("Z")[:16]
+    return (f"<span style='color:#2e7d32'>●</span> Agent: running since {html.escape(since)} UTC "
+            f"on {html.escape(status.host)}",
+            f"The site agent (pid {status.pid}) advances every run and starts scheduled ones; "
+            f"log: {status.log_file}")
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -60,6 +80,8 @@ class MainWindow(QMainWindow):
         self.login_dialog: LoginDialog | None = None
         self._keyed: dict[str, bool] = {}
         self._sign_in_on_start = False
+        self.quit_box: QMessageBox | None = None
+        self._quit_confirmed = False
         self._frames: dict[QWidget, QWidget] = {}
 
         self.nav = QTreeWidget()
@@ -92,7 +114,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         fit_window(self, "main", (1.0, 1.0), floor=QSize(1000, 600))
         self.navigate(PROMOTIONS)
-        ctx.executors.running_changed.connect(self._executors_changed)
+        ctx.agent.changed.connect(self._agent_changed)
+        ctx.agent.starting_changed.connect(lambda _s: self._agent_changed(ctx.agent.status))
         ctx.poller.polled.connect(self._polled)
         run_view = self.promotions.run_view
         run_view.replay_requested.connect(self.gate_screens.open_replay)
@@ -171,12 +194,15 @@ class MainWindow(QMainWindow):
         self.refresh_action.setToolTip(with_keys("Reload everything shown", "refresh"))
         self.refresh_action.triggered.connect(self.refresh_all)
         bar.addAction(self.refresh_action)
-        self.run_action = QAction("▶ Run executor", self)
-        self.run_action.setToolTip("Advance the selected promotion in this app")
-        self.run_action.triggered.connect(self.promotions.run_view.toggle_executor)
-        self.run_action.setEnabled(False)
-        self.promotions.run_view.run_button_changed.connect(self._run_button_changed)
-        bar.addAction(self.run_action)
+        # The site agent advances every run; the app only starts it (no in-app executor).
+        self.agent_action = QAction("▶ Start agent", self)
+        self.agent_action.setObjectName("startAgentAction")
+        self.agent_action.setToolTip("Start this site's agent in the background: it advances "
+                                     "every run and starts scheduled ones, and keeps running "
+                                     "when this app quits")
+        self.agent_action.triggered.connect(self.start_agent)
+        self.agent_action.setEnabled(False)
+        bar.addAction(self.agent_action)
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -191,7 +217,7 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
         run_menu = self.menuBar().addMenu("&Run")
-        run_menu.addAction(self.run_action)
+        run_menu.addAction(self.agent_action)
         run_menu.addAction(self.refresh_action)
         help_menu = self.menuBar().addMenu("&Help")
         self.shortcuts_action = QAction("&Keyboard shortcuts", self)
@@ -212,8 +238,16 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         self.site_label = QLabel("Opening site…")
         self.statusBar().addWidget(self.site_label, 1)
-        self.executor_label = QLabel("Executor: idle")
-        self.statusBar().addPermanentWidget(self.executor_label)
+        self.agent_label = QLabel("Agent: checking…")
+        self.agent_label.setObjectName("agentLabel")
+        self.agent_label.setAccessibleName("Site agent status")
+        self.statusBar().addPermanentWidget(self.agent_label)
+        self.agent_button = QPushButton("Start agent")
+        self.agent_button.setObjectName("startAgentButton")
+        self.agent_button.setToolTip(self.agent_action.toolTip())
+        self.agent_button.clicked.connect(self.start_agent)
+        self.agent_button.hide()
+        self.statusBar().addPermanentWidget(self.agent_button)
         interval = self.ctx.poller.interval_ms / 1000
         self.live_label = QLabel(f"<span style='color:#9e9e9e'>●</span> Live: waiting for the "
                                  f"first check (every {interval:g} s)")
@@ -228,7 +262,7 @@ class MainWindow(QMainWindow):
             .success(self._site_info_loaded).run()
         self.promotions.refresh()
         self.ctx.poller.start()
-        self.ctx.scheduler.start()  # scheduled jobs run while the app is open
+        self.ctx.agent.start()  # the agent runs schedules and runs; the app watches it
 
     def _site_info_loaded(self, info: SiteInfo) -> None:
         self.site_info = info
@@ -385,16 +419,69 @@ class MainWindow(QMainWindow):
                                 f"run(s) watched, checked every "
                                 f"{self.ctx.poller.interval_ms / 1000:g} s")
 
-    def _run_button_changed(self, enabled: bool, text: str, tooltip: str) -> None:
-        self.run_action.setEnabled(enabled)
-        self.run_action.setText(text)
-        self.run_action.setToolTip(tooltip)
+    # -- the site agent -------------------------------------------------------------
+    def start_agent(self) -> None:
+        self.ctx.agent.start_agent()
 
-    def _executors_changed(self) -> None:
-        running = sorted(self.ctx.executors.running())
-        self.executor_label.setText("Executor: running " + ", ".join(running) if running
-                                    else "Executor: idle")
+    def _agent_changed(self, status: AgentStatus | None) -> None:
+        text, tip = agent_text(status, self.ctx.agent.starting)
+        self.agent_label.setText(text)
+        self.agent_label.setToolTip(tip)
+        startable = status is not None and not status.running and not self.ctx.agent.starting
+        self.agent_button.setVisible(startable)
+        self.agent_action.setEnabled(startable)
+
+    def live_runs(self) -> list[str]:
+        """Promotions the list last showed RUNNING (no query: the GUI thread decides)."""
+        model = self.promotions.model
+        summaries = [model.summary(row) for row in range(model.rowCount())]
+        return [s.id for s in summaries if s.status == "running"]
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        status = self.ctx.agent.status
+        live = self.live_runs()
+        if live and not self._quit_confirmed and (status is None or not status.running):
+            event.ignore()  # ask first; the answer closes the window again
+            self.ask_quit(live)
+            return
         self.ctx.shutdown()
         super().closeEvent(event)
+
+    def ask_quit(self, live: list[str]) -> QMessageBox:
+        """No agent runs and a run is live: quitting asks (the run waits until an agent
+        runs; this app runs no executor of its own)."""
+        if self.quit_box is not None:
+            return self.quit_box
+        box = QMessageBox(QMessageBox.Icon.Warning, "Quit with a live run?",
+                          f"{', '.join(live)} is running, but no agent runs on this site: "
+                          "nothing advances, measures or rolls it back until one does.",
+                          parent=self)
+        box.setObjectName("quitLiveRun")
+        start = box.addButton("Start agent and quit", QMessageBox.ButtonRole.AcceptRole)
+        quit_anyway = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(start)
+
+        def answered(_code: int) -> None:
+            self.quit_box = None
+            clicked = box.clickedButton()
+            box.deleteLater()
+            if clicked is start:
+                self.agent_label.setText("Agent: starting… (the app closes once it runs)")
+                self.ctx.agent.changed.connect(self._quit_once_running)
+                self.ctx.agent.start_agent()
+            elif clicked is quit_anyway:
+                self._quit_now()
+
+        box.finished.connect(answered)
+        self.quit_box = box
+        box.open()
+        return box
+
+    def _quit_once_running(self, status: AgentStatus | None) -> None:
+        if status is not None and status.running:
+            self._quit_now()
+
+    def _quit_now(self) -> None:
+        self._quit_confirmed = True
+        self.close()

@@ -8,7 +8,7 @@ from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont
 
 from app.services.promotions import PromotionSummary
-from views.common.format import short, when
+from views.common.format import short, slot_time, when
 from views.common.palette import status_colour
 from views.common.row_model import RowModel
 
@@ -36,7 +36,7 @@ class PromotionTableModel(RowModel[PromotionSummary]):
         if role == ID_ROLE:
             return row.id
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS:
-            return status_colour(row.status)
+            return status_colour(row.shown_status)
         if role == Qt.ItemDataRole.FontRole and column == STATUS:
             font = QFont()
             font.setBold(True)
@@ -44,6 +44,9 @@ class PromotionTableModel(RowModel[PromotionSummary]):
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == DIGEST:
                 return row.release_digest
+            if column == STATUS and row.shown_status == "scheduled":
+                return (f"scheduled: its schedule starts it at {when(row.scheduled_at)}; only the "
+                        "site agent starts it, inside its window")
             if column == STATUS:
                 return f"{row.status} — {row.event_count} events in the chain"
         return None
@@ -61,6 +64,8 @@ def _display(row: PromotionSummary, column: int) -> str:
     if column == ENVS:
         return f"{row.from_env} → {row.to_env}" if row.from_env else f"→ {row.to_env}"
     if column == STATUS:
+        if row.shown_status == "scheduled":
+            return f"SCHEDULED {slot_time(row.scheduled_at)}"
         return row.status.upper()
     if column == CURRENT:
         return row.current_title or "—"

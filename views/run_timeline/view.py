@@ -34,6 +34,7 @@ from app.qt.errors import Failure
 from app.qt.operation import Operation
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from app.qt.snapshots import REASON_REQUIRED, RunSnapshot, load_run_snapshot
+from app.services.run_requests import request_run
 from engine.run.stages import SEAL, deploy_percent
 from engine.run.state import RunState
 from views.approval.dialog import ApprovalDialog
@@ -98,7 +99,7 @@ class RunTimelineView(QWidget):
         ctx.changes.changed.connect(self._on_change)
         # a bound slot, not a lambda: Qt drops the connection when this view is deleted
         ctx.actor_changed.connect(self._actor_changed)
-        ctx.executors.running_changed.connect(self._update_run_button)
+        ctx.agent.changed.connect(self._agent_changed)
 
     def _build_content(self) -> None:
         layout = QVBoxLayout(self.content)
@@ -212,7 +213,7 @@ class RunTimelineView(QWidget):
         layout.addLayout(status_row)
 
         bottom = QHBoxLayout()
-        self.run_button = QPushButton("▶ Run executor")
+        self.run_button = QPushButton("▶ Start run")
         self.run_button.setObjectName("runExecutor")
         self.run_button.clicked.connect(self.toggle_executor)
         bottom.addWidget(self.run_button)
@@ -438,37 +439,47 @@ class RunTimelineView(QWidget):
          .finally_(lambda: self.actions_bar.set_busy(False))
          .run())
 
-    # -- in-app executor ------------------------------------------------------------
+    # -- the site agent advances runs ----------------------------------------------
+    def _agent_changed(self, _status: object) -> None:
+        self._update_run_button()
+
     def toggle_executor(self) -> None:
-        pid = self._pid
+        """Start the site's agent when none runs; else ask it to start this run."""
+        pid, status = self._pid, self.ctx.agent.status
+        if status is None or not status.running:
+            self.ctx.agent.start_agent()
+            return
         if pid is None:
             return
-        if self.ctx.executors.is_running(pid):
-            self.ctx.executors.stop(pid)
-        else:
-            self.ctx.executors.start(pid)
+        site, actor = self.ctx.site, self.ctx.actor or ""
+        (Operation(self, lambda: request_run(site, pid, actor, "started from the run view"),
+                   tasks=self.ctx.tasks)
+         .broadcasts(self.ctx.changes, ChangeSet.run(pid), initiator=self)
+         .run())
 
     def _update_run_button(self) -> None:
-        pid, snapshot = self._pid, self._snapshot
-        running = pid is not None and self.ctx.executors.is_running(pid)
-        self.run_button.setText("■ Stop executor" if running else "▶ Run executor")
-        if running:
-            self.run_button.setEnabled(True)
-            self.run_button.setToolTip("Stop advancing this run after the current check")
-        elif snapshot is None:
+        pid, snapshot, status = self._pid, self._snapshot, self.ctx.agent.status
+        agent_up = status is not None and status.running
+        self.run_button.setText("▶ Start run" if agent_up else "▶ Start agent")
+        state = snapshot.state if snapshot else None
+        if not agent_up:
+            self.run_button.setEnabled(status is not None and not self.ctx.agent.starting)
+            self.run_button.setToolTip("No agent runs on this site: start it (it keeps running "
+                                       "when this app quits) and it advances every run")
+        elif state is None:
             self.run_button.setEnabled(False)
             self.run_button.setToolTip("Select a promotion first" if pid is None
                                        else "Loading the promotion…")
         elif snapshot.actor_role == session.AUDITOR:
             self.run_button.setEnabled(False)
             self.run_button.setToolTip(f"Not now: {session.READ_ONLY}")
-        elif snapshot.state.terminal:
+        elif state.terminal or any(s.attempt > 0 for s in state.steps):
             self.run_button.setEnabled(False)
-            self.run_button.setToolTip(f"Not now: the run has ended ({snapshot.state.status})")
+            self.run_button.setToolTip("The site agent advances this run whenever it can move")
         else:
             self.run_button.setEnabled(True)
-            self.run_button.setToolTip("Advance this promotion here, with the same executor "
-                                       "and lease as `stella run`")
+            self.run_button.setToolTip("Ask the site agent to start this run now (a scheduled "
+                                       "one starts at its slot, or with Run now on its schedule)")
         self.run_button_changed.emit(self.run_button.isEnabled(), self.run_button.text(),
                                      self.run_button.toolTip())
 
