@@ -33,12 +33,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.canonical import canonical_digest
 from engine.crypto.strict_json import StrictJSONError, loads_strict
-from engine.policy.cel import CelProgram
 from engine.policy.errors import PolicyFormatError
+
+if TYPE_CHECKING:  # the CEL engine (~0.25 s to import) loads when a policy is compiled
+    from engine.policy.cel import CelProgram
 
 ACTIONS = ("block", "require-approval", "warn")
 DEFAULT_MAX_FEED_AGE_HOURS = 24.0
@@ -183,6 +185,8 @@ def _rule(item: Any, index: int) -> Rule:
 
 
 def _compile(rule: Rule) -> CompiledRule:
+    from engine.policy.cel import CelProgram
+
     return CompiledRule(
         rule=rule,
         condition=CelProgram(rule.condition, rule=rule.id, field="condition"),

@@ -19,15 +19,30 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.policy.cel import CelOutcome, CelProgram, cel_list, to_cel
+if TYPE_CHECKING:
+    from engine.policy.cel import CelOutcome, CelProgram
 
 _BARE_F = re.compile(r"\bf\b(?!\s*\.)")
 _F_INDEX = re.compile(r"\bf\s*\[")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # A condition that can only observe how many findings matched.
 _SIZE_ONLY = re.compile(r"\s*size\(\s*matched\s*\)\s*(==|!=|>=|<=|>|<)\s*\d+\s*")
+
+
+def to_cel(value: Any) -> Any:
+    """engine.policy.cel's, imported on first use: the CEL engine takes ~0.25 s to load and
+    most processes that import the policy package never evaluate one."""
+    from engine.policy.cel import to_cel as convert
+
+    return convert(value)
+
+
+def cel_list(items: list[Any]) -> Any:
+    from engine.policy.cel import cel_list as make
+
+    return make(items)
 
 
 def finding_fields(source: str, keys: Iterable[str]) -> tuple[str, ...] | None:

@@ -50,3 +50,12 @@ def test_every_named_handler_resolves_to_a_function():
     assert len(handlers) > 40
     for handler in handlers:
         assert callable(handler.resolve()), handler
+
+
+def test_the_policy_package_loads_the_cel_engine_only_to_compile_a_policy():
+    loaded = _loaded_after("import engine.policy, app.services.gate")
+    assert "celpy" not in loaded and "engine.policy.cel" not in loaded
+    assert "celpy" in _loaded_after(
+        "from engine.policy.model import _compile, Rule\n"
+        "_compile(Rule(id='r', action='warn', message='m', condition='true', description=None,"
+        " each_finding=None))")
