@@ -71,10 +71,9 @@ def main_window(site, registry_factory: Callable | None = None,  # noqa: ANN001,
     """Build the main window on an open site and start it (loading, live polling)."""
     from app.qt.context import GuiContext
     from app.qt.poller import POLL_INTERVAL_MS
-    from app.steps.defaults import default_registry
     from views.main_window.window import MainWindow
 
-    ctx = GuiContext(site, registry_factory or default_registry,
+    ctx = GuiContext(site, registry_factory,
                      poll_interval_ms or POLL_INTERVAL_MS)
     window = MainWindow(ctx)
     settle_heap()

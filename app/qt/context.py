@@ -18,7 +18,6 @@ from app.qt.scheduler_runner import SchedulerRunner
 from app.qt.session import SignedInUser
 from app.qt.worker import TaskManager
 from app.steps.base import StepRegistry
-from app.steps.defaults import default_registry
 
 
 class GuiContext(QObject):
@@ -27,7 +26,7 @@ class GuiContext(QObject):
     navigate_requested = Signal(str)  # a navigation key, for the main window
 
     def __init__(self, site: Site,
-                 registry_factory: Callable[[], StepRegistry] = default_registry,
+                 registry_factory: Callable[[], StepRegistry] | None = None,
                  poll_interval_ms: int = POLL_INTERVAL_MS,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -36,6 +35,7 @@ class GuiContext(QObject):
         self.changes = ChangeBroadcaster(self)
         self.errors: ErrorHub = error_hub()
         self.poller = RunPoller(site, self.changes, poll_interval_ms, self.tasks, self)
+        registry_factory = registry_factory or _default_registry
         self.executors = ExecutorRunner(site, registry_factory, self.changes, parent=self)
         self.scheduler = SchedulerRunner(site, registry_factory, self.changes, parent=self)
         self.agent = AgentWatch(site.config, self.tasks, parent=self)  # the site's executor
@@ -76,3 +76,11 @@ class GuiContext(QObject):
         scheduler_stopped = self.scheduler.shutdown(timeout_ms)
         stopped = self.executors.stop_all(timeout_ms) and scheduler_stopped
         return self.tasks.wait(timeout_ms) and stopped
+
+
+def _default_registry() -> StepRegistry:
+    """The product's steps, imported when a run or tick first needs them: they bring the
+    policy engine (~0.3 s), which the first window paint must not wait for."""
+    from app.steps.defaults import default_registry
+
+    return default_registry()
