@@ -11,13 +11,16 @@ from pathlib import Path
 from app.context import Site
 from app.services.logs import step_logs
 from engine.crypto.atomic import atomic_write_bytes
+from engine.text import terminal_safe
 
 LogLine = tuple[str, int, str, str]  # step, attempt, at, line
 
 
 def format_line(line: LogLine) -> str:
+    """One log line as shown and saved: what a step printed is untrusted, so control and
+    bidi characters in it are escaped (engine.text), as ``stella logs`` prints them."""
     _step, attempt, at, text = line
-    return f"{at} [attempt {attempt}] {text}"
+    return f"{at} [attempt {attempt}] {terminal_safe(text)}"
 
 
 def save_step_log(site: Site, promotion_id: str, step: str, path: str | Path) -> int:
