@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from app.context import Site
 from app.errors import NotFound
 from app.qt.session import AUDITOR, READ_ONLY
-from app.services import promotions, setup
+from app.services import promotions, schedule_hold, setup
 from app.services.roles import roles_for
 from engine.run import actions as run_actions
 from engine.run.graph import StageGraphLayout, layout_steps
@@ -61,6 +61,7 @@ class RunSnapshot:
     rollback_node_status: str
     workflow_title: str
     actor_role: str | None = None
+    scheduled_at: str | None = None  # its schedule's slot, while the run waits for it
 
     @property
     def promotion_id(self) -> str:
@@ -78,6 +79,8 @@ class RunSnapshot:
 
 def load_run_snapshot(site: Site, promotion_id: str, actor: str | None) -> RunSnapshot:
     _, state = promotions.load_run(site, promotion_id)
+    with site.db.read() as session:
+        slot = schedule_hold.slots(session).get(promotion_id)
     role = _role_of(site, actor)
     actions = {}
     for action, why in run_actions.available(state, actor).items():
@@ -102,6 +105,7 @@ def load_run_snapshot(site: Site, promotion_id: str, actor: str | None) -> RunSn
         rollback_node_status=side,
         workflow_title=_workflow_title(state.workflow),
         actor_role=role,
+        scheduled_at=slot if state.status == "pending" else None,
     )
 
 

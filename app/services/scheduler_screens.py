@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
 from app.context import Site
-from app.errors import NotFound
+from app.errors import NotFound, UsageError
 from app.executor import LEASE_TTL, _pid_alive
-from app.services import promotions, scheduler
+from app.services import promotions, schedule_facts, scheduler
 from app.services.scheduler import AttemptInfo, DeadLetterInfo, ScheduleInfo
+from engine import schedule as sched
 from engine.clock import rfc3339
 from engine.run.state import DONE_STATUSES
 from engine.schedule import job as jobs
@@ -58,6 +60,21 @@ def schedule_form(site: Site, promotion_id: str) -> ScheduleForm:
     return ScheduleForm(promotion_id, label, state.status, current.title if current else "",
                         stages, active, state.terminal,
                         scheduler.get_schedule(site, active) if active else None)
+
+
+def failing_now(site: Site, promotion_id: str, requires: Sequence[str],
+                warns: Sequence[str] = ()) -> tuple[str, ...]:
+    """The blocking preconditions that already fail now, each as the line an attempt
+    would record (the Schedule dialog warns before the slot rather than at it)."""
+    try:
+        chosen = [p for p in scheduler.parse_preconditions(requires, warns) if p.blocking]
+    except UsageError:
+        return ()  # the form shows that error when it is submitted
+    if not chosen:
+        return ()
+    _, state = promotions.load_run(site, promotion_id)
+    facts = schedule_facts.gather(site, promotion_id, state.to_env, chosen)
+    return tuple(check.line for check in sched.evaluate(chosen, facts, site.clock.now()).blockers)
 
 
 @dataclass(frozen=True)

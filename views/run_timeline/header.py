@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QWidget
 
 from app.qt.snapshots import RunSnapshot
-from views.common.format import short, when
+from views.common.format import short, slot_time, when
 from views.common.palette import status_badge_css
 
 
@@ -70,6 +70,10 @@ class RunHeader(QFrame):
         self.status_badge.setStyleSheet(status_badge_css(state.status))
         current = state.current
         self.status_detail.setText(f"({html.escape(current.title)})" if current else "")
+        if snapshot.scheduled_at:  # waits for its slot: only the site agent starts it
+            self.status_badge.setText(f"SCHEDULED {slot_time(snapshot.scheduled_at)}")
+            self.status_badge.setStyleSheet(status_badge_css("scheduled"))
+            self.status_detail.setText("(the site agent starts it at its slot)")
         self.started.setText(f"Started: {when(state.created_at)}"
                              + (f" &nbsp; Ended: {when(state.ended_at)}" if state.ended_at else ""))
         self.chain.setText(f"Chain: <span style='color:#2e7d32'>✓ verified</span> — "

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from html import escape
 
-from PySide6.QtCore import QDateTime, QTimeZone, Signal, Slot
+from PySide6.QtCore import QDateTime, QTimer, QTimeZone, Signal, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -33,7 +33,7 @@ from app.qt.errors import Failure
 from app.qt.operation import Operation
 from app.services import scheduler
 from app.services.scheduler import ScheduleInfo
-from app.services.scheduler_screens import ScheduleForm, schedule_form
+from app.services.scheduler_screens import ScheduleForm, failing_now, schedule_form
 from engine.schedule import preconditions as pre
 from engine.schedule.window import duration_text
 from views.common.geometry import fit_window
@@ -67,6 +67,7 @@ class ScheduleDialog(QDialog):
     loaded = Signal(object)  # ScheduleForm
     created = Signal(object)  # ScheduleInfo
     open_runs_requested = Signal(str)  # schedule id
+    checked = Signal(tuple)  # the blocking preconditions failing now
 
     def __init__(self, ctx: GuiContext, promotion_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +79,7 @@ class ScheduleDialog(QDialog):
         self.promotion_id = promotion_id
         self.form: ScheduleForm | None = None
         self.schedule: ScheduleInfo | None = None
+        self.failing_now: tuple[str, ...] = ()
         layout = QVBoxLayout(self)
         title = QLabel("Schedule Promotion")
         title.setObjectName("pageTitle")
@@ -150,6 +152,22 @@ class ScheduleDialog(QDialog):
             grid.addWidget(mode, row, 2)
         grid.setColumnStretch(1, 1)
         layout.addWidget(box)
+        self.precheck = QLabel()
+        self.precheck.setObjectName("preconditionsFailingNow")
+        self.precheck.setWordWrap(True)
+        self.precheck.setStyleSheet("color: #8a4b00; background: #fff8e1; border: 1px solid "
+                                    "#ffcc80; border-radius: 4px; padding: 6px;")
+        self.precheck.hide()
+        layout.addWidget(self.precheck)
+        self._precheck_timer = QTimer(self)
+        self._precheck_timer.setSingleShot(True)
+        self._precheck_timer.setInterval(300)
+        self._precheck_timer.timeout.connect(self.check_preconditions)
+        for check in self.checks.values():
+            check.toggled.connect(lambda _on: self._precheck_timer.start())
+        for mode in self.modes.values():
+            mode.currentTextChanged.connect(lambda _text: self._precheck_timer.start())
+        self.feed_age.currentTextChanged.connect(lambda _text: self._precheck_timer.start())
         hint = QLabel("Times are UTC. The job starts once the window opens and every blocking "
                       "precondition holds; if they do not hold before the window closes, the "
                       "job goes to the dead-letter list with why.")
@@ -206,6 +224,8 @@ class ScheduleDialog(QDialog):
             self._say(f"{form.promotion_id} already has schedule {form.active_schedule}; cancel "
                       "it on Scheduler Runs first.", False)
         self._update_create()
+        if not form.ended and form.schedule is None and not form.active_schedule:
+            self.check_preconditions()
         self.loaded.emit(form)
 
     def _show_existing(self, info: ScheduleInfo) -> None:
@@ -241,6 +261,28 @@ class ScheduleDialog(QDialog):
         self.create_button.setToolTip("" if self.ctx.actor else
                                       "Choose who you are acting as (toolbar: Acting as)")
 
+    # -- preconditions that already fail -----------------------------------------------
+    def check_preconditions(self) -> None:
+        """Warn now when a blocking precondition already fails (e.g. feeds 7 h old
+        against "< 1 h"): the job would only wait at its slot, or be dead-lettered."""
+        site, pid, request = self.ctx.site, self.promotion_id, self.request()
+        (Operation(self, lambda: failing_now(site, pid, request["requires"], request["warns"]),
+                   tasks=self.ctx.tasks)
+         .success(self._show_failing)
+         .run())
+
+    def _show_failing(self, lines: tuple[str, ...]) -> None:
+        self.failing_now = lines
+        if not lines:
+            self.precheck.hide()
+            return
+        items = "".join(f"<li>{escape(line)}</li>" for line in lines)
+        self.precheck.setText("⚠ <b>Already failing now</b> (blocking):<ul style='margin:0'>"
+                              f"{items}</ul>Unless this changes, the job waits at its slot and "
+                              "is dead-lettered when its window closes.")
+        self.precheck.show()
+        self.checked.emit(lines)
+
     # -- create ----------------------------------------------------------------------
     def request(self) -> dict:
         """What :func:`scheduler.create_schedule` is called with (besides site and actor)."""
@@ -271,9 +313,9 @@ class ScheduleDialog(QDialog):
 
     def _created(self, info: ScheduleInfo) -> None:
         self.schedule = info
-        self._say(f"Created <b>{escape(info.id)}</b>: {escape(info.state_text)}. It runs when "
-                  "due while this app is open, or by <code>stella scheduler tick</code> from a "
-                  "timer.", True)
+        self._say(f"Created <b>{escape(info.id)}</b>: {escape(info.state_text)}. The site agent "
+                  "starts it at its slot, inside its window (or <code>stella scheduler "
+                  "tick</code> from a timer where no agent runs).", True)
         self.close_button.setText("Done")
         for widget in (self.start_edit, self.window_combo, self.until_combo, self.preconditions):
             widget.setEnabled(False)  # what was created is what is shown
