@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.cli import deploy_commands, edge
+from app.cli import edge
 from app.cli.render import emit_json, run_json, timeline_text
 from app.context import Site
 from app.errors import NotFound, Rejected, UsageError
@@ -15,6 +15,14 @@ from app.services.releases import list_releases
 from app.services.stage_names import require_stage
 from app.site import SiteConfig
 from engine.text import terminal_safe
+
+
+def _deploy():  # noqa: ANN202 (the app.cli.deploy_commands module)
+    """Signing, settings and approvals helpers, imported by the commands that act (~0.1 s
+    that `stella promotions` and the other listings need not pay)."""
+    from app.cli import deploy_commands
+
+    return deploy_commands
 
 
 def _config(args: argparse.Namespace) -> SiteConfig:
@@ -76,15 +84,15 @@ def target_add(args: argparse.Namespace) -> int:
 
 
 def user_add(args: argparse.Namespace) -> int:
-    return deploy_commands.user_add(_site(args), args)
+    return _deploy().user_add(_site(args), args)
 
 
 def env_configure(args: argparse.Namespace) -> int:
-    return deploy_commands.env_configure(_site(args), args)
+    return _deploy().env_configure(_site(args), args)
 
 
 def approval(args: argparse.Namespace) -> int:
-    return deploy_commands.approval(_site(args), args)
+    return _deploy().approval(_site(args), args)
 
 
 def user_list(args: argparse.Namespace) -> int:
@@ -111,7 +119,7 @@ def releases(args: argparse.Namespace) -> int:
 
 def promote_create(args: argparse.Namespace) -> int:
     site = _site(args)
-    deploy_commands.confirm_actor(site, args)  # the requester is who approvals are kept from
+    _deploy().confirm_actor(site, args)  # the requester is who approvals are kept from
     promotion_id = promotions.create_promotion(site, args.release, args.to_env,
                                                args.actor or "", args.from_env)
     if args.json:
@@ -158,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
 
 def action(args: argparse.Namespace) -> int:
     site = _site(args)
-    deploy_commands.confirm_actor(site, args)
+    _deploy().confirm_actor(site, args)
     state = actions.act(site, args.promotion, args.action, args.actor or "", args.reason)
     print(f"{args.promotion}: {args.action} recorded; status {state.status.upper()}")
     return 0
@@ -182,7 +190,7 @@ def rollback(args: argparse.Namespace) -> int:
                 print("  no target changes recorded")
         return 0 if impact["allowed"] else 4
     extra = {"ticket": args.ticket} if args.ticket else {}
-    deploy_commands.confirm_actor(site, args)
+    _deploy().confirm_actor(site, args)
     state = actions.act(site, args.promotion, "rollback", args.actor or "", args.reason,
                         scope=args.scope, data=extra)
     print(f"{args.promotion}: rollback ({args.scope}) requested; status {state.status.upper()}")
