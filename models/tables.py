@@ -64,6 +64,7 @@ class User(Base):
     key_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     public_key_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[str | None] = mapped_column(String(40), nullable=True)  # roster time
 
 
 class Release(Base):
@@ -418,3 +419,17 @@ class ScheduleDeadLetter(Base):
     retried_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     retry_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     retry_slot: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class RosterRecordRow(Base):
+    """One record of the site roster (engine/roster): admin-signed DSSE envelope bytes,
+    hash-chained; users, environments and targets rows are its projection."""
+
+    __tablename__ = "roster_records"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    at: Mapped[str] = mapped_column(String(40))
+    by: Mapped[str] = mapped_column(String(100))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
