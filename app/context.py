@@ -55,7 +55,7 @@ class Site:
             if session.scalar(select(SiteRow.id)) is None:
                 raise NotFound(f"the database {config.db_url} holds no site: run `stella init` first")
         site.export_recovery = []
-        if any(config.paths.custody.glob("*.json")):  # an export was interrupted
+        if not read_only and any(config.paths.custody.glob("*.json")):  # an export was interrupted
             from app.services import export_intents  # (services import this module)
 
             site.export_recovery = export_intents.recover_at_start(site)
