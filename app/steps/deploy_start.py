@@ -15,9 +15,30 @@ from app.deploy.targets import environment_targets, plan
 from app.drivers.base import DriverError, Target
 from app.drivers.demo_fleet import DRIVER_NAME as DEMO_FLEET
 from app.errors import StellaError
+from app.services import evidence
 from app.steps.base import FAILED, SUCCEEDED, WARNED, StepContext, StepOutcome
 from app.steps.deploy import DriversFor
+from engine.evidence import statements
 from engine.run.stages import Workflow, deploy_step
+
+
+def provenance(ctx: StepContext, release: Any, stages: dict[str, list[str]],
+               gates: dict[str, str], fleet: list[dict[str, Any]]) -> dict[str, Any]:
+    """What is about to be deployed where, by digest, and what each target runs before
+    (seed §14.2: provenance at Deploy Workflow Start)."""
+    return {
+        "promotion": ctx.promotion_id,
+        "environment": ctx.state.to_env,
+        "workflow": ctx.state.workflow,
+        "release": {"name": release.name, "version": release.version, "digest": release.digest},
+        "components": [{"name": c.name, "image": c.image, "digest": c.digest}
+                       for c in release.components],
+        "plan": stages,
+        "gates": gates,
+        "before": [{"target": r["name"], "driver": r["driver"], "version": r["version"],
+                    "digest": r["digest"], "healthy": r["healthy"]} for r in fleet],
+        "startedAt": ctx.site.now(),
+    }
 
 
 class DeployStartStep:
@@ -70,6 +91,10 @@ class DeployStartStep:
             return StepOutcome(FAILED, outputs=outputs,
                                error=f"no target of {env} is healthy: " + "; ".join(
                                    f"{r['name']}: {r['detail']}" for r in fleet))
+        item = evidence.record_evidence(
+            ctx.site, ctx.promotion_id, ctx.step, ctx.attempt, "deploy-provenance",
+            statements.DEPLOY_PROVENANCE, provenance(ctx, release, stages, gates, fleet))
+        outputs["evidence"] = item.digest
         if unhealthy:
             return StepOutcome(WARNED, outputs=outputs,
                                summary=f"{len(unhealthy)} of {len(fleet)} target(s) unhealthy: "

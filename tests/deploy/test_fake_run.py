@@ -70,9 +70,13 @@ def test_stages_cover_cumulative_shares_and_wait_for_continue(fake_env):
     assert fifty["t01"]["changed"] is False and fifty["t01"]["from"] == "1.3.0-rc1"
     assert fifty["t02"]["changed"] is True and fifty["t02"]["from"] == "1.2.0"
     names = [i.name for i in evidence.list_evidence(site, pid)]
-    assert names == ["resolved-inputs", "deployment-deploy-10", "deployment-deploy-50",
-                     "deployment-deploy-100", "runtime-reachability", "proof-chain"]
-    item = evidence.list_evidence(site, pid)[1]
+    assert names == ["resolved-inputs", "deploy-provenance", "deployment-deploy-10",
+                     "deployment-deploy-50", "deployment-deploy-100", "runtime-reachability",
+                     "proof-chain"]
+    provenance = predicate(site, evidence.list_evidence(site, pid)[1])  # seed §14.2
+    assert provenance["release"]["version"] == "1.3.0-rc1" and provenance["plan"]["deploy-10"]
+    assert {b["target"]: b["version"] for b in provenance["before"]}["t02"] == "1.2.0"
+    item = evidence.list_evidence(site, pid)[2]
     body = predicate(site, item)
     assert body["outcome"] == "passed" and body["targets"][0]["from"] == "1.2.0"
     assert len(body["analysis"]["measurements"]) == 11

@@ -237,16 +237,40 @@ def measure(name: str, widget: QWidget) -> dict:
             "screen": [area.x(), area.y(), area.width(), area.height()]}
 
 
+def dark_palette():  # noqa: ANN201 (QPalette)
+    """What a dark desktop theme hands the app (Fusion's colours for a dark scheme)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    role = QPalette.ColorRole
+    for which, colour in ((role.Window, "#2b2b2b"), (role.WindowText, "#e8e8e8"),
+                          (role.Base, "#1e1e1e"), (role.AlternateBase, "#262626"),
+                          (role.Text, "#e8e8e8"), (role.Button, "#353535"),
+                          (role.ButtonText, "#e8e8e8"), (role.BrightText, "#ffffff"),
+                          (role.Highlight, "#2f65ca"), (role.HighlightedText, "#ffffff"),
+                          (role.Dark, "#181818"), (role.Mid, "#505050"),
+                          (role.Midlight, "#3c3c3c"), (role.Light, "#474747"),
+                          (role.PlaceholderText, "#9a9a9a"), (role.ToolTipBase, "#353535"),
+                          (role.ToolTipText, "#e8e8e8"), (role.Link, "#82b1ff")):
+        palette.setColor(which, QColor(colour))
+    return palette
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", required=True, type=Path)
     parser.add_argument("--shots", type=Path, help="save a PNG of each window here")
     parser.add_argument("--prefix", default="", help="file name prefix of the PNGs")
     parser.add_argument("--only", nargs="*", help="only these windows (names)")
+    parser.add_argument("--dark", action="store_true",
+                        help="a dark desktop palette, as a dark system theme gives the app")
     args = parser.parse_args(argv)
     from app.gui import application
 
     app = application()
+    if args.dark:
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
     from PySide6.QtCore import QSettings
 
     # window geometry is remembered per user: keep this tour's out of the user's file
@@ -259,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         results.append(measure(name, widget))
         if args.shots is not None:
+            settle(700)  # workers report, charts and logs fill in
             args.shots.mkdir(parents=True, exist_ok=True)
             widget.grab().save(str(args.shots / f"{args.prefix}{name}.png"))
     app.processEvents()

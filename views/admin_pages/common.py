@@ -69,6 +69,7 @@ class LoadingPage(QWidget):
         self._shown = shown
         self.loading = False
         self.loaded_once = False
+        self.then: Callable[[], None] | None = None  # once the next load is shown (a link's row)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 8)
         top = QHBoxLayout()
@@ -100,6 +101,9 @@ class LoadingPage(QWidget):
     def _loaded(self, value: Any) -> None:
         self.loaded_once = True
         self._shown(value)
+        if self.then is not None:
+            then, self.then = self.then, None
+            then()
 
     def _failed(self, failure: Failure) -> None:
         self.status.setText(f"<span style='color:#c62828'>{escape(failure.message)}</span>")

@@ -31,6 +31,8 @@ STYLES = {
     health.FAIL: "background: #ffebee; border: 1px solid #ef9a9a; color: #8e0000;",
 }
 MARKS = {health.OK: "✓", health.WARN: "⚠", health.FAIL: "✗"}
+# the banner's own light background: its text keeps a dark colour on a dark desktop too
+FOREGROUND = {status: style.split(";")[2].strip() + ";" for status, style in STYLES.items()}
 
 
 def banner_text(report: health.HealthReport) -> str:
@@ -77,7 +79,7 @@ class DataHealthBanner(QFrame):
     def _style(self, status: str) -> None:
         self.setStyleSheet(f"QFrame#dataHealthBanner {{ {STYLES[status]} border-radius: 5px; }}"
                            " QFrame#dataHealthBanner QLabel { border: none; background: "
-                           "transparent; }")
+                           f"transparent; {FOREGROUND[status]} }}")
 
     def refresh(self) -> None:
         self._refresher.request()

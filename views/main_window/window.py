@@ -43,6 +43,7 @@ from views.main_window.navigation import BUNDLES, NAVIGATION, OPERATIONS, PROMOT
 from views.operations.page import OperationsPage
 from views.platform_health.pages import GateScreens
 from views.promotions.page import PromotionsPage
+from views.run_timeline import links as run_links
 from views.scheduler_runs.pages import SchedulerScreens
 
 APP_TITLE = "Stella Ops Offline Console"
@@ -122,6 +123,7 @@ class MainWindow(QMainWindow):
         run_view.schedule_requested.connect(
             lambda pid: self.scheduler_screens.open_schedule_dialog(pid, self))
         run_view.health_banner.link_activated.connect(self.navigate)
+        run_view.link_requested.connect(self.open_run_link)
         ctx.navigate_requested.connect(self.navigate)
         ctx.actor_changed.connect(self._show_actor)
         ctx.session_changed.connect(lambda _user: self._show_actor(ctx.actor or ""))
@@ -378,6 +380,14 @@ class MainWindow(QMainWindow):
                 self.nav.setCurrentItem(item)
         page = self.pages[key]
         self.stack.setCurrentWidget(self._frames[page])
+        return page
+
+    def open_run_link(self, key: str) -> QWidget:
+        """A run view link: the page, on this run's row where it has one."""
+        snapshot = self.promotions.run_view.snapshot
+        page = self.navigate(key)
+        if snapshot is not None:
+            run_links.focus(page, key, snapshot)
         return page
 
     def current_page(self) -> QWidget:

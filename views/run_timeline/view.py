@@ -48,6 +48,7 @@ from views.export_dialog.dialog import ExportDialog
 from views.health_banner.banner import DataHealthBanner
 from views.run_timeline.action_bar import LABELS, ActionBar
 from views.run_timeline.header import RunHeader
+from views.run_timeline.links import links_html
 from views.run_timeline.model import (
     DURATION,
     MARK,
@@ -71,6 +72,7 @@ class RunTimelineView(QWidget):
     step_detail_opened = Signal(object)  # StepDetailDialog
     evidence_timeline_opened = Signal(object)  # EvidenceTimelineDialog
     export_opened = Signal(object)  # ExportDialog
+    link_requested = Signal(str)  # orchestrator | security | release-control
     run_button_changed = Signal(bool, str, str)  # enabled, text, tooltip
     replay_requested = Signal(str)  # promotion id
     schedule_requested = Signal(str)  # promotion id
@@ -162,6 +164,12 @@ class RunTimelineView(QWidget):
         self.legend.setWordWrap(True)
         graph_layout.addWidget(self.legend)
         self.tabs.addTab(graph_page, "Stage graph")
+        self.links = QLabel(links_html(None))  # beside the tabs: no height taken
+        self.links.setObjectName("runLinks")
+        self.links.setToolTip("This run elsewhere: executors and leases, the findings of "
+                              "this release in its environment, the environment's inputs")
+        self.links.linkActivated.connect(self.link_requested.emit)
+        self.tabs.setCornerWidget(self.links, Qt.Corner.TopRightCorner)
         layout.addWidget(self.tabs, 1)
 
         status_row = QHBoxLayout()
@@ -310,6 +318,7 @@ class RunTimelineView(QWidget):
         self._snapshot = snapshot
         self.load_error.hide()
         self.header.show_snapshot(snapshot)
+        self.links.setText(links_html(snapshot))
         self.model.set_rows(timeline_rows(snapshot))
         self._keep_current_visible(snapshot)
         self.graph.show_snapshot(snapshot)

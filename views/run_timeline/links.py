@@ -1,0 +1,39 @@
+"""The run view's links (seed §14.3): Orchestrator, Security with the findings of this
+release in this environment, Release Control with this environment's inputs."""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtWidgets import QWidget
+
+from app.qt.snapshots import RunSnapshot
+
+ORCHESTRATOR, SECURITY, RELEASE_CONTROL = "orchestrator", "security", "release-control"
+
+
+def links_html(snapshot: RunSnapshot | None) -> str:
+    env = escape(snapshot.state.to_env) if snapshot else "this environment"
+    return (f"<a href='{ORCHESTRATOR}'>Orchestrator</a> · "
+            f"<a href='{SECURITY}'>Security ({env} findings)</a> · "
+            f"<a href='{RELEASE_CONTROL}'>Release Control ({env})</a>")
+
+
+def focus(page: QWidget, key: str, snapshot: RunSnapshot) -> None:
+    """Select this run's row on ``page`` once it has loaded (now, if it has)."""
+    env, digest = snapshot.state.to_env, snapshot.state.release["digest"]
+
+    def select() -> None:
+        if key == RELEASE_CONTROL:
+            number, table = page.environments.row_of(env), page.env_table
+        elif key == SECURITY:
+            number, table = page.releases.row_of((digest, env)), page.release_table
+        else:
+            return
+        if number is not None:
+            table.selectRow(number)
+
+    if getattr(page, "loading", False) or not getattr(page, "loaded_once", True):
+        page.then = select  # type: ignore[attr-defined]
+    else:
+        select()
