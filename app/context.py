@@ -12,12 +12,14 @@ from models.db import Database
 from models.migrate import current_revision, head_revision, upgrade
 from models.readonly import cannot_write
 from models.tables import Site as SiteRow
+from models.tlog_store import LOG_WRITER, LazyLogWriter, LogWriter
 
 
 class Site:
     def __init__(self, config: SiteConfig, *, read_only: bool = False) -> None:
         self.config = config
         self.db = Database(config.db_url, read_only=read_only)
+        self.db.write_info[LOG_WRITER] = LazyLogWriter(self._log_writer)
 
     @property
     def paths(self):  # noqa: ANN201 (SitePaths)
@@ -60,6 +62,12 @@ class Site:
 
             site.export_recovery = export_intents.recover_at_start(site)
         return site
+
+    def _log_writer(self, session) -> LogWriter:  # noqa: ANN001 (a write session)
+        from app.site_keys import log_signer
+
+        origin = session.scalar(select(SiteRow.log_origin))
+        return LogWriter(origin, log_signer(self.paths.keys, origin), self.now)
 
     def row(self) -> SiteRow:
         with self.db.read() as session:

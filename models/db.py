@@ -35,6 +35,8 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine, read_only=self.read_only)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.write_info: dict[str, object] = {}
+        """Put into every write session's ``info`` (e.g. the site log's writer)."""
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -48,6 +50,7 @@ class Database:
         connection = self.engine.connect().execution_options(stella_write=True)
         try:
             with Session(bind=connection, expire_on_commit=False) as session:
+                session.info.update(self.write_info)
                 with session.begin():
                     yield session
         finally:

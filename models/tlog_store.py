@@ -1,14 +1,30 @@
-"""The site transparency log's node store in SQL (engine/tlog's NodeStore protocol)."""
+"""The site transparency log in SQL: its node store (engine/tlog's NodeStore protocol)
+and the writer that appends entries and signs the new checkpoint in the caller's
+transaction.
+
+The log's entries are evidence envelopes (``evidence_items.log_index``) and run
+events (``tlog_event_leaves.log_index``): every event of every run is a leaf, so a
+history whose tail was cut no longer matches the log (DESIGN §6.3).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from engine.run.history import LoggedEvent, event_leaf
+from engine.tlog.checkpoint import sign_checkpoint
+from engine.tlog.keys import NoteSigner
 from engine.tlog.store import NodeId
+from engine.tlog.tree import LogTree
+from models.event_leaf import EventLeaf
 from models.tables import EvidenceItem, TlogCheckpoint, TlogNode
+
+LOG_WRITER = "stella.log_writer"
+"""Key of the :class:`LogWriter` in a write session's ``info`` (set by the site)."""
 
 _BATCH = 500
 
@@ -37,8 +53,72 @@ class SqlNodeStore:
 
 
 def log_size(session: Session) -> int:
-    """Entries in the log = evidence items (every item is logged in the same transaction)."""
-    return session.scalar(select(func.count()).select_from(EvidenceItem)) or 0
+    """Entries in the log: one past the highest index on record (two index lookups;
+    each entry's record is written in the transaction that logs it)."""
+    highest = max(session.scalar(select(func.max(EvidenceItem.log_index))) or -1,
+                  session.scalar(select(func.max(EventLeaf.log_index))) or -1)
+    return highest + 1
+
+
+def entries_on_record(session: Session, below: int) -> int:
+    """How many entries under ``below`` have a record (evidence item or event leaf)."""
+    return ((session.scalar(select(func.count()).select_from(EvidenceItem)
+                            .where(EvidenceItem.log_index < below)) or 0)
+            + (session.scalar(select(func.count()).select_from(EventLeaf)
+                              .where(EventLeaf.log_index < below)) or 0))
+
+
+@dataclass(frozen=True)
+class LogWriter:
+    """Appends entries to the site log and signs the new checkpoint, all in the
+    caller's transaction: the entries, their nodes and the checkpoint commit together."""
+
+    origin: str
+    signer: NoteSigner
+    now: Callable[[], str]
+
+    def append(self, session: Session, entries: Sequence[bytes]) -> range:
+        tree = LogTree(SqlNodeStore(session), log_size(session))
+        indexes = tree.append_many(entries)
+        note = sign_checkpoint(tree.checkpoint(self.origin), self.signer)
+        session.execute(insert(TlogCheckpoint),
+                        [{"size": tree.size, "note": note, "created_at": self.now()}])
+        return indexes
+
+
+class LazyLogWriter:
+    """A :class:`LogWriter` made on first use (reading the log key only when needed)."""
+
+    def __init__(self, make: Callable[[Session], LogWriter]) -> None:
+        self._make = make
+        self._writer: LogWriter | None = None
+
+    def append(self, session: Session, entries: Sequence[bytes]) -> range:
+        if self._writer is None:
+            self._writer = self._make(session)
+        return self._writer.append(session, entries)
+
+
+def logged_events(session: Session, promotion_id: str) -> list[LoggedEvent]:
+    rows = session.execute(select(EventLeaf.log_index, EventLeaf.seq, EventLeaf.event_hash)
+                           .where(EventLeaf.promotion_id == promotion_id)
+                           .order_by(EventLeaf.log_index))
+    return [LoggedEvent(i, seq, h) for i, seq, h in rows]
+
+
+def log_writer(session: Session) -> LogWriter | LazyLogWriter | None:
+    return session.info.get(LOG_WRITER)
+
+
+def log_events(session: Session, promotion_id: str, sealed: Sequence) -> None:  # noqa: ANN001
+    """Make each appended event a leaf of the site log (when the session has a writer)."""
+    writer = log_writer(session)
+    if writer is None or not sealed:
+        return
+    indexes = writer.append(session, [event_leaf(promotion_id, e.seq, e.hash) for e in sealed])
+    session.execute(insert(EventLeaf), [  # Core insert: no ORM flush on this hot path
+        {"log_index": i, "promotion_id": promotion_id, "seq": e.seq, "event_hash": e.hash}
+        for i, e in zip(indexes, sealed, strict=True)])
 
 
 def latest_checkpoint(session: Session) -> TlogCheckpoint | None:

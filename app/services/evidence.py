@@ -1,7 +1,9 @@
 """Evidence items: sign, log and keep them; build their receipts (DESIGN §6).
 
 Recording one item is one transaction: the envelope, its leaf and tree nodes in the
-site transparency log, and the new signed checkpoint commit together or not at all.
+site transparency log, and the new signed checkpoint commit together or not at all;
+:func:`record_in` does it inside a caller's transaction (a decision's evidence and
+its event are one transaction).
 """
 
 from __future__ import annotations
@@ -11,20 +13,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.context import Site
 from app.errors import NotFound
-from app.site_keys import log_signer, site_signer
+from app.site_keys import site_signer
 from engine.canonical import canonical_bytes, sha256_digest
 from engine.crypto import dsse
 from engine.crypto.intoto import INTOTO_PAYLOAD_TYPE
 from engine.crypto.keys import Signer
 from engine.evidence import statements
-from engine.tlog.checkpoint import sign_checkpoint
 from engine.tlog.receipt import Receipt, build_receipt
 from engine.tlog.tree import LogTree
 from models.tables import EvidenceItem, Promotion, Release, TlogCheckpoint
-from models.tlog_store import SqlNodeStore, latest_checkpoint, log_size
+from models.tlog_store import SqlNodeStore, latest_checkpoint, log_size, log_writer
 
 
 @dataclass(frozen=True)
@@ -63,24 +65,32 @@ def record_evidence(site: Site, promotion_id: str, step: str, attempt: int, name
                     extra_subjects: Sequence[Mapping[str, Any]] = (),
                     signer: Signer | None = None) -> EvidenceRecord:
     """Sign a statement about the promotion's release, log it, and keep it."""
-    row_site = site.row()
     signer = signer or site_signer(site.paths.keys)
-    note_signer = log_signer(site.paths.keys, row_site.log_origin)
-    now = site.now()
     with site.db.write() as session:
-        subjects = [statements.release_subject(release_of(session, promotion_id)), *extra_subjects]
-        body = statements.statement(subjects, predicate_type, predicate)
-        envelope = dsse.sign(INTOTO_PAYLOAD_TYPE, canonical_bytes(body), [signer]).to_bytes()
-        tree = LogTree(SqlNodeStore(session), log_size(session))
-        index = tree.append(envelope)
-        note = sign_checkpoint(tree.checkpoint(row_site.log_origin), note_signer)
-        session.add(TlogCheckpoint(size=tree.size, note=note, created_at=now))
-        item = EvidenceItem(promotion_id=promotion_id, step=step, attempt=attempt, name=name,
-                            predicate_type=predicate_type, digest=sha256_digest(envelope),
-                            envelope=envelope, log_index=index, created_at=now)
-        session.add(item)
-        session.flush()
-        return EvidenceRecord.of(item)
+        return record_in(session, site, promotion_id, step, attempt, name, predicate_type,
+                         predicate, extra_subjects, signer)
+
+
+def record_in(session: Session, site: Site, promotion_id: str, step: str, attempt: int,
+              name: str, predicate_type: str, predicate: Mapping[str, Any],
+              extra_subjects: Sequence[Mapping[str, Any]] = (),
+              signer: Signer | None = None) -> EvidenceRecord:
+    """:func:`record_evidence` inside the caller's write transaction, so a decision's
+    evidence and its event commit together or not at all."""
+    signer = signer or site_signer(site.paths.keys)
+    writer = log_writer(session)
+    if writer is None:
+        raise RuntimeError("record_in needs a write session of the site (it logs the item)")
+    subjects = [statements.release_subject(release_of(session, promotion_id)), *extra_subjects]
+    body = statements.statement(subjects, predicate_type, predicate)
+    envelope = dsse.sign(INTOTO_PAYLOAD_TYPE, canonical_bytes(body), [signer]).to_bytes()
+    index = writer.append(session, [envelope]).start
+    item = EvidenceItem(promotion_id=promotion_id, step=step, attempt=attempt, name=name,
+                        predicate_type=predicate_type, digest=sha256_digest(envelope),
+                        envelope=envelope, log_index=index, created_at=site.now())
+    session.add(item)
+    session.flush()
+    return EvidenceRecord.of(item)
 
 
 def list_evidence(site: Site, promotion_id: str) -> list[EvidenceRecord]:

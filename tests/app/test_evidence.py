@@ -26,7 +26,8 @@ def test_sealed_run_has_logged_signed_evidence_and_a_proof_chain(site):
     assert state.status == "completed"
     items = evidence.list_evidence(site, pid)
     assert [i.name for i in items] == ["resolved-inputs", "policy-decision", "proof-chain"]
-    assert [i.log_index for i in items] == [0, 1, 2]
+    indexes = [i.log_index for i in items]  # the run's events are log entries in between
+    assert indexes == sorted(indexes) and len(set(indexes)) == 3
 
     site_key = load_private_key(site.paths.keys / "site.key").public_key
     checkpoint, receipts = evidence.receipts(site, [i.log_index for i in items])

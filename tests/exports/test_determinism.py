@@ -2,8 +2,9 @@
 
 Two real exports of a sealed run differ only by what the first one added to the run:
 its custody event (in timeline.json, and so in the report and in index.json's digests of
-those two files). Everything else — evidence, receipts, keys, trust root, checkpoint,
-README, logs — is byte-identical, and the same snapshot always gives the same archive.
+those two files) and, since every event is an entry of the site log, the log's newer
+checkpoint and the receipts proven under it. Everything else — evidence, keys, trust
+root, README, logs — is byte-identical, and the same snapshot always gives the same archive.
 """
 
 from __future__ import annotations
@@ -36,13 +37,15 @@ def test_two_exports_differ_only_by_the_first_exports_custody_event(sealed, tmp_
         outs.append(_files(extract(out / outcome.files.archive.name, tmp_path / f"x{name}")))
     a, b = outs
     assert a.keys() == b.keys()
+    log = {p for p in a if p == "tlog/checkpoint" or p.endswith(".receipt.json")
+           or p == "tlog/run-events.json"}
     differing = {path for path in a if a[path] != b[path]}
-    assert differing == CHANGED_BY_THE_FIRST_EXPORT | {"index.json"}
+    assert differing == CHANGED_BY_THE_FIRST_EXPORT | log | {"index.json"}
     index_a, index_b = json.loads(a["index.json"]), json.loads(b["index.json"])
     items_a = {i["path"]: i for i in index_a["items"]}
     items_b = {i["path"]: i for i in index_b["items"]}
-    assert {p for p in items_a if items_a[p] != items_b[p]} == CHANGED_BY_THE_FIRST_EXPORT
-    for key in ("bundle", "promotion", "release", "partial", "site", "keys", "tlog"):
+    assert {p for p in items_a if items_a[p] != items_b[p]} == CHANGED_BY_THE_FIRST_EXPORT | log
+    for key in ("bundle", "promotion", "release", "partial", "site", "keys"):
         assert index_a[key] == index_b[key]
     assert index_b["run"]["events"] == index_a["run"]["events"] + 1
     assert b["timeline.json"].startswith(a["timeline.json"][:-3])  # one event appended
