@@ -45,12 +45,14 @@ def serve(config: SiteConfig, registry_factory: Callable[[], StepRegistry],
         agent_log = logging.getLogger("app.agent")
         agent_log.addHandler(handler)
         agent_log.setLevel(logging.INFO)
+        agent_log.propagate = False  # one line per event, not one more via the root logger
         say(f"agent: serving site {site.row().name} in {config.paths.home} "
             f"(pid {os.getpid()} on {socket.gethostname()}); stop with SIGTERM or Ctrl-C")
         try:
             Agent(site, registry_factory).serve(stop, grace)
         finally:
             agent_log.removeHandler(handler)
+            agent_log.propagate = True
             for sig, old in previous.items():
                 signal.signal(sig, old)
         say("agent: stopped")

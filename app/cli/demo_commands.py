@@ -60,7 +60,8 @@ def _listing(site: Site, fleets: dict, live: str | None) -> dict:
         "fleets": fleets,
         "live_promotion": live,
         "promotions": [{"id": p.id, "release": f"{p.release_name} {p.release_version}",
-                        "to": p.to_env, "status": p.status, "step": p.current_title}
+                        "to": p.to_env, "status": p.status, "step": p.current_title,
+                        "scheduled_at": p.scheduled_at}
                        for p in promotions.list_promotions(site)],
     }
 
@@ -76,7 +77,10 @@ def _print(listing: dict, as_json: bool) -> None:
     for env, ports in listing["fleets"].items():
         print(f"  {env:<9}  " + ", ".join(f"{n} 127.0.0.1:{p}" for n, p in sorted(ports.items())))
     for p in listing["promotions"]:
-        print(f"  {p['id']}  {p['release']:<22} → {p['to']:<8} {p['status'].upper():<12} {p['step']}")
+        waits = p.get("scheduled_at") and p["status"] == "pending"  # for its schedule's slot
+        status, step = ("SCHEDULED", f"slot {p['scheduled_at']}") if waits else \
+            (p["status"].upper(), p["step"])
+        print(f"  {p['id']}  {p['release']:<22} → {p['to']:<8} {status:<12} {step}")
     if listing.get("live_promotion"):
         print(f"  live canary: {listing['live_promotion']}")
     agent = listing.get("agent") or {}

@@ -62,6 +62,7 @@ class RunSnapshot:
     workflow_title: str
     actor_role: str | None = None
     scheduled_at: str | None = None  # its schedule's slot, while the run waits for it
+    schedule_id: str | None = None  # that schedule (Run now cancels it)
 
     @property
     def promotion_id(self) -> str:
@@ -80,7 +81,7 @@ class RunSnapshot:
 def load_run_snapshot(site: Site, promotion_id: str, actor: str | None) -> RunSnapshot:
     _, state = promotions.load_run(site, promotion_id)
     with site.db.read() as session:
-        slot = schedule_hold.slots(session).get(promotion_id)
+        schedule_id, slot = schedule_hold.waiting_schedule(session, promotion_id)
     role = _role_of(site, actor)
     actions = {}
     for action, why in run_actions.available(state, actor).items():
@@ -106,6 +107,7 @@ def load_run_snapshot(site: Site, promotion_id: str, actor: str | None) -> RunSn
         workflow_title=_workflow_title(state.workflow),
         actor_role=role,
         scheduled_at=slot if state.status == "pending" else None,
+        schedule_id=schedule_id if state.status == "pending" else None,
     )
 
 

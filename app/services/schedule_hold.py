@@ -91,3 +91,10 @@ def slots(session: Session) -> dict[str, str]:
     rows = session.execute(select(Schedule.promotion_id, Schedule.window_start)
                            .where(Schedule.status == jobs.SCHEDULED)).all()
     return {promotion_id: start for promotion_id, start in rows}
+
+
+def waiting_schedule(session: Session, promotion_id: str) -> tuple[str | None, str | None]:
+    """(id, slot) of the schedule that waits to start ``promotion_id``, or (None, None)."""
+    row = session.execute(select(Schedule.id, Schedule.window_start).where(
+        Schedule.promotion_id == promotion_id, Schedule.status == jobs.SCHEDULED)).first()
+    return (row[0], row[1]) if row else (None, None)

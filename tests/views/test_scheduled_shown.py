@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.services import scheduler
+from app.services import promotions, scheduler
 from tests.support.factories import START
 from tests.views.conftest import new_promotion, open_run
 from views.promotions.model import STATUS
@@ -24,4 +24,26 @@ def test_a_scheduled_promotion_shows_scheduled_with_its_slot(qtbot, window, site
     assert model.index(model.row_of(other), STATUS).data() == "PENDING"
     view = open_run(qtbot, window, pid)
     assert view.header.status_badge.text() == "SCHEDULED Feb 18 23:00 UTC"
-    assert "agent starts it" in view.header.status_detail.text()
+    assert "only the site agent starts it" in view.header.status_badge.toolTip()
+
+
+def test_run_now_instead_of_the_slot_asks_for_a_reason(qtbot, window, site):
+    pid = new_promotion(site)
+    info = scheduler.create_schedule(site, pid, at=START + timedelta(hours=14, minutes=30),
+                                     window=timedelta(hours=2), actor="olga")
+    window.ctx.set_actor("olga")
+    view = open_run(qtbot, window, pid)
+    qtbot.waitUntil(lambda: view.snapshot.schedule_id == info.id)
+    dialog = view.run_now()
+    assert dialog.windowTitle() == "Run now instead of at Feb 18 23:00 UTC"
+    assert not dialog.ok_button.isEnabled()  # no reason, no run
+    dialog.reason_edit.setText("INC-42: the fix cannot wait for the window")
+    assert dialog.ok_button.isEnabled()
+    with qtbot.waitSignal(view.action_recorded, timeout=10_000):
+        dialog.ok_button.click()
+    done = scheduler.get_schedule(site, info.id)
+    assert done.status == "cancelled" and done.cancel_reason.endswith("cannot wait for the window")
+    events, _ = promotions.load_run(site, pid)
+    assert events[-1].type == "run.requested" and events[-1].actor == "olga"
+    qtbot.waitUntil(lambda: view.snapshot.schedule_id is None)
+    assert view.header.status_badge.text() == "PENDING"

@@ -68,12 +68,15 @@ class RunHeader(QFrame):
                               f"<span style='color:#78909c'>({state.workflow})</span>")
         self.status_badge.setText(state.status.upper())
         self.status_badge.setStyleSheet(status_badge_css(state.status))
+        self.status_badge.setToolTip("")
         current = state.current
         self.status_detail.setText(f"({html.escape(current.title)})" if current else "")
         if snapshot.scheduled_at:  # waits for its slot: only the site agent starts it
             self.status_badge.setText(f"SCHEDULED {slot_time(snapshot.scheduled_at)}")
             self.status_badge.setStyleSheet(status_badge_css("scheduled"))
-            self.status_detail.setText("(the site agent starts it at its slot)")
+            self.status_detail.setText("")
+            self.status_badge.setToolTip(f"Schedule {snapshot.schedule_id}: only the site agent "
+                                         "starts it, at its slot and inside its window")
         self.started.setText(f"Started: {when(state.created_at)}"
                              + (f" &nbsp; Ended: {when(state.ended_at)}" if state.ended_at else ""))
         self.chain.setText(f"Chain: <span style='color:#2e7d32'>✓ verified</span> — "

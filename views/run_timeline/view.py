@@ -34,10 +34,12 @@ from app.qt.errors import Failure
 from app.qt.operation import Operation
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from app.qt.snapshots import REASON_REQUIRED, RunSnapshot, load_run_snapshot
+from app.services import scheduler
 from app.services.run_requests import request_run
 from engine.run.stages import SEAL, deploy_percent
 from engine.run.state import RunState
 from views.approval.dialog import ApprovalDialog
+from views.common.format import slot_time
 from views.common.page import keyboard_table
 from views.common.palette import status_hex
 from views.common.reason_dialog import ActionRequest, ReasonDialog
@@ -453,18 +455,52 @@ class RunTimelineView(QWidget):
         self._update_run_button()
 
     def toggle_executor(self) -> None:
-        """Start the site's agent when none runs; else ask it to start this run."""
+        """Start the site's agent when none runs; else ask it to start this run (a
+        scheduled one only by Run now, with a reason)."""
         pid, status = self._pid, self.ctx.agent.status
         if status is None or not status.running:
             self.ctx.agent.start_agent()
             return
         if pid is None:
             return
+        if self._snapshot is not None and self._snapshot.schedule_id:
+            self.run_now()
+            return
         site, actor = self.ctx.site, self.ctx.actor or ""
         (Operation(self, lambda: request_run(site, pid, actor, "started from the run view"),
                    tasks=self.ctx.tasks)
          .broadcasts(self.ctx.changes, ChangeSet.run(pid), initiator=self)
          .run())
+
+    def run_now(self) -> ReasonDialog | None:
+        """"Run now instead of at <slot>": cancels the slot, reason required and recorded."""
+        snapshot = self._snapshot
+        if snapshot is None or not snapshot.schedule_id:
+            return None
+        slot, schedule_id = slot_time(snapshot.scheduled_at), snapshot.schedule_id
+        subject = (f"<b>Run now instead of at {escape(slot)}</b> — promotion "
+                   f"{escape(snapshot.promotion_id)}<br>Schedule {escape(schedule_id)} is "
+                   "cancelled and the site agent starts the run at once; your reason is "
+                   f"recorded on the run.<br>Acting as <b>{escape(snapshot.actor or '')}</b>")
+        dialog = ReasonDialog("run-now", f"Run now instead of at {slot}", subject,
+                              reason_required=True, parent=self)
+        dialog.setObjectName("runNowDialog")
+        dialog.finish_layout()
+        site, actor, pid = self.ctx.site, self.ctx.actor or "", snapshot.promotion_id
+
+        def submit(reason: str | None) -> None:
+            (Operation(self, lambda: scheduler.run_now(site, schedule_id, actor, reason or ""),
+                       tasks=self.ctx.tasks)
+             .broadcasts(self.ctx.changes, ChangeSet(promotions=frozenset({pid}),
+                                                     schedules=True), initiator=self)
+             .success(lambda _info: self.action_recorded.emit("run-now"))
+             .run())
+
+        dialog.accepted.connect(lambda d=dialog: submit(d.request().reason))
+        dialog.finished.connect(lambda _code, d=dialog: self._dialog_closed(d))
+        self.active_dialog = dialog
+        dialog.open()
+        return dialog
 
     def _update_run_button(self) -> None:
         pid, snapshot, status = self._pid, self._snapshot, self.ctx.agent.status
@@ -482,6 +518,13 @@ class RunTimelineView(QWidget):
         elif snapshot.actor_role == session.AUDITOR:
             self.run_button.setEnabled(False)
             self.run_button.setToolTip(f"Not now: {session.READ_ONLY}")
+        elif snapshot.schedule_id:
+            slot = slot_time(snapshot.scheduled_at)
+            self.run_button.setText(f"▶ Run now instead of at {slot}…")
+            self.run_button.setEnabled(True)
+            self.run_button.setToolTip("Scheduled: the site agent starts it at its slot. Run "
+                                       "it now instead (cancels the slot; a reason is required "
+                                       "and recorded)")
         elif state.terminal or any(s.attempt > 0 for s in state.steps):
             self.run_button.setEnabled(False)
             self.run_button.setToolTip("The site agent advances this run whenever it can move")
