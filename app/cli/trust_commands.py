@@ -158,22 +158,24 @@ def _print_report(report: ab.VerificationReport | None, out=None) -> None:  # no
 
 
 def bundle_verify(args: argparse.Namespace) -> int:
-    from app.services import bundles
-
     allow = args.reason if args.allow_older else None
     if args.allow_older and not args.reason:
         raise UsageError("--allow-older needs --reason")
+    site_rejections: tuple[type[Exception], ...] = ()  # the site's, once a site is opened
     try:
-        if args.trust_root:
+        if args.trust_root:  # no site: nothing of SQLAlchemy or the services is loaded
             root = TrustRoot.from_envelope(dsse.Envelope.from_bytes(_read(args.trust_root)))
             verified = ab.verify_bundle(args.file, trust_root=root, now=datetime.now(UTC),
                                         history=ab.NO_HISTORY,
                                         allow_older=ab.AllowOlder(allow) if allow else None)
         else:
+            from app.services import bundles
+
+            site_rejections = (bundles.ImportRejected,)
             verified = bundles.verify(_site(args), args.file, allow_older_reason=allow)
     except ab.BundleRejected as exc:
         return _rejected(args, str(exc), exc.report)
-    except bundles.ImportRejected as exc:
+    except site_rejections as exc:
         return _rejected(args, exc.message, exc.report)
     except CryptoError as exc:
         raise Rejected(f"trust root unusable: {exc}") from None
