@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.context import Site
+from app.drivers.options import DECLARED, validate_options
 from app.errors import NotFound, Rejected, UsageError
 from app.site import SiteConfig
 from app.site_keys import create_site_keys
@@ -75,6 +76,8 @@ def add_target(site: Site, env: str, name: str, driver: str, options: dict | Non
     _check_name("target", name)
     if driver not in DRIVERS:
         raise UsageError(f"driver must be one of {', '.join(DRIVERS)}")
+    if driver in DECLARED:  # each built-in driver says which options it reads, and their types
+        options = validate_options(driver, options or {})
     with site.db.write() as session:
         environment = session.scalar(select(Environment).where(Environment.name == env))
         if environment is None:

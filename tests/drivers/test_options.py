@@ -61,3 +61,14 @@ def test_bad_values_are_refused_with_the_option_named(options, says):
 def test_an_unknown_driver_is_refused():
     with pytest.raises(UsageError, match="driver must be one of"):
         validate_options("ftp", {})
+
+
+def test_adding_a_target_checks_its_options(site, capsys, monkeypatch):
+    from app.cli.main import main
+
+    monkeypatch.setenv("STELLA_PASSPHRASE", "admin-passphrase")
+    home = str(site.paths.home)
+    code = main(["--home", home, "--as", "admin", "target", "add", "eu-prod", "eu-prod-01",
+                 "--driver", "demo-fleet", "--option", "port=abc"])
+    assert code == 2
+    assert "driver demo-fleet has no option port" in capsys.readouterr().err
