@@ -520,11 +520,11 @@ class RunTimelineView(QWidget):
             self.run_button.setToolTip(f"Not now: {session.READ_ONLY}")
         elif snapshot.schedule_id:
             slot = slot_time(snapshot.scheduled_at)
-            self.run_button.setText(f"▶ Run now instead of at {slot}…")
+            self.run_button.setText("▶ Run now…")
             self.run_button.setEnabled(True)
-            self.run_button.setToolTip("Scheduled: the site agent starts it at its slot. Run "
-                                       "it now instead (cancels the slot; a reason is required "
-                                       "and recorded)")
+            self.run_button.setToolTip(f"Scheduled for {slot}: the site agent starts it then. "
+                                       f"Run it now instead of at {slot} (cancels the slot; a "
+                                       "reason is required and recorded)")
         elif state.terminal or any(s.attempt > 0 for s in state.steps):
             self.run_button.setEnabled(False)
             self.run_button.setToolTip("The site agent advances this run whenever it can move")
