@@ -137,12 +137,16 @@ def promotions_list(args: argparse.Namespace) -> int:
                                     "digest": p.release_digest},
             "from_env": p.from_env, "to_env": p.to_env, "requester": p.requester,
             "status": p.status, "current_step": p.current_step, "created_at": p.created_at,
+            "scheduled_at": p.scheduled_at,
         } for p in rows])
         return 0
     for p in rows:
+        waits = p.shown_status == "scheduled"  # for its schedule's slot, not PENDING
+        status = "SCHEDULED" if waits else p.status.upper()
+        step = f"slot {p.scheduled_at}" if waits else terminal_safe(p.current_title)
         print(f"{p.id}  {terminal_safe(p.release_name)} {terminal_safe(p.release_version):<12} "
               f"{terminal_safe(p.from_env or '—')} → {terminal_safe(p.to_env):<10} "
-              f"{p.status.upper():<12} {terminal_safe(p.current_title)}")
+              f"{status:<12} {step}")
     return 0
 
 

@@ -101,3 +101,11 @@ def test_run_now_on_the_command_line_requires_a_reason(site, capsys):
                  str(site.paths.home)], registry=doubles_registry())
     assert code == 2 and "--reason" in capsys.readouterr().err
     assert scheduler.get_schedule(site, info.id).status == "scheduled"
+
+
+def test_stella_promotions_shows_scheduled_with_its_slot(site, capsys):
+    pid = new_promotion(site)
+    scheduler.create_schedule(site, pid, at=OPENS, window=timedelta(hours=2), actor="olga")
+    assert main(["promotions", "--home", str(site.paths.home)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith(pid))
+    assert "SCHEDULED" in line and f"slot {rfc3339(OPENS)}" in line and "PENDING" not in line
