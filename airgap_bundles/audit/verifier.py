@@ -209,6 +209,7 @@ def verify_path(path: str | Path, *, site_key: str | None = None) -> VerifyRepor
         if archive.manifests:
             _check_parts(archive, ctx.site_key, report)
         _check_custody_sidecar(archive, ctx.site_key, report)
+    report.verified = {p: d for p in sorted(ctx.good) if (d := ctx.data(p)) is not None}
     report.complete = True
     return report
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from airgap_bundles.export import layout
+from airgap_bundles.export import layout, narrative
 from airgap_bundles.export.content import ExportContent
 from engine.canonical import sha256_digest
 from engine.crypto import dsse
@@ -179,6 +179,32 @@ def _custody_section(events: list[Event]) -> str:
     )
 
 
+def _story_section(content: ExportContent, events: list[Event]) -> str:
+    """The run's story, as auditor mode shows it (airgap_bundles.export.narrative)."""
+    evidence = [(f"{e.step}/{e.name}", s) for e in content.evidence
+                if (s := _statement(e.envelope)) is not None]
+    verdicts = []
+    for gate_eval in content.gate_evals:
+        try:
+            doc = json.loads(gate_eval.verdict)
+        except ValueError:
+            continue
+        if isinstance(doc, dict):
+            verdicts.append((f"{gate_eval.step} attempt {gate_eval.attempt}", doc))
+    story = narrative.tell(events, evidence, verdicts)
+    if story is None:
+        return ""
+    parts = ["<h2>The run's story</h2>", f"<p>{escape(story.headline)}</p>"]
+    for section in narrative.SECTIONS:
+        lines = story.section(section)
+        if lines:
+            parts.append(f"<h3>{escape(section)}</h3>" + _table(
+                ["Time", "What", "Detail", "From"],
+                [[_td(line.when), _td(line.what), _td(line.detail), _td(line.item, mono=True)]
+                 for line in lines]))
+    return "".join(parts)
+
+
 def build_report(content: ExportContent, events: list[Event]) -> ReportDocument:
     """The report for ``content``; ``events`` are its verified, parsed timeline."""
     state = fold(events)
@@ -227,7 +253,7 @@ def build_report(content: ExportContent, events: list[Event]) -> ReportDocument:
         "<p>Verify this export offline with <tt>stella verify</tt>, or by hand as README.txt "
         "explains. This report is covered by the digests in index.json; it explains, it does "
         "not prove.</p>"
-        f"<h2>Steps</h2>{steps}"
+        f"<h2>Steps</h2>{steps}{_story_section(content, events)}"
         f"{_verdict_section(content)}{_evidence_section(content)}{_timeline_section(events)}"
         f"{_custody_section(events)}</body></html>"
     )

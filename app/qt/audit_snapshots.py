@@ -14,7 +14,9 @@ from pathlib import Path
 
 from airgap_bundles.audit import Check, VerifyReport, reassemble, verify_path
 from airgap_bundles.audit.report import KEYS
+from airgap_bundles.export.narrative import RunStory
 from app.errors import Rejected
+from app.qt.audit_story import story_of
 from engine.crypto.atomic import atomic_write_bytes
 
 KEY_FOLDER = "trust/keys/"
@@ -51,6 +53,7 @@ class AuditResult:
     verdict: str
     text: str
     seconds: float
+    story: RunStory | None = None  # from verified files only, when the export verified
 
     @property
     def split(self) -> bool:
@@ -84,7 +87,8 @@ def result_of(report: VerifyReport, seconds: float = 0.0) -> AuditResult:
         facts=tuple((str(k), str(v)) for k, v in report.facts.items()), keys=keys,
         failing_items=tuple(report.failing_items),
         passed=sum(1 for c in report.checks if c.ok), failed=len(report.failures),
-        verdict=report.text().rsplit("\n", 1)[-1], text=report.text(), seconds=seconds)
+        verdict=report.text().rsplit("\n", 1)[-1], text=report.text(), seconds=seconds,
+        story=story_of(report.verified) if report.ok and report.complete else None)
 
 
 def reassemble_parts(path: str | Path, directory: str | Path) -> Path:

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QTabWidget,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -35,6 +36,7 @@ from app.qt.errors import Failure
 from app.qt.operation import Operation
 from app.qt.worker import TaskManager
 from views.auditor.model import GREEN, ITEM, LEVEL, MESSAGE, RED, RESULT, AuditTreeModel
+from views.auditor.story import StoryView
 from views.common.page import keyboard_table
 from views.export_dialog.text import human_size
 
@@ -119,7 +121,6 @@ class AuditorView(QWidget):
         filter_row.addStretch(1)
         self.counts = QLabel()
         filter_row.addWidget(self.counts)
-        layout.addLayout(filter_row)
 
         self.tree = QTreeView()
         keyboard_table(self.tree, "Verification checks")
@@ -135,7 +136,18 @@ class AuditorView(QWidget):
         header.setSectionResizeMode(MESSAGE, QHeaderView.ResizeMode.Stretch)
         self.tree.setColumnWidth(ITEM, 470)
         self.tree.setColumnWidth(LEVEL, 200)
-        layout.addWidget(self.tree, 1)
+        self.story = StoryView()
+        self.story.item_requested.connect(self.show_checks_of)
+        checks_page = QWidget()
+        checks_layout = QVBoxLayout(checks_page)
+        checks_layout.setContentsMargins(0, 4, 0, 0)
+        checks_layout.addLayout(filter_row)
+        checks_layout.addWidget(self.tree, 1)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("auditTabs")
+        self.tabs.addTab(self.story, "The run's story")
+        self.tabs.addTab(checks_page, "Checks")
+        layout.addWidget(self.tabs, 1)
 
         bottom = QHBoxLayout()
         self.save_button = QPushButton("Save report…")
@@ -219,8 +231,27 @@ class AuditorView(QWidget):
         self.facts_frame.setVisible(self.facts.rowCount() > 0)
         self.counts.setText(f"{result.passed} passed · {result.failed} failed · "
                             f"{len(result.items)} item(s) · {result.seconds:.2f} s")
+        self.story.show_story(result.story, result.ok)
+        self.tabs.setTabText(1, f"Checks ({result.passed} ✓, {result.failed} ✗)")
+        # a failed export opens on what is wrong; a verified one on its story
+        self.tabs.setCurrentIndex(0 if result.ok and result.story is not None else 1)
         self._update_buttons()
         self.verified.emit(result)
+
+    def show_checks_of(self, item: str) -> bool:
+        """The Checks tab on ``item``'s checks (a story line's "From")."""
+        row = self.model.item_row(item)
+        if row is None and self.only_failures.isChecked():  # a passing item is filtered out
+            self.only_failures.setChecked(False)
+            row = self.model.item_row(item)
+        self.tabs.setCurrentIndex(1)
+        if row is None:
+            return False
+        index = self.model.index(row, 0)
+        self.tree.expand(index)
+        self.tree.setCurrentIndex(index)
+        self.tree.scrollTo(index)
+        return True
 
     def _fact(self, label: str, value_html: str) -> None:
         value = QLabel(value_html)
