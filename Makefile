@@ -10,7 +10,7 @@ QT_SYSTEM_LIBS := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libxcb
 	libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 \
 	libxcb-image0 libxcb-randr0 libxcb-xinerama0 libxcb-xfixes0 libglib2.0-0
 
-.PHONY: run test lint dist smoke system-deps venv clean screenshots demo-screenshots
+.PHONY: run test lint dist smoke system-deps venv clean screenshots demo-screenshots bench
 
 run: venv
 	$(VENV)/bin/stella --home "$(HOME_DIR)" demo
@@ -34,6 +34,24 @@ screenshots: venv
 # The real demo site of `make run`, under Xvfb: docs/screenshots/demo-*.png
 demo-screenshots: venv
 	./scripts/demo-screenshots.sh
+
+# Quick versions of every bench (bench/README.md has the full commands and the figures).
+# A bench that misses its target exits 1: make reports it and carries on (the '-').
+BENCH := QT_QPA_PLATFORM=offscreen $(PY)
+bench: venv
+	-$(BENCH) bench/bench_startup.py --runs 3
+	-$(BENCH) bench/bench_lists.py --promotions 300 --runs 3
+	-$(BENCH) bench/bench_bundle_verify.py --size-mib 64 --runs 3
+	-$(BENCH) bench/bench_export.py --megabytes 10 --runs 1
+	-$(BENCH) bench/bench_feed_import.py --advisories 5000 --components 500
+	-$(BENCH) bench/bench_gui_start.py --runs 1
+	-$(BENCH) bench/bench_gate.py --advisories 5000 --components 500 --runs 1
+	-$(BENCH) bench/bench_gui_import.py --size-mib 32
+	-$(BENCH) bench/bench_key_kdf.py --runs 1
+	-$(BENCH) bench/bench_scheduler_tick.py --jobs 10 --runs 1
+	-$(BENCH) bench/bench_tlog.py --sizes 10000 --stores memory,sqlite --samples 50
+	-$(BENCH) bench/canary_fleet.py --targets 2
+	-$(BENCH) bench/deploy_stage.py --measurements 10
 
 system-deps:
 	@./scripts/system-deps.sh $(QT_SYSTEM_LIBS)

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.run import events as ev
-from models import tlog_store
+from models import run_summary, tlog_store
 from models.tables import RunEvent
 
 
@@ -70,6 +70,7 @@ def append(session: Session, promotion_id: str, expected_head: str,
         session.flush()
     except IntegrityError:
         raise HeadMoved(promotion_id, expected_head, "a concurrent append") from None
+    run_summary.refresh(session, promotion_id)  # same transaction: it cannot lag the chain
     tlog_store.log_events(session, promotion_id, sealed)  # completeness: DESIGN §6.3
     return sealed
 

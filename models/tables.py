@@ -106,6 +106,28 @@ class RunEvent(Base):
     raw: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class RunSummary(Base):
+    """What lists show of a run, written in the transaction of each append
+    (models/run_summary.py), so a list never folds every event of every run. The
+    ``verified_*`` columns are the background chain verifier's, not the append's."""
+
+    __tablename__ = "run_summaries"
+
+    promotion_id: Mapped[str] = mapped_column(ForeignKey("promotions.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    current_step: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    current_title: Mapped[str] = mapped_column(String(120), default="")
+    head: Mapped[str] = mapped_column(String(64))
+    event_count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[str] = mapped_column(String(40))
+    ended_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    problem: Mapped[str | None] = mapped_column(Text, nullable=True)
+    verified_count: Mapped[int] = mapped_column(Integer, default=0)
+    verified_head: Mapped[str] = mapped_column(String(64), default="")
+    verified_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
 class StepLog(Base):
     __tablename__ = "step_logs"
 

@@ -55,9 +55,13 @@ class SqlNodeStore:
 def log_size(session: Session) -> int:
     """Entries in the log: one past the highest index on record (two index lookups;
     each entry's record is written in the transaction that logs it)."""
-    highest = max(session.scalar(select(func.max(EvidenceItem.log_index))) or -1,
-                  session.scalar(select(func.max(EventLeaf.log_index))) or -1)
+    highest = max(_or_none(session.scalar(select(func.max(EvidenceItem.log_index)))),
+                  _or_none(session.scalar(select(func.max(EventLeaf.log_index)))))
     return highest + 1
+
+
+def _or_none(index: int | None) -> int:
+    return -1 if index is None else index  # not `or -1`: the first entry's index is 0
 
 
 def entries_on_record(session: Session, below: int) -> int:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from app.context import Site
 from app.qt.agent_watch import AgentWatch
+from app.qt.chain_verifier import ChainVerifierRunner
 from app.qt.changes import ChangeBroadcaster
 from app.qt.errors import ErrorHub, error_hub
 from app.qt.executor_runner import ExecutorRunner
@@ -35,6 +36,7 @@ class GuiContext(QObject):
         self.changes = ChangeBroadcaster(self)
         self.errors: ErrorHub = error_hub()
         self.poller = RunPoller(site, self.changes, poll_interval_ms, self.tasks, self)
+        self.chain_verifier = ChainVerifierRunner(site, self.changes, self.tasks, parent=self)
         registry_factory = registry_factory or _default_registry
         self.executors = ExecutorRunner(site, registry_factory, self.changes, parent=self)
         self.scheduler = SchedulerRunner(site, registry_factory, self.changes, parent=self)
@@ -71,6 +73,7 @@ class GuiContext(QObject):
             return True
         self._closed = True
         self.poller.stop()
+        self.chain_verifier.stop()
         self.agent.stop()
         self.tasks.close()
         scheduler_stopped = self.scheduler.shutdown(timeout_ms)

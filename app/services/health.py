@@ -197,8 +197,8 @@ class ActiveRunFailures:
 
     def failed_jobs(self, site: Site) -> list[JobIssue]:
         issues = []
-        for p in promotions.list_promotions(site):
-            if p.status in ("failed", "interrupted", "chain-broken"):
+        for p in promotions.list_promotions(site, statuses=("failed", "interrupted")):
+            if p.status in ("failed", "interrupted"):  # chain-broken: BrokenChains says why
                 issues.append(JobIssue(self.name, p.id, p.current_title or (p.current_step or ""),
                                        p.status, f"{p.release_name} {p.release_version} → "
                                                  f"{p.to_env}"))
@@ -216,6 +216,9 @@ def register_job_source(source: JobSource) -> None:
 
 def job_sources() -> tuple[JobSource, ...]:
     import app.services.scheduler  # noqa: F401 — registers its failed and dead-lettered jobs
+    from app.services.chain_verifier import BrokenChains
+
+    register_job_source(BrokenChains())  # runs the background chain verifier found broken
 
     return tuple(_JOB_SOURCES)
 

@@ -264,6 +264,7 @@ class MainWindow(QMainWindow):
             .success(self._site_info_loaded).run()
         self.promotions.refresh()
         self.ctx.poller.start()
+        self.ctx.chain_verifier.start()  # lists trust the run summaries; this checks them
         self.ctx.agent.start()  # the agent runs schedules and runs; the app watches it
 
     def _site_info_loaded(self, info: SiteInfo) -> None:
