@@ -25,7 +25,9 @@ from app.errors import NotNow, Rejected
 from app.services import schedule_hold
 from app.services.promotions import _load
 from app.services.stage_names import require_stage
+from app.site_keys import executor_signer
 from app.steps.base import StepContext, StepOutcome, StepRegistry
+from engine.roster import sign_new_events
 from engine.run import actions as run_actions
 from engine.run import events as ev
 from engine.run import planner, stages
@@ -80,6 +82,7 @@ class Executor:
         self._drain = should_drain or (lambda: False)
         self.scheduled = scheduled
         self._last_heartbeat = 0.0
+        self._signer = executor_signer(site.paths.keys)  # enrolled in the site roster
 
     # -- lease -----------------------------------------------------------------
     def _acquire(self) -> None:
@@ -163,9 +166,16 @@ class Executor:
             if not still_valid(state):
                 log.info("dropping %s: the run changed meanwhile", [e.type for e in new])
                 return None
-            run_store.append(session, self.promotion_id, state.head, new)
+            run_store.append(session, self.promotion_id, state.head, self._signed(state, new))
         self._on_change()
         return state
+
+    def _signed(self, state: st.RunState, new: list[ev.NewEvent]) -> list[ev.NewEvent]:
+        """The executor's events carry the signature of the site's executor key (a site
+        created before executor keys has none, and its events stay unsigned)."""
+        if self._signer is None:
+            return new
+        return sign_new_events(self.promotion_id, state.event_count, state.head, new, self._signer)
 
     def _recover(self, step: str) -> None:
         def still_running(s: st.RunState) -> bool:

@@ -16,6 +16,7 @@ from engine.tlog.keys import NoteSigner
 
 SITE_KEY = "site.key"
 LOG_KEY = "log.key"
+EXECUTOR_KEY = "executor.key"  # signs the executor's run events; enrolled in the roster
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,20 @@ def create_site_keys(folder: Path, site_name: str) -> SiteKeys:
     save_private_key(site_key, folder / SITE_KEY)
     save_private_key(log_key, folder / LOG_KEY)
     return SiteKeys(site_key.keyid, log_key.keyid, log_origin_for(site_name))
+
+
+def create_executor_key(folder: Path) -> Ed25519Signer:
+    """The executor runs unattended, so its key (like the site key) has no passphrase;
+    the roster enrols its public key and an admin can revoke it."""
+    key = Ed25519Signer.generate(secrets.token_bytes)
+    save_private_key(key, folder / EXECUTOR_KEY)
+    return key
+
+
+def executor_signer(folder: Path) -> Ed25519Signer | None:
+    """The executor's key, or None on a site created before executor keys existed."""
+    path = folder / EXECUTOR_KEY
+    return load_private_key(path) if path.exists() else None
 
 
 def site_signer(folder: Path) -> Ed25519Signer:

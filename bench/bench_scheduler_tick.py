@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 from app.services import promotions, scheduler, scheduler_screens, scheduler_tick  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
 from tests.support.doubles import doubles_registry  # noqa: E402
-from tests.support.factories import START, add_release, make_site  # noqa: E402
+from tests.support.factories import START, add_release, make_site, who  # noqa: E402
 
 
 def median_ms(fn, runs: int) -> float:  # noqa: ANN001
@@ -49,7 +49,7 @@ def main() -> int:
         site = make_site(Path(tmp) / "home", clock=clock)
         add_release(site)
         for _ in range(args.jobs):
-            pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+            pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
             scheduler.create_schedule(site, pid, at=START + timedelta(hours=1), window="2h",
                                       actor="olga", requires=["feeds-fresh<1h"])
         runner = scheduler_tick.executor_runner(doubles_registry())

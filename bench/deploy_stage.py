@@ -25,7 +25,7 @@ from app.services import promotions  # noqa: E402
 from engine.run import events as ev  # noqa: E402
 from tests.deploy.conftest import FakeEnv  # noqa: E402
 from tests.support.deploy import add_demo_release  # noqa: E402
-from tests.support.factories import make_site  # noqa: E402
+from tests.support.factories import make_site, who  # noqa: E402
 
 
 def main() -> None:
@@ -38,7 +38,7 @@ def main() -> None:
     set_deploy_config(site, "fake-prod", {"gates": {"default": {
         "window_seconds": window, "interval_seconds": 10}}, "auto_continue": True}, "olga")
     add_demo_release(site, "1.3.0-rc1", artifacts=False)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "fake-prod", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "fake-prod", who(site, "alice"))
     Executor(site, pid, env.registry()).run(until="deploy-start")
     for step in ("deploy-10", "deploy-50", "deploy-100"):
         started = time.perf_counter()

@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import airgap_bundles  # noqa: E402
-from app.services import setup, trust  # noqa: E402
+from app.services import trust  # noqa: E402
 from scripts.screenshot_site import build_site, live_registry  # noqa: E402
+from tests.support.factories import add_target  # noqa: E402
 
 TRUST_ROOT = Path(airgap_bundles.__file__).parent / "samples" / "trust-root-v1.dsse.json"
 
@@ -27,7 +28,7 @@ def add_fleet(site) -> None:  # noqa: ANN001
     for env, names in (("eu-stage", ("eu-stage-01", "eu-stage-02")),
                        ("eu-prod", ("eu-prod-02", "eu-prod-03"))):
         for name in names:
-            setup.add_target(site, env, name, "demo-fleet")
+            add_target(site, env, name, "demo-fleet")
     trust.install_first(site, TRUST_ROOT.read_bytes(), "alice", confirmed=True)
 
 

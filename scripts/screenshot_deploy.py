@@ -22,7 +22,8 @@ from pathlib import Path
 
 from app.executor import Executor
 from app.qt.deploy_snapshots import load_deploy_stage
-from app.services import actions, identity, promotions
+from app.services import actions, promotions
+from tests.support.factories import passphrase_of, who
 from tests.support.stage_fakes import StageEnv, SteppedWait
 from views.approval.dialog import ApprovalDialog
 
@@ -39,7 +40,7 @@ GATE = {"window_seconds": "15m", "interval_seconds": "1m", "max_gap_seconds": "3
         "max_p95_ms": "400ms"}
 HELD_AT = 9  # measurements of canary 50% on screen
 SIGNER = "carol"
-SIGNER_PASSPHRASE = "DEMO-ONLY carol passphrase"
+SIGNER_PASSPHRASE = passphrase_of(SIGNER)  # the test site's key for carol
 _ENVS: dict[str, StageEnv] = {}  # the canary's fakes, for the stage held in the app's sight
 
 
@@ -57,15 +58,15 @@ class _Jump:
 def build_deploy(site, clock) -> dict[str, str]:  # noqa: ANN001
     """A canary that passed 10% and waits at 50% (held mid-window later, in the app's
     sight), a bad release breached and rolled back automatically, and a user with a key."""
-    identity.add_key(site, SIGNER, SIGNER_PASSPHRASE)
+
     jump = _Jump(clock)
     canary_env = StageEnv(site, CANARY_ENV, CANARY_TARGETS, GATE, jump, latency_ms=150.0,
                           error_rate=0.004)
-    canary = promotions.create_promotion(site, "platform@1.3.0-rc1", CANARY_ENV, "alice", "eu-stage")
+    canary = promotions.create_promotion(site, "platform@1.3.0-rc1", CANARY_ENV, who(site, "alice"), "eu-stage")
     Executor(site, canary, canary_env.registry()).run()  # canary 10% held: waiting for continue
-    actions.act(site, canary, "continue", "olga")
+    actions.act(site, canary, "continue", who(site, "olga"))
     bad_env = StageEnv(site, BAD_ENV, BAD_TARGETS, GATE, jump, latency_ms=90.0, error_rate=0.05)
-    bad = promotions.create_promotion(site, "platform@1.3.0-rc1", BAD_ENV, "alice", "eu-stage")
+    bad = promotions.create_promotion(site, "platform@1.3.0-rc1", BAD_ENV, who(site, "alice"), "eu-stage")
     Executor(site, bad, bad_env.registry()).run()  # breached at 10%: rolled back
     _ENVS[canary] = canary_env
     return {"canary": canary, "breached": bad}

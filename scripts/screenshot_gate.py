@@ -26,11 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.executor import Executor  # noqa: E402
-from app.services import actions, promotions, replay, setup  # noqa: E402
+from app.services import actions, promotions, replay  # noqa: E402
 from app.services.gate_inputs import release_root, release_row  # noqa: E402
 from app.services.gate_override import override_stale_feeds  # noqa: E402
-from app.services.identity import add_key  # noqa: E402
 from engine.clock import rfc3339  # noqa: E402
+from tests.support.factories import add_target, passphrase_of, who  # noqa: E402
 from tests.support.gate_data import (  # noqa: E402
     MAVEN_SBOM,
     POLICY,
@@ -45,7 +45,7 @@ from tests.support.gate_data import (  # noqa: E402
 
 Save = Callable[[object, str], None]
 Until = Callable[..., None]
-APPROVER_PASSPHRASE = "DEMO-ONLY approver passphrase"
+APPROVER_PASSPHRASE = passphrase_of("bob")  # the test site's approver
 WITHDRAWN = ("GHSA-fjxv-7rqg-78g4", "GHSA-jf85-cpcp-j695", "GHSA-h4j5-c7cj-74xg")
 
 
@@ -57,14 +57,13 @@ def build_gate(site, clock) -> dict[str, str]:  # noqa: ANN001
     store_feed(site, rfc3339(now - timedelta(hours=30)), ecosystems=["npm"],
                             records=fixture_records(["npm"]))
     store_policy_doc(site, {**POLICY, "version": 6, "rules": POLICY["rules"][2:]})
-    add_key(site, "bob", APPROVER_PASSPHRASE)
-    setup.add_target(site, "eu-prod", "eu-prod-01", "command")  # no deploy commands yet
+    add_target(site, "eu-prod", "eu-prod-01", "command")  # no deploy commands yet
     stale = promotions.create_promotion(site, add_shop_release(site, "11.0.9"), "eu-stage",
-                                        "alice")
+                                        who(site, "alice"))
     Executor(site, stale, gate_registry()).run(until="gate-eval")
     override_stale_feeds(site, stale, "bob", "OSV mirror down since 02:00; CR-5120 accepts "
                          "yesterday's data for the stage canary", APPROVER_PASSPHRASE)
-    actions.act(site, stale, "retry", "olga", "stale-feeds override recorded")
+    actions.act(site, stale, "retry", who(site, "olga"), "stale-feeds override recorded")
     Executor(site, stale, gate_registry()).run(until="gate-eval")
 
     store_feed(site, rfc3339(now - timedelta(hours=7)))  # fresh for the gate, WARN for ops
@@ -72,11 +71,11 @@ def build_gate(site, clock) -> dict[str, str]:  # noqa: ANN001
     vex = {"vex/shop.openvex.json": vex_document("CVE-2019-10744", "pkg:npm/lodash@2.4.2")}
     blocked = promotions.create_promotion(
         site, add_shop_release(site, "11.1.2", sboms=(SHOP_SBOM, MAVEN_SBOM), vex=vex),
-        "eu-prod", "alice", "eu-stage")
+        "eu-prod", who(site, "alice"), "eu-stage")
     Executor(site, blocked, gate_registry()).run(until="gate-eval")
     store_policy_doc(site, {**POLICY, "version": 8, "rules": POLICY["rules"][1:]})
     passed = promotions.create_promotion(site, add_shop_release(site, "11.1.3"), "eu-stage",
-                                         "alice")
+                                         who(site, "alice"))
     Executor(site, passed, gate_registry()).run(until="gate-eval")
 
     replay.replay_all(site, "audrey", "Quarterly audit: replay every verdict")

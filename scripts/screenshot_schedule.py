@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from app.services import promotions, scheduler, scheduler_tick  # noqa: E402
 from tests.support.doubles import doubles_registry  # noqa: E402
+from tests.support.factories import who  # noqa: E402
 
 Save = Callable[[object, str], None]
 Until = Callable[..., None]
@@ -33,13 +34,13 @@ def _tick(site) -> None:  # noqa: ANN001
 
 def make_jobs(site, ids: dict[str, str]) -> dict[str, str]:  # noqa: ANN001
     """A job waiting on stale feeds, one dead-lettered (its run failed), one succeeded."""
-    blocked = promotions.create_promotion(site, "search@0.9.0", "eu-prod", "alice", "eu-stage")
+    blocked = promotions.create_promotion(site, "search@0.9.0", "eu-prod", who(site, "alice"), "eu-stage")
     scheduler.create_schedule(site, blocked, at="now", window="2h", actor="olga",
                               requires=["feeds-fresh<1h", "sbom-rescans-complete"],
                               warns=["integrations-healthy"])
     scheduler.create_schedule(site, ids["failed"], at="now", window="1h", actor="olga",
                               requires=["sbom-rescans-complete"])
-    done = promotions.create_promotion(site, "platform@1.2.4", "eu-stage", "alice")
+    done = promotions.create_promotion(site, "platform@1.2.4", "eu-stage", who(site, "alice"))
     scheduler.create_schedule(site, done, at="now", window="30m", actor="olga",
                               until="gate-eval")
     _tick(site)
@@ -57,7 +58,7 @@ def shoot_schedule(window, site, ids: dict[str, str], out: Path, save: Save,  # 
     save(window, "scheduler-runs-empty.png")
 
     jobs = make_jobs(site, ids)
-    target = promotions.create_promotion(site, "payments@2.0.1", "eu-prod", "alice", "eu-stage")
+    target = promotions.create_promotion(site, "payments@2.0.1", "eu-prod", who(site, "alice"), "eu-stage")
     window.refresh_all()
     window.navigate("promotions")
     until(lambda: page.model.row_of(target) is not None)

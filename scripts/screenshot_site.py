@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.executor import Executor  # noqa: E402
-from app.services import actions, promotions  # noqa: E402
+from app.services import actions, approvals, promotions  # noqa: E402
 from app.steps.base import StepRegistry  # noqa: E402
 from tests.support.doubles import DeployStep, doubles_registry  # noqa: E402
-from tests.support.factories import START, add_release, make_site  # noqa: E402
+from tests.support.factories import START, add_release, make_site, passphrase_of, who  # noqa: E402
 
 LIVE_STEP_SECONDS = 600.0  # the live canary stage stays RUNNING while screenshots are taken
 
@@ -64,25 +64,26 @@ def build_site(home: Path):  # noqa: ANN201 (Site)
 
     def promote(release: str, to_env: str, from_env: str | None = None) -> str:
         clock.jump(37)
-        return promotions.create_promotion(site, release, to_env, "alice", from_env)
+        return promotions.create_promotion(site, release, to_env, who(site, "alice"), from_env)
 
     done = promote("platform@1.2.4", "eu-stage")
     Executor(site, done, doubles_registry()).run()
 
     approved = promote("platform@1.2.4", "eu-prod", "eu-stage")
     Executor(site, approved, doubles_registry()).run()
-    actions.act(site, approved, "approve", "bob", "gate PASS, change CR-4411 approved")
+    approvals.approve(site, approved, "bob", passphrase_of("bob"),
+                      "gate PASS, change CR-4411 approved")
     Executor(site, approved, doubles_registry()).run()
 
     rolled = promote("payments@2.0.1", "eu-stage")
     Executor(site, rolled, doubles_registry()).run(until="deploy-50")
-    actions.act(site, rolled, "rollback", "olga", "p95 latency doubled after 50%",
+    actions.act(site, rolled, "rollback", who(site, "olga"), "p95 latency doubled after 50%",
                 scope="full", data={"ticket": "INC-1234"})
     Executor(site, rolled, doubles_registry()).run()
 
     failed = promote("search@0.9.0", "eu-stage")
     Executor(site, failed, doubles_registry(auto_continue=False)).run()
-    actions.act(site, failed, "mark-failed", "olga", "error rate 3.2% at 10% canary")
+    actions.act(site, failed, "mark-failed", who(site, "olga"), "error rate 3.2% at 10% canary")
 
     waiting = promote("platform@1.3.0-rc1", "eu-prod", "eu-stage")
     Executor(site, waiting, doubles_registry()).run()

@@ -33,25 +33,8 @@ def _site(args: argparse.Namespace) -> Site:
     return Site.open(_config(args))
 
 
-def init(args: argparse.Namespace) -> int:
-    site = setup.init_site(_config(args), args.site)
-    row = site.row()
-    if args.json:
-        emit_json({"home": str(site.paths.home), "db": site.config.db_url, "site": row.name,
-                   "site_key_id": row.site_key_id, "log_key_id": row.log_key_id,
-                   "log_origin": row.log_origin})
-    else:
-        print(f"site {terminal_safe(row.name)} created in {terminal_safe(site.paths.home)}")
-        print(f"  site key {row.site_key_id[:16]}…  log key {row.log_key_id[:16]}…")
-    return 0
 
 
-def env_add(args: argparse.Namespace) -> int:
-    env = setup.add_environment(_site(args), args.name, args.workflow, args.requires_approval,
-                                args.baseline)
-    print(f"environment {terminal_safe(env.name)} ({terminal_safe(env.workflow)}, "
-          f"approvals required: {env.approvals_required})")
-    return 0
 
 
 def env_list(args: argparse.Namespace) -> int:
@@ -77,32 +60,16 @@ def _options(pairs: list[str]) -> dict[str, str]:
     return options
 
 
-def target_add(args: argparse.Namespace) -> int:
-    target = setup.add_target(_site(args), args.env, args.name, args.driver, _options(args.option))
-    print(f"target {terminal_safe(target.name)} in {terminal_safe(args.env)} ({target.driver})")
-    return 0
 
 
-def user_add(args: argparse.Namespace) -> int:
-    return _deploy().user_add(_site(args), args)
 
 
-def env_configure(args: argparse.Namespace) -> int:
-    return _deploy().env_configure(_site(args), args)
 
 
 def approval(args: argparse.Namespace) -> int:
     return _deploy().approval(_site(args), args)
 
 
-def user_list(args: argparse.Namespace) -> int:
-    users = [{"name": u.name, "role": u.role, "key_id": u.key_id} for u in setup.list_users(_site(args))]
-    if args.json:
-        emit_json(users)
-    else:
-        for user in users:
-            print(f"{terminal_safe(user['name']):<20} {user['role']}")
-    return 0
 
 
 def releases(args: argparse.Namespace) -> int:
@@ -119,9 +86,9 @@ def releases(args: argparse.Namespace) -> int:
 
 def promote_create(args: argparse.Namespace) -> int:
     site = _site(args)
-    _deploy().confirm_actor(site, args)  # the requester is who approvals are kept from
-    promotion_id = promotions.create_promotion(site, args.release, args.to_env,
-                                               args.actor or "", args.from_env)
+    who = _deploy().confirm_actor(site, args)  # the requester signs the request
+    promotion_id = promotions.create_promotion(site, args.release, args.to_env, who,
+                                               args.from_env)
     if args.json:
         emit_json({"promotion": promotion_id})
     else:
@@ -170,8 +137,8 @@ def run(args: argparse.Namespace) -> int:
 
 def action(args: argparse.Namespace) -> int:
     site = _site(args)
-    _deploy().confirm_actor(site, args)
-    state = actions.act(site, args.promotion, args.action, args.actor or "", args.reason)
+    who = _deploy().confirm_actor(site, args)
+    state = actions.act(site, args.promotion, args.action, who, args.reason)
     print(f"{args.promotion}: {args.action} recorded; status {state.status.upper()}")
     return 0
 
@@ -194,15 +161,17 @@ def rollback(args: argparse.Namespace) -> int:
                 print("  no target changes recorded")
         return 0 if impact["allowed"] else 4
     extra = {"ticket": args.ticket} if args.ticket else {}
-    _deploy().confirm_actor(site, args)
-    state = actions.act(site, args.promotion, "rollback", args.actor or "", args.reason,
+    who = _deploy().confirm_actor(site, args)
+    state = actions.act(site, args.promotion, "rollback", who, args.reason,
                         scope=args.scope, data=extra)
     print(f"{args.promotion}: rollback ({args.scope}) requested; status {state.status.upper()}")
     return 0
 
 
 def timeline(args: argparse.Namespace) -> int:
-    _, state = promotions.load_run(_site(args), args.promotion)
+    from app.services.history import load_complete_run
+
+    _, state, _ = load_complete_run(_site(args), args.promotion)  # refused if cut (exit 1)
     if args.json:
         emit_json(run_json(state))
     else:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli import edge
 from app.cli.render import emit_json
 from app.context import Site
-from app.deploy.settings import deploy_config, set_deploy_config
+from app.deploy.settings import deploy_config
 from app.services import approvals, identity, setup
 from app.services.identity import Identity
 from engine.run.stages import Workflow, deploy_step
@@ -18,21 +17,9 @@ def passphrase(args: argparse.Namespace) -> str | None:
     return identity.read_passphrase(getattr(args, "passphrase_file", None))
 
 
-def confirm_actor(site: Site, args: argparse.Namespace) -> Identity | None:
-    """A user with a key proves it with the passphrase before acting."""
+def confirm_actor(site: Site, args: argparse.Namespace) -> Identity:
+    """Every acting user proves who they are with their key's passphrase."""
     return identity.confirm_actor(site, args.actor or "", passphrase(args))
-
-
-def user_add(site: Site, args: argparse.Namespace) -> int:
-    secret = passphrase(args)
-    user = identity.create_user(site, args.name, args.role, secret)
-    if user.key_id:
-        print(f"user {user.name} ({user.role}), key {user.key_id[:16]}… in "
-              f"{identity.key_path(site, user.name)}")
-    else:
-        print(f"user {user.name} ({user.role}), no signing key (give --passphrase-file F or "
-              f"{identity.PASSPHRASE_ENV} to create one; approvers need one)")
-    return 0
 
 
 def approval(site: Site, args: argparse.Namespace) -> int:
@@ -44,13 +31,10 @@ def approval(site: Site, args: argparse.Namespace) -> int:
     return 0
 
 
-def env_configure(site: Site, args: argparse.Namespace) -> int:
-    if args.file:
-        data = edge.read_json_file(args.file, "--file")
-        confirm_actor(site, args)
-        config = set_deploy_config(site, args.name, data, args.actor or "")
-    else:
-        config = deploy_config(site, args.name)
+def show_deploy_config(site: Site, args: argparse.Namespace) -> int:
+    """An environment's deploy settings as the roster holds them (changes: an admin,
+    app/cli/roster_commands.py)."""
+    config = deploy_config(site, args.name)
     if args.json:
         emit_json(config.to_json())
         return 0

@@ -103,38 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     def group(name: str, help_: str) -> argparse._SubParsersAction:
         return sub.add_parser(name, help=help_).add_subparsers(dest=f"{name}_command", parser_class=_Parser)
 
-    p = command("init", "commands:init", "create a new site: database, site key, log key")
-    p.add_argument("--site", default="site", help="site name")
-
-    env = group("env", "environments")
-    p = command("add", "commands:env_add", "add an environment", target=env)
-    p.add_argument("name")
-    p.add_argument("--requires-approval", nargs="?", type=edge.bounded_int(0, 100), const=1,
-                   default=0, metavar="N",
-                   help="approvals needed before deploying (default 1 when given)")
-    p.add_argument("--workflow", default="canary-10-50-100")
-    p.add_argument("--baseline", default="")
-    command("list", "commands:env_list", "list environments", target=env)
-    p = command("configure", "commands:env_configure",
-                "show or set an environment's deploy settings (health gates, commands)", target=env)
-    p.add_argument("name")
-    p.add_argument("--file", metavar="SETTINGS.json", help="replace the settings with this JSON file")
-
-    target = group("target", "deploy targets")
-    p = command("add", "commands:target_add", "add a deploy target", target=target)
-    p.add_argument("env")
-    p.add_argument("name")
-    p.add_argument("--driver", required=True, choices=["command", "demo-fleet"])
-    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                   help="driver option (repeatable)")
-
-    user = group("user", "users")
-    p = command("add", "commands:user_add", "add a user", target=user)
-    p.add_argument("name")
-    p.add_argument("--role", required=True, choices=["operator", "release-manager", "approver", "auditor"])
-    p.add_argument("--passphrase-file", metavar="F",
-                   help="protect the user's own signing key with this passphrase (or $STELLA_PASSPHRASE)")
-    command("list", "commands:user_list", "list users", target=user)
+    _roster_commands(command, group)
 
     command("releases", "commands:releases", "imported releases")
 
@@ -143,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--release", required=True, help="NAME@VERSION or sha256:<digest>")
     p.add_argument("--to", required=True, dest="to_env")
     p.add_argument("--from", dest="from_env")
+    p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
 
     command("promotions", "commands:promotions_list", "every promotion with its status")
 
@@ -323,6 +293,70 @@ def _agent_commands(command: Callable) -> None:
     p.add_argument("--grace", type=edge.bounded_float(0, 3600), default=None, metavar="SECONDS",
                    help="on SIGTERM, how long a running step may take to finish before it is "
                         "recorded interrupted (default 20)")
+
+
+def _roster_commands(command: Callable, group: Callable) -> None:
+    """Site authority (DESIGN §10): init with the first admin; users, environments and
+    targets change only by an admin (``--as ADMIN``), as signed roster records."""
+    admin_pass = "the acting admin's passphrase (or $STELLA_PASSPHRASE)"
+    p = command("init", "roster_commands:init",
+                "create a new site: database, site, log and executor keys, first administrator")
+    p.add_argument("--site", default="site", help="site name")
+    p.add_argument("--admin", metavar="NAME", help="the first administrator (required)")
+    p.add_argument("--passphrase-file", metavar="F",
+                   help="protects the admin's own key (or $STELLA_PASSPHRASE)")
+
+    env = group("env", "environments")
+    p = command("add", "roster_commands:env_add", "add an environment (admin)", target=env)
+    p.add_argument("name")
+    p.add_argument("--requires-approval", nargs="?", type=edge.bounded_int(0, 100), const=1,
+                   default=0, metavar="N",
+                   help="approvals needed before deploying (default 1 when given)")
+    p.add_argument("--workflow", default="canary-10-50-100")
+    p.add_argument("--baseline", default="")
+    p.add_argument("--passphrase-file", metavar="F", help=admin_pass)
+    command("list", "commands:env_list", "list environments", target=env)
+    p = command("configure", "roster_commands:env_configure",
+                "show or set (admin) an environment's deploy settings (health gates, commands)",
+                target=env)
+    p.add_argument("name")
+    p.add_argument("--file", metavar="SETTINGS.json", help="replace the settings with this JSON file")
+    p.add_argument("--passphrase-file", metavar="F", help=admin_pass)
+
+    target = group("target", "deploy targets")
+    p = command("add", "roster_commands:target_add", "add a deploy target (admin)", target=target)
+    p.add_argument("env")
+    p.add_argument("name")
+    p.add_argument("--driver", required=True, choices=["command", "demo-fleet"])
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="driver option (repeatable)")
+    p.add_argument("--passphrase-file", metavar="F", help=admin_pass)
+    p = command("remove", "roster_commands:target_remove", "remove a deploy target (admin)",
+                target=target)
+    p.add_argument("env")
+    p.add_argument("name")
+    p.add_argument("--passphrase-file", metavar="F", help=admin_pass)
+
+    roles = ["admin", "operator", "release-manager", "approver", "auditor"]
+    user = group("user", "users (changed by an admin)")
+    p = command("add", "roster_commands:user_add", "enrol a user with their own key (admin)",
+                target=user)
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=roles)
+    p.add_argument("--passphrase-file", metavar="F",
+                   help="protects the new user's own key (or $STELLA_NEW_PASSPHRASE)")
+    p.add_argument("--admin-passphrase-file", metavar="F", help=admin_pass)
+    p = command("revoke", "roster_commands:user_revoke",
+                "revoke a user and their keys from now on (admin)", target=user)
+    p.add_argument("name")
+    p.add_argument("--passphrase-file", metavar="F", help=admin_pass)
+    p = command("role", "roster_commands:user_role", "change a user's role from now on (admin)",
+                target=user)
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=roles)
+    p.add_argument("--passphrase-file", metavar="F", help=admin_pass)
+    command("list", "roster_commands:user_list", "users, roles and keys from the site roster",
+            target=user)
 
 
 def _schedule_commands(command: Callable, group: Callable) -> None:

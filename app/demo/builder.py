@@ -53,11 +53,13 @@ def build(config: SiteConfig, say: Say = print) -> DemoSummary:
     (home / layout.MARKER).parent.mkdir(parents=True, exist_ok=True)
     (home / layout.MARKER).write_text("This folder is a Stella Ops DEMO site (DEMO-ONLY keys).\n")
     say(f"creating the demo site in {home}")
-    site = setup.init_site(config, "demo-eu-west")
+    site = setup.init_site(config, "demo-eu-west", admin=layout.DEMO_ADMIN,
+                           passphrase=layout.DEMO_ONLY_PASSPHRASE)
     summary = DemoSummary(home)
     try:
+        admin = _who(site, layout.DEMO_ADMIN)
         for name, role in layout.USERS:
-            identity.create_user(site, name, role, layout.DEMO_ONLY_PASSPHRASE)
+            identity.create_user(site, admin, name, role, layout.DEMO_ONLY_PASSPHRASE)
         _trust_and_bundles(site, say)
         _demo_secrets(site.paths.home, say)
         fleets = _environments_and_fleets(site, say)
@@ -122,13 +124,14 @@ def _fresh_feed_bundle(site: Site, scratch: Path) -> Path:
 def _environments_and_fleets(site: Site, say: Say) -> dict[str, DemoFleet]:
     fleets = {}
     base = _previous_release(site)
+    admin = _who(site, layout.DEMO_ADMIN)
     for env in layout.ENVIRONMENTS:
-        setup.add_environment(site, env.name, approvals_required=env.approvals,
+        setup.add_environment(site, admin, env.name, approvals_required=env.approvals,
                               baseline=env.baseline)
         for target in env.targets:
-            setup.add_target(site, env.name, target, "demo-fleet")
+            setup.add_target(site, admin, env.name, target, "demo-fleet")
         set_deploy_config(site, env.name, {"gates": {"default": layout.BUILD_GATE},
-                                           "auto_continue": True}, "olga")
+                                           "auto_continue": True}, admin)
         fleet = DemoFleet(site.paths.home, env.name)
         fleet.start(list(env.targets), release=base)
         fleets[env.name] = fleet
@@ -156,6 +159,11 @@ def _digest(site: Site, ref: str) -> str:
         return find_release(session, ref).digest
 
 
+def _who(site: Site, name: str) -> identity.Identity:
+    """A demo user, signed in with the published DEMO-ONLY passphrase."""
+    return identity.authenticate(site, name, layout.DEMO_ONLY_PASSPHRASE)
+
+
 def _run(site: Site, pid: str) -> None:
     Executor(site, pid, default_registry()).run()
 
@@ -166,33 +174,34 @@ def _approve(site: Site, pid: str, approver: str, reason: str) -> None:
 
 def _history(site: Site, summary: DemoSummary, say: Say) -> None:
     shows = summary.promotions
+    alice = _who(site, "alice")
 
-    pid = promotions.create_promotion(site, "platform@1.2.4", "eu-stage", "alice")
+    pid = promotions.create_promotion(site, "platform@1.2.4", "eu-stage", alice)
     _run(site, pid)
     shows[pid] = "completed and sealed"
     say(f"{pid}: platform 1.2.4 → eu-stage, {_status(site, pid)}")
 
-    pid = promotions.create_promotion(site, "platform@1.2.4", "eu-prod", "alice", "eu-stage")
+    pid = promotions.create_promotion(site, "platform@1.2.4", "eu-prod", alice, "eu-stage")
     _run(site, pid)
     _approve(site, pid, "bob", "CAB-2041 approved for the EU window")
     _run(site, pid)
     shows[pid] = "completed and sealed, approved by bob"
     say(f"{pid}: platform 1.2.4 eu-stage → eu-prod, {_status(site, pid)}")
 
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1-bad", "eu-stage", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1-bad", "eu-stage", alice)
     _run(site, pid)
     shows[pid] = "auto-rolled-back at canary 10% (error rate breach)"
     say(f"{pid}: platform 1.3.0-rc1-bad → eu-stage, {_status(site, pid)}")
 
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "us-prod", "alice", "eu-stage")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "us-prod", alice, "eu-stage")
     _run(site, pid)
     shows[pid] = "waiting for approval"
     say(f"{pid}: platform 1.3.0-rc1 eu-stage → us-prod, {_status(site, pid)}")
 
     # The live one: eu-prod now measures each canary stage for five minutes.
     set_deploy_config(site, "eu-prod", {"gates": {"default": layout.LIVE_GATE},
-                                        "auto_continue": False}, "olga")
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-prod", "alice", "eu-stage")
+                                        "auto_continue": False}, _who(site, layout.DEMO_ADMIN))
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-prod", alice, "eu-stage")
     _run_until_approval(site, pid)
     _approve(site, pid, "bob", "CAB-2047: canary in the EU window")
     summary.live = pid
@@ -214,7 +223,8 @@ def _schedule(site: Site, say: Say) -> str | None:
         from app.services import scheduler
     except ImportError:
         return None
-    pid = promotions.create_promotion(site, "platform@1.2.4", "us-prod", "alice", "eu-stage")
+    pid = promotions.create_promotion(site, "platform@1.2.4", "us-prod", _who(site, "alice"),
+                                      "eu-stage")
     now = site.clock.now()
     at = (now + timedelta(days=1)).replace(hour=2, minute=0, second=0, microsecond=0)
     scheduler.create_schedule(site, pid, at=at, window=timedelta(hours=2), actor="alice",

@@ -15,6 +15,7 @@ DEMO_ONLY_SECRETS = {"platform-db-password": "demo-only-db-password-7f3a", "plat
 
 # Published with the product: anyone can sign in with it. Demo sites only.
 DEMO_ONLY_PASSPHRASE = "demo-only-passphrase"
+DEMO_ADMIN = "admin"  # the demo site's administrator (same published passphrase)
 
 
 @dataclass(frozen=True)

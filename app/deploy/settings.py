@@ -1,11 +1,12 @@
-"""Per-environment deploy settings in the site database (validated on the way in
-and on the way out: a setting stored by an older build that no longer parses is
-reported, not silently replaced by defaults)."""
+"""Per-environment deploy settings, as the verified site roster holds them (validated
+on the way in and on the way out: a setting stored by an older build that no longer
+parses is reported, not silently replaced by defaults). Only an admin changes them,
+with a signed roster record; the ``environment_settings`` rows are a projection."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,10 +14,11 @@ from sqlalchemy.orm import Session
 from app.context import Site
 from app.deploy.config import DeployConfig
 from app.errors import NotFound
-from app.services.roles import require_role
-from models.tables import Environment, EnvironmentSettings
+from app.services import setup, site_roster
+from models.tables import Environment
 
-EDITORS = ("operator", "release-manager")
+if TYPE_CHECKING:
+    from app.services.identity import Identity
 
 
 def environment(session: Session, name: str) -> Environment:
@@ -27,25 +29,17 @@ def environment(session: Session, name: str) -> Environment:
 
 
 def deploy_config(site: Site, env: str) -> DeployConfig:
-    with site.db.read() as session:
-        row = environment(session, env)
-        stored = session.get(EnvironmentSettings, row.id)
-        data = dict(stored.settings) if stored is not None else {}
-    return DeployConfig.from_json(data)
+    """What the executor deploys with: read from the verified roster, never a row alone
+    (a deploy command is too powerful to take from a table anyone could write)."""
+    found = site_roster.read(site).environment(env)
+    if found is None:
+        raise NotFound(f"no environment named {env}")
+    return DeployConfig.from_json(dict(found.settings.get("deploy") or {}))
 
 
-def set_deploy_config(site: Site, env: str, data: Mapping[str, Any], actor: str) -> DeployConfig:
-    """Replace ``env``'s deploy settings after validating them; operators and release managers."""
+def set_deploy_config(site: Site, env: str, data: Mapping[str, Any],
+                      admin: Identity) -> DeployConfig:
+    """Replace ``env``'s deploy settings after validating them; an admin's signed change."""
     config = DeployConfig.from_json(data)
-    with site.db.write() as session:
-        require_role(session, actor, EDITORS, "change deploy settings")
-        row = environment(session, env)
-        stored = session.get(EnvironmentSettings, row.id)
-        if stored is None:
-            session.add(EnvironmentSettings(environment_id=row.id, settings=config.to_json(),
-                                            updated_at=site.clock.now(), updated_by=actor))
-        else:
-            stored.settings = config.to_json()
-            stored.updated_at = site.clock.now()
-            stored.updated_by = actor
+    setup.configure_environment(site, admin, env, {"deploy": config.to_json()})
     return config

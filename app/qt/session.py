@@ -4,8 +4,8 @@ Signing in as a user with a key runs :func:`app.services.identity.authenticate`:
 passphrase must open that user's own key and the key must be the one on record. The
 passphrase is then kept in memory for the session only — never written, logged or
 shown — because the services that sign (approvals) open the key themselves each
-time, which also catches a key replaced on disk since the sign-in. A user without
-a key signs in by name, as ``--as NAME`` does on the command line.
+time, which also catches a key replaced on disk since the sign-in. There is no
+signing in by name: every user acts with their own key.
 
 Auditors are read-only: every action is refused to them with :data:`READ_ONLY`.
 """
@@ -34,7 +34,7 @@ class LoginChoice:
 
     @property
     def label(self) -> str:
-        return f"{self.name} — {self.role}" + ("" if self.has_key else " (no key)")
+        return f"{self.name} — {self.role}" + ("" if self.has_key else " (read-only)")
 
 
 @dataclass(frozen=True)
@@ -59,16 +59,19 @@ class SignedInUser:
 
 
 def login_choices(site: Site) -> tuple[LoginChoice, ...]:
-    return tuple(LoginChoice(u.name, u.role, bool(u.key_id)) for u in setup.list_users(site))
+    """Active users; ``has_key``: signs in with their key's passphrase — everyone who may
+    act. Auditors only read (reading is open), so they sign in read-only without it."""
+    return tuple(LoginChoice(u.name, u.role, bool(u.key_id) and u.role != AUDITOR)
+                 for u in setup.list_users(site))
 
 
 def sign_in(site: Site, name: str, passphrase: str | None) -> SignedInUser:
-    """Runs in a worker. A user with a key must give the passphrase that opens it."""
-    user = setup.get_user(site, name)
-    if not user.key_id:
-        return SignedInUser(user.name, user.role, None)
+    """Runs in a worker. Every user who may act signs in with the passphrase of their own
+    key; an auditor without one signs in read-only."""
+    if not passphrase and setup.get_user(site, name).role == AUDITOR:
+        return SignedInUser(name, AUDITOR, None)
     if not passphrase:
-        raise identity.AuthenticationFailed(f"{name} has a signing key: enter its passphrase")
+        raise identity.AuthenticationFailed(f"{name} acts with their own key: enter its passphrase")
     proven = identity.authenticate(site, name, passphrase)
     return SignedInUser(proven.name, proven.role, proven.key_id, passphrase)
 
@@ -80,21 +83,22 @@ def passphrase_for(session: SignedInUser | None, actor: str | None) -> str | Non
     return session.passphrase
 
 
-def confirm(site: Site, actor: str, passphrase: str | None) -> None:
-    """A user with a key proves it before acting, as the CLI requires (``--as``)."""
+def confirm(site: Site, actor: str, passphrase: str | None) -> identity.Identity:
+    """Every acting user proves who they are with their key, as the CLI requires (``--as``)."""
     try:
-        identity.confirm_actor(site, actor, passphrase)
+        return identity.confirm_actor(site, actor, passphrase)
     except identity.AuthenticationFailed as err:
         if passphrase:
             raise
         raise identity.AuthenticationFailed(
-            f"{actor} has a signing key: sign in as {actor} (toolbar: Sign in as…) to act") from err
+            f"{actor} acts with their own key: sign in as {actor} (toolbar: Sign in as…) "
+            "to act") from err
 
 
 def act(site: Site, promotion_id: str, action: str, actor: str, passphrase: str | None,
         reason: str | None, scope: str | None = None,
         data: Mapping[str, Any] | None = None) -> RunState:
     """One operator action by the signed-in user (identity checked, then recorded)."""
-    confirm(site, actor, passphrase)
-    return actions.act(site, promotion_id, action, actor, reason, scope=scope,
+    who = confirm(site, actor, passphrase)
+    return actions.act(site, promotion_id, action, who, reason, scope=scope,
                        data=dict(data) if data else None)

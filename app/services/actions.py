@@ -1,43 +1,60 @@
-"""Operator actions on a run: guard, reason and role checked, then one append."""
+"""Actions on a run by authenticated people: guard, key and role checked, then one
+signed append."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from app.context import Site
 from app.deploy.history import moved_targets
 from app.errors import NotNow, UsageError
+from app.services.identity import Identity
 from app.services.promotions import _load
-from app.services.roles import require_role, roles_for
+from app.services.roles import require_signer, roles_for
+from engine.roster import sign_new_events
 from engine.run import actions as run_actions
 from engine.run import events as ev
 from engine.run.state import RunState, fold
 from models import run_store
 
 
-def act(site: Site, promotion_id: str, action: str, actor: str, reason: str | None = None,
+def act(site: Site, promotion_id: str, action: str, who: Identity, reason: str | None = None,
         scope: str | None = None, data: dict[str, Any] | None = None) -> RunState:
-    """Carry out one operator action. Decide and append happen in one transaction, so
-    the decision is always made on the run's latest state."""
+    """Carry out one action by an authenticated user (:func:`app.services.identity.
+    authenticate`) in one write transaction (:func:`act_in`)."""
+    with site.db.write() as session:
+        return act_in(session, site, promotion_id, action, who, reason, scope=scope, data=data)
+
+
+def act_in(session: Session, site: Site, promotion_id: str, action: str, who: Identity,
+           reason: str | None = None, scope: str | None = None,
+           data: dict[str, Any] | None = None) -> RunState:
+    """Inside the caller's write transaction: decide on the run's latest state, check
+    the actor's key and role in the verified roster, sign and append — the stored
+    event carries the actor's signature over its own bytes (engine/roster/signed_events)."""
     if action not in run_actions.ACTIONS:
         raise UsageError(f"unknown action {action}")
-    with site.db.write() as session:
-        events, state = _load(session, promotion_id)
-        if action in (run_actions.APPROVE, run_actions.REJECT) and actor == state.requester:
-            raise NotNow(run_actions.refusal(state, action, actor=actor) or "separation of duties")
-        require_role(session, actor, roles_for(action), action)
-        payload = dict(data or {})
-        if action == run_actions.ROLLBACK:
-            payload.setdefault("preview", rollback_preview(events, state, scope or "full"))
-        try:
-            new = run_actions.decide(state, action, actor=actor, at=site.now(), reason=reason,
-                                     scope=scope, data=payload)
-            appended = run_store.append(session, promotion_id, state.head, new)
-        except run_actions.ActionRefused as exc:
-            raise NotNow(str(exc)) from None
-        except run_store.HeadMoved as exc:
-            raise NotNow(str(exc)) from None
+    actor = who.name
+    events, state = _load(session, promotion_id)
+    if action in (run_actions.APPROVE, run_actions.REJECT) and actor == state.requester:
+        raise NotNow(run_actions.refusal(state, action, actor=actor) or "separation of duties")
+    at = site.now()
+    require_signer(session, who, roles_for(action), action, at)
+    payload = dict(data or {})
+    if action == run_actions.ROLLBACK:
+        payload.setdefault("preview", rollback_preview(events, state, scope or "full"))
+    try:
+        new = run_actions.decide(state, action, actor=actor, at=at, reason=reason,
+                                 scope=scope, data=payload)
+        new = sign_new_events(promotion_id, len(events), state.head, new, who.signer)
+        appended = run_store.append(session, promotion_id, state.head, new)
+    except run_actions.ActionRefused as exc:
+        raise NotNow(str(exc)) from None
+    except run_store.HeadMoved as exc:
+        raise NotNow(str(exc)) from None
     return fold([*events, *appended])
 
 

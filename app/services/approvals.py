@@ -67,7 +67,7 @@ def decide(site: Site, promotion_id: str, action: str, name: str, passphrase: st
     label = "approval" if action == run_actions.APPROVE else "rejection"
     item = evidence.record_evidence(site, promotion_id, APPROVAL, attempt, f"{label}-{identity.name}",
                                     statements.APPROVAL, predicate, signer=identity.signer)
-    new_state = actions.act(site, promotion_id, action, identity.name, reason,
+    new_state = actions.act(site, promotion_id, action, identity, reason,
                             data={"evidence": item.digest, "keyid": identity.key_id,
                                   "log_index": item.log_index})
     return ApprovalResult(new_state, item.digest, item.log_index, identity.key_id)

@@ -1,11 +1,11 @@
-"""Users and their own signing keys (issue 6 item 4, DESIGN §4.1).
+"""Users and their own signing keys (DESIGN §4.1, §10).
 
-Each user who signs (approvers above all) has a passphrase-protected Ed25519 key:
-``<home>/keys/users/<name>.key``, encrypted PKCS#8 PEM, mode 0600; the site keeps
-only the public key and its key id. :func:`authenticate` proves a person holds the
-passphrase by decrypting their key and checking it is the one on record, and hands
-back an :class:`Identity` whose signer signs with that key — approvals are signed
-by the approver, never by the site.
+Every user has a passphrase-protected Ed25519 key: ``<home>/keys/users/<name>.key``,
+encrypted PKCS#8 PEM, mode 0600; the site roster (engine/roster) holds the public
+key, enrolled by an admin. :func:`authenticate` proves a person holds the passphrase
+by decrypting their key and checking, against the verified roster, that it is a key
+in force for them; it hands back an :class:`Identity` whose signer signs with that
+key — actions and approvals are signed by the person, never by the site.
 """
 
 from __future__ import annotations
@@ -21,12 +21,15 @@ from sqlalchemy import select
 
 from app.context import Site
 from app.errors import NotFound, Rejected, UsageError
-from app.services import setup
+from app.services import site_roster
 from engine.crypto.errors import CryptoError, KeyPassphraseError
 from engine.crypto.keys import Ed25519Signer, load_private_key, save_private_key
+from engine.roster import NAME_RE
+from engine.roster import records as rec
 from models.tables import User
 
 PASSPHRASE_ENV = "STELLA_PASSPHRASE"
+ROLES = rec.ROLES
 MIN_PASSPHRASE = 8
 USERS_DIR = "users"
 
@@ -62,50 +65,103 @@ def check_passphrase(passphrase: str | None) -> str:
     return passphrase
 
 
-def create_user(site: Site, name: str, role: str, passphrase: str | None = None,
+def create_user(site: Site, admin: Identity, name: str, role: str, passphrase: str | None,
                 entropy: Callable[[int], bytes] = secrets.token_bytes) -> User:
-    """Add a user; with a passphrase, also their encrypted key (checked before anything is written)."""
-    if passphrase is not None:
-        check_passphrase(passphrase)
-    user = setup.add_user(site, name, role)
-    if passphrase is not None:
-        add_key(site, name, passphrase, entropy)
-        user = setup.get_user(site, name)
-    return user
-
-
-def add_key(site: Site, name: str, passphrase: str,
-            entropy: Callable[[int], bytes] = secrets.token_bytes) -> str:
-    """Give a user without a key their own key; returns its key id."""
+    """An admin enrols a user with their own new key (every acting user has one):
+    the key file is written inside the roster's write transaction, so a refused
+    enrolment leaves no user behind."""
+    if not NAME_RE.match(name or ""):
+        raise UsageError(f"user name {name!r}: use lowercase letters, digits, '.', '_' or '-' "
+                         "(max 63)")
+    if role not in ROLES:
+        raise UsageError(f"role must be one of {', '.join(ROLES)}")
     check_passphrase(passphrase)
     signer = Ed25519Signer.generate(entropy)
-    path = key_path(site, name)
     with site.db.write() as session:
-        user = session.scalar(select(User).where(User.name == name))
-        if user is None:
-            raise NotFound(f"no user named {name}")
-        if user.key_id:
-            raise Rejected(f"{name} already has a signing key ({user.key_id[:16]}…)")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        os.chmod(path.parent, 0o700)
-        save_private_key(signer, path, passphrase)  # a failure here rolls the row back
-        user.key_id = signer.keyid
-        user.public_key_pem = signer.public_key.to_pem()
+        if session.scalar(select(User.id).where(User.name == name)) is not None:
+            raise Rejected(f"user {name} already exists")
+        site_roster.change_in(session, site.clock.now(), admin, rec.USER_ENROLLED,
+                              {"name": name, "role": role,
+                               "public_key": signer.public_key.to_pem()})
+        _save_key(site, name, signer, passphrase)
+        return session.scalar(select(User).where(User.name == name))
+
+
+def _save_key(site: Site, name: str, signer: Ed25519Signer, passphrase: str) -> None:
+    save_key(site.paths.keys, name, signer, passphrase)
+
+
+def save_key(keys: Path, name: str, signer: Ed25519Signer, passphrase: str) -> None:
+    """A user's key file: encrypted with their passphrase, owner-only folder and file."""
+    path = keys / USERS_DIR / f"{name}.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    save_private_key(signer, path, passphrase)
+
+
+def replace_key(site: Site, admin: Identity, name: str, passphrase: str | None,
+                entropy: Callable[[int], bytes] = secrets.token_bytes) -> str:
+    """An admin gives a user a new key (lost passphrase, suspected theft): the new key
+    is enrolled and every older key of theirs revoked, from now on; returns its id."""
+    check_passphrase(passphrase)
+    signer = Ed25519Signer.generate(entropy)
+    with site.db.write() as session:
+        roster = site_roster.load(session)
+        user = roster.user(name)
+        if user is None or not user.active:
+            raise NotFound(f"no active user named {name}")
+        now = site.clock.now()
+        site_roster.change_in(session, now, admin, rec.KEY_ENROLLED,
+                              {"name": name, "public_key": signer.public_key.to_pem()})
+        for keyid in user.keyids:
+            site_roster.change_in(session, now, admin, rec.KEY_REVOKED,
+                                  {"name": name, "keyid": keyid})
+        _save_key(site, name, signer, passphrase)
     return signer.keyid
 
 
+def change_role(site: Site, admin: Identity, name: str, role: str) -> None:
+    if role not in ROLES:
+        raise UsageError(f"role must be one of {', '.join(ROLES)}")
+    _known(site, name)
+    site_roster.change(site, admin, rec.USER_ROLE_CHANGED, {"name": name, "role": role})
+
+
+def revoke_user(site: Site, admin: Identity, name: str) -> None:
+    """From now on ``name`` and every key of theirs act for nothing; what they signed
+    before stays valid (the roster says when the revocation took effect)."""
+    _known(site, name)
+    site_roster.change(site, admin, rec.USER_REVOKED, {"name": name})
+
+
+def _known(site: Site, name: str) -> None:
+    user = site_roster.read(site).user(name)
+    if user is None:
+        raise NotFound(f"no user named {name}")
+    if not user.active:
+        raise Rejected(f"{name} was already revoked")
+
+
 def has_key(site: Site, name: str) -> bool:
-    return bool(setup.get_user(site, name).key_id)
+    user = site_roster.read(site).user(name)
+    return bool(user and user.active and user.keyids)
 
 
 def authenticate(site: Site, name: str, passphrase: str | None) -> Identity:
-    """Open ``name``'s key with ``passphrase``; every failure says what to do."""
-    user = setup.get_user(site, name)
-    if not user.key_id:
-        raise NoSigningKey(f"{name} has no signing key; create one first (stella user add … "
-                           "--passphrase-file F, for a new user)")
+    """Open ``name``'s key with ``passphrase`` and check, against the verified roster,
+    that it is a key in force for an active user; every failure says what to do."""
+    if not name:
+        raise Rejected(f"say who you are (--as USER, with --passphrase-file F or {PASSPHRASE_ENV})")
+    roster = site_roster.read(site)
+    user = roster.user(name)
+    if user is None:
+        raise NotFound(f"no user named {name}")
+    if not user.active:
+        raise AuthenticationFailed(f"{name} was revoked and can no longer act")
+    if not user.keyids:
+        raise NoSigningKey(f"{name} has no signing key in force; an admin can give them one")
     if not passphrase:
-        raise AuthenticationFailed(f"{name} has a signing key: give its passphrase "
+        raise AuthenticationFailed(f"{name} acts with their own key: give its passphrase "
                                    f"(--passphrase-file F or {PASSPHRASE_ENV})")
     path = key_path(site, name)
     if not path.exists():
@@ -116,10 +172,10 @@ def authenticate(site: Site, name: str, passphrase: str | None) -> Identity:
         raise AuthenticationFailed(f"wrong passphrase for {name}'s key") from None
     except CryptoError as err:
         raise AuthenticationFailed(f"{name}'s key file cannot be used: {err.message}") from None
-    if signer.keyid != user.key_id:
-        raise AuthenticationFailed(f"{name}'s key file holds key {signer.keyid[:16]}…, not the key "
-                                   f"{user.key_id[:16]}… on record; it was replaced")
-    return Identity(name=user.name, role=user.role, key_id=user.key_id, signer=signer)
+    if signer.keyid not in user.keyids:
+        raise AuthenticationFailed(f"{name}'s key file holds key {signer.keyid[:16]}…, which the "
+                                   f"site roster does not hold for {name} (replaced or revoked)")
+    return Identity(name=user.name, role=user.role, key_id=signer.keyid, signer=signer)
 
 
 def read_passphrase(path: str | os.PathLike[str] | None,
@@ -141,11 +197,6 @@ def read_passphrase(path: str | os.PathLike[str] | None,
     return environ.get(PASSPHRASE_ENV) or None
 
 
-def confirm_actor(site: Site, name: str, passphrase: str | None) -> Identity | None:
-    """For actions other than approvals: a user with a key must prove it is them;
-    a user without a key acts by name (as before keys existed)."""
-    if not name:
-        return None
-    if setup.get_user(site, name).key_id:
-        return authenticate(site, name, passphrase)
-    return None
+def confirm_actor(site: Site, name: str, passphrase: str | None) -> Identity:
+    """Every acting user proves who they are with their own key (no acting by name)."""
+    return authenticate(site, name, passphrase)

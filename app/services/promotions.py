@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.context import Site
 from app.errors import NotFound, NotNow, Rejected
-from app.services import schedule_hold
+from app.services import schedule_hold, site_roster
 from app.services.releases import find_release
-from app.services.roles import require_role
+from app.services.roles import require_signer
+from engine.roster import sign_new_events
 from engine.run import events as ev
 from engine.run import stages
 from engine.run.state import RunState, fold
-from models import run_store, run_summary
-from models.tables import Environment, Promotion, Release, RunSummary
+from models import run_store
+from models.tables import Promotion, Release, RunEvent
+
+if TYPE_CHECKING:
+    from app.services.identity import Identity
 
 CREATORS = ("operator", "release-manager")
 
@@ -47,25 +51,28 @@ class PromotionSummary:
         return self.status
 
 
-def create_promotion(site: Site, release_ref: str, to_env: str, actor: str,
+def create_promotion(site: Site, release_ref: str, to_env: str, who: Identity,
                      from_env: str | None = None) -> str:
-    """Create a promotion of a release (by NAME@VERSION or digest) into ``to_env``."""
+    """Create a promotion of a release (by NAME@VERSION or digest) into ``to_env``, by an
+    authenticated requester whose signature its first events carry. The environment's
+    workflow and required approvals are read from the verified site roster."""
+    actor = who.name
     with site.db.write() as session:
-        require_role(session, actor, CREATORS, "create a promotion")
+        at = site.now()
+        require_signer(session, who, CREATORS, "create a promotion", at)
+        roster = site_roster.load(session)
         release = find_release(session, release_ref)
-        target = session.scalar(select(Environment).where(Environment.name == to_env))
+        target = roster.environment(to_env, at)
         if target is None:
             raise NotFound(f"no environment named {to_env}")
-        if from_env is not None and session.scalar(
-                select(Environment.id).where(Environment.name == from_env)) is None:
+        if from_env is not None and roster.environment(from_env, at) is None:
             raise NotFound(f"no environment named {from_env}")
         if from_env == to_env:
             raise Rejected("a promotion needs two different environments")
-        workflow = stages.Workflow.parse(target.workflow)
+        workflow = stages.Workflow.parse(target.workflow or stages.DEFAULT_WORKFLOW)
         number = (session.scalar(select(func.count()).select_from(Promotion)) or 0) + 1
         promotion_id = f"P-{number:04d}"
         now = site.clock.now()
-        at = site.now()
         session.add(Promotion(id=promotion_id, release_id=release.id, from_env=from_env,
                               to_env=to_env, requester=actor, created_at=now))
         created = ev.NewEvent(ev.RUN_CREATED, actor=actor, at=at, data={
@@ -73,7 +80,7 @@ def create_promotion(site: Site, release_ref: str, to_env: str, actor: str,
             "release": {"name": release.name, "version": release.version, "digest": release.digest},
             "from_env": from_env,
             "to_env": to_env,
-            "baseline": target.baseline,
+            "baseline": str(target.settings.get("baseline") or to_env),
             "workflow": workflow.name,
             "steps": list(workflow.steps()),
             "approvals_required": target.approvals_required,
@@ -81,9 +88,10 @@ def create_promotion(site: Site, release_ref: str, to_env: str, actor: str,
         })
         done = ev.NewEvent(ev.STEP_SUCCEEDED, actor=actor, at=at, step=stages.CREATED,
                            data={"summary": f"{release.name} {release.version} → {to_env}"})
+        signed = sign_new_events(promotion_id, 0, ev.GENESIS, [created, done], who.signer)
         try:
             session.flush()
-            run_store.append(session, promotion_id, ev.GENESIS, [created, done])
+            run_store.append(session, promotion_id, ev.GENESIS, signed)
         except (IntegrityError, run_store.HeadMoved):
             raise NotNow("another promotion was created at the same moment; try again") from None
     return promotion_id
@@ -106,34 +114,30 @@ def _load(session, promotion_id: str) -> tuple[list[ev.Event], RunState]:  # noq
     return events, fold(events)
 
 
-def list_promotions(site: Site, limit: int | None = None,
-                    statuses: Sequence[str] | None = None) -> list[PromotionSummary]:
-    """Every promotion (or the newest ``limit``, or those in ``statuses``), newest
-    first, from the run summaries written with each append (models/run_summary.py):
-    one query of plain columns however long the histories are."""
-    query = (select(Promotion.id, Release.name, Release.version, Release.digest,
-                    Promotion.from_env, Promotion.to_env, Promotion.requester,
-                    *(getattr(RunSummary, c) for c in run_summary.APPEND_COLUMNS))
-             .join(Release, Promotion.release_id == Release.id)
-             .outerjoin(RunSummary, RunSummary.promotion_id == Promotion.id)
-             .order_by(Promotion.created_at.desc(), Promotion.id.desc())
-             .limit(limit))
-    if statuses is not None:
-        query = query.where(RunSummary.status.in_(list(statuses)))
+def list_promotions(site: Site) -> list[PromotionSummary]:
     summaries = []
     with site.db.read() as session:
-        rows = session.execute(query).all()
+        rows = session.execute(
+            select(Promotion, Release).join(Release, Promotion.release_id == Release.id)
+            .order_by(Promotion.created_at.desc(), Promotion.id.desc())
+        ).all()
         slots = schedule_hold.slots(session)
-        for pid, name, version, digest, from_env, to_env, requester, *columns in rows:
-            values = dict(zip(run_summary.APPEND_COLUMNS, columns, strict=True))
-            if values["head"] is None:  # no summary: its creation is still being written
-                values = run_summary.summarise(run_summary.load_raw(session, pid))
+        for promotion, release in rows:
+            try:
+                _, state = _load(session, promotion.id)
+                status, current = state.status, state.current
+            except Rejected:
+                status, current, state = "chain-broken", None, None
             summaries.append(PromotionSummary(
-                id=pid, release_name=name, release_version=version, release_digest=digest,
-                from_env=from_env, to_env=to_env, requester=requester, status=values["status"],
-                current_step=values["current_step"], current_title=values["current_title"],
-                created_at=values["created_at"], event_count=values["event_count"],
-                head=values["head"], scheduled_at=slots.get(pid),
+                id=promotion.id, release_name=release.name, release_version=release.version,
+                release_digest=release.digest, from_env=promotion.from_env,
+                to_env=promotion.to_env, requester=promotion.requester, status=status,
+                current_step=current.name if current else None,
+                current_title=current.title if current else "",
+                created_at=state.created_at if state else "",
+                event_count=state.event_count if state else 0,
+                head=state.head if state else "",
+                scheduled_at=slots.get(promotion.id),
             ))
     return summaries
 
@@ -141,5 +145,6 @@ def list_promotions(site: Site, limit: int | None = None,
 def heads(site: Site) -> dict[str, int]:
     """Event count per promotion: a cheap poll to notice runs advancing elsewhere."""
     with site.db.read() as session:
-        rows = session.execute(select(RunSummary.promotion_id, RunSummary.event_count)).all()
+        rows = session.execute(select(RunEvent.promotion_id, func.count())
+                               .group_by(RunEvent.promotion_id)).all()
     return {promotion_id: count for promotion_id, count in rows}

@@ -30,7 +30,7 @@ from engine.run import events as ev
 
 EVENT_PAYLOAD_TYPE = "application/vnd.stellaops.run-event.v1+json"
 SIGNATURE_FIELD = "signature"
-EXECUTOR = "executor"
+EXECUTOR = "system:executor"  # the actor name of the executor's events
 
 
 def _body(seq: int, prev: str, new: ev.NewEvent) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.services import actions, promotions
-from tests.support.factories import add_release
+from tests.support.factories import add_release, who
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 20
@@ -32,7 +32,7 @@ def test_sigkill_at_random_moments(site):
     add_release(site)
     home = str(site.paths.home)
     rng = random.Random(20260218)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
     kills = interrupted_seen = 0
     while kills < KILLS:
         before, _ = promotions.load_run(site, pid)
@@ -55,9 +55,9 @@ def test_sigkill_at_random_moments(site):
         if state.status == "interrupted":
             interrupted_seen += 1
             assert state.current.error.startswith("the process running this step stopped")
-            actions.act(site, pid, "retry", "olga", "executor was killed; retrying")
+            actions.act(site, pid, "retry", who(site, "olga"), "executor was killed; retrying")
         elif state.status == "completed":
-            pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+            pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
         else:
             pytest.fail(f"unexpected status after restart: {state.status}")
     assert interrupted_seen >= KILLS // 2

@@ -9,7 +9,7 @@ from engine.crypto.keys import load_private_key
 from engine.evidence import statements
 from engine.tlog.receipt import verify_receipt
 from tests.support.doubles import doubles_registry
-from tests.support.factories import add_release
+from tests.support.factories import add_release, who
 
 
 def _verifier(site):
@@ -20,7 +20,7 @@ def _verifier(site):
 
 def test_sealed_run_has_logged_signed_evidence_and_a_proof_chain(site):
     add_release(site)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
     Executor(site, pid, doubles_registry()).run()
     _, state = promotions.load_run(site, pid)
     assert state.status == "completed"
@@ -46,7 +46,7 @@ def test_sealed_run_has_logged_signed_evidence_and_a_proof_chain(site):
 
 def test_rerun_keeps_old_evidence(site):
     add_release(site)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
     Executor(site, pid, doubles_registry()).run(until="gate-eval")
     from app.services import actions
     from engine.run import events as ev
@@ -57,7 +57,7 @@ def test_rerun_keeps_old_evidence(site):
         run_store.append(session, pid, state.head, [ev.NewEvent(
             ev.STEP_FAILED, "system:executor", site.now(), step="gate-eval",
             data={"error": "feed sync delay"})])
-    actions.act(site, pid, "retry", "olga", "feed sync finished")
+    actions.act(site, pid, "retry", who(site, "olga"), "feed sync finished")
     Executor(site, pid, doubles_registry()).run(until="gate-eval")
     names = [(i.name, i.attempt) for i in evidence.list_evidence(site, pid)]
     assert names == [("resolved-inputs", 1), ("policy-decision", 1), ("policy-decision", 2)]

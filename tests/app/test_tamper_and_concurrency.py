@@ -10,14 +10,14 @@ from app.cli.main import main
 from app.executor import Executor
 from app.services import promotions
 from tests.support.doubles import doubles_registry
-from tests.support.factories import add_release
+from tests.support.factories import add_release, who
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_tampered_event_breaks_the_timeline(site, capsys):
     add_release(site)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
     Executor(site, pid, doubles_registry()).run(until="gate-eval")
     home = str(site.paths.home)
     assert main(["--home", home, "timeline", pid]) == 0
@@ -43,7 +43,7 @@ def _executor(home: str, pid: str, delay: str) -> subprocess.Popen:
 
 def test_two_executors_exactly_one_advances(site):
     add_release(site)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
     home = str(site.paths.home)
     first, second = _executor(home, pid, "0.15"), _executor(home, pid, "0.15")
     results = [(p.wait(timeout=120), p.communicate()) for p in (first, second)]

@@ -29,10 +29,15 @@ def test_bundle_build_is_deterministic_and_verifies(tmp_path, capsys):
     assert "signature" in report["error"].lower() or "trusted" in report["error"].lower()
 
 
-def test_trust_on_first_use_needs_confirmation_then_import(tmp_path, capsys):
+def test_trust_on_first_use_needs_confirmation_then_import(tmp_path, capsys, monkeypatch):
     home = str(tmp_path / "home")
-    assert main(["--home", home, "init"]) == 0
-    assert main(["--home", home, "user", "add", "rm", "--role", "release-manager"]) == 0
+    secret = tmp_path / "secret"
+    secret.write_text("one-passphrase-for-both\n")
+    secret.chmod(0o600)
+    monkeypatch.setenv("STELLA_PASSPHRASE", "one-passphrase-for-both")
+    assert main(["--home", home, "init", "--admin", "ada"]) == 0
+    assert main(["--home", home, "user", "add", "rm", "--role", "release-manager",
+                 "--passphrase-file", str(secret), "--as", "ada"]) == 0
     root = str(SAMPLES / "trust-root-v1.dsse.json")
     assert main(["--home", home, "trust", "install", root, "--as", "rm"]) == 1
     assert "--yes" in capsys.readouterr().err

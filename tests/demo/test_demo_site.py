@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from app.context import Site
-from app.demo import control
+from app.demo import control, layout
 from app.demo.builder import build
-from app.services import evidence, promotions, replay, scheduler
+from app.services import evidence, identity, promotions, replay, scheduler, site_roster
 from app.site import SiteConfig
 
 
@@ -29,6 +29,8 @@ def test_demo_site_has_every_state_and_its_verdicts_replay(tmp_path):
         assert [s.promotion_id for s in scheduler.list_schedules(site)] == ["P-0006"]
         for sealed in ("P-0001", "P-0002"):
             assert evidence.list_evidence(site, sealed)[-1].name == "proof-chain"
+        admin = identity.authenticate(site, "admin", layout.DEMO_ONLY_PASSPHRASE)
+        assert admin.role == "admin" and site_roster.read(site).is_admin("admin")
         results = replay.replay_all(site, "audrey", "demo determinism check")
         assert len(results) >= 5
         assert {r.result for r in results} == {"match"}, [(r.verdict_id, r.diff) for r in results]

@@ -19,7 +19,7 @@ from engine.crypto.keys import PublicKey
 from engine.evidence import statements
 from engine.run import events as ev
 from tests.support.deploy import product_registry
-from tests.support.factories import add_release
+from tests.support.factories import add_environment, add_release, add_user, who
 
 PASS = {"alice": "alice-passphrase", "bob": "bob-passphrase", "carol": "carol-passphrase",
         "audrey": "audrey-passphrase"}
@@ -28,10 +28,8 @@ PASS = {"alice": "alice-passphrase", "bob": "bob-passphrase", "carol": "carol-pa
 @pytest.fixture
 def waiting(site):
     """P-0001: platform 1.3.0-rc1 → eu-prod (1 approval required), requested by alice."""
-    for name, passphrase in PASS.items():
-        identity.add_key(site, name, passphrase)
     add_release(site)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-prod", "alice", "eu-stage")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-prod", who(site, "alice"), "eu-stage")
     result = Executor(site, pid, product_registry()).run()
     assert result.why == "waiting for approval"
     return pid
@@ -55,7 +53,7 @@ def test_the_requester_can_never_approve(site, waiting):
     with pytest.raises(NotNow, match="separation of duties"):
         approvals.reject(site, waiting, "alice", PASS["alice"], "changed my mind")
     with pytest.raises(NotNow, match="separation of duties"):  # the engine guard, without keys too
-        actions.act(site, waiting, "approve", "alice", "direct")
+        actions.act(site, waiting, "approve", who(site, "alice"), "direct")
     unchanged(site, waiting, before)
 
 
@@ -67,7 +65,7 @@ def test_an_auditor_cannot_act(site, waiting):
     for action in ("pause", "cancel", "mark-failed"):
         with pytest.raises(Rejected, match=f"audrey is 'auditor' and may not {action}; that needs "
                                            "the role operator or release-manager"):
-            actions.act(site, waiting, action, "audrey", "read-only users cannot act")
+            actions.act(site, waiting, action, who(site, "audrey"), "read-only users cannot act")
     unchanged(site, waiting, before)
 
 
@@ -78,7 +76,7 @@ def test_a_missing_reason_is_refused(site, waiting, reason):
         approvals.approve(site, waiting, "bob", PASS["bob"], reason)
     assert refused.value.message == "approve refused: a reason is required; say why with --reason"
     with pytest.raises(NotNow, match="approve refused: a reason is required"):
-        actions.act(site, waiting, "approve", "bob", reason)
+        actions.act(site, waiting, "approve", who(site, "bob"), reason)
     unchanged(site, waiting, before)
 
 
@@ -86,9 +84,10 @@ def test_a_wrong_passphrase_or_a_missing_key_is_refused(site, waiting):
     before = counts(site, waiting)
     with pytest.raises(identity.AuthenticationFailed, match="^wrong passphrase for bob's key$"):
         approvals.approve(site, waiting, "bob", "guess-guess", "ok")
-    setup.add_user(site, "dan", "approver")
-    with pytest.raises(identity.NoSigningKey, match="dan has no signing key"):
-        approvals.approve(site, waiting, "dan", "whatever-pass", "ok")
+    add_user(site, "dan", "approver")
+    identity.key_path(site, "dan").unlink()
+    with pytest.raises(identity.AuthenticationFailed, match="dan's key file .* is missing"):
+        approvals.approve(site, waiting, "dan", "dan-passphrase", "ok")
     unchanged(site, waiting, before)
 
 
@@ -111,16 +110,16 @@ def test_an_approval_is_signed_by_the_approver_own_key(site, waiting):
     events, _ = promotions.load_run(site, waiting)
     granted = next(e for e in events if e.type == ev.APPROVAL_GRANTED)
     assert (granted.actor, granted.reason) == ("bob", "change window agreed")
-    assert granted.data == {"evidence": item.digest, "keyid": bob.keyid, "log_index": item.log_index}
+    signed = dict(granted.data)
+    assert signed.pop("signature")["keyid"] == bob.keyid  # the event itself is signed by bob
+    assert signed == {"evidence": item.digest, "keyid": bob.keyid, "log_index": item.log_index}
     assert body["eventChain"]["head"] == events[granted.seq - 1].hash  # bound to the run as it stood
 
 
 def test_an_environment_can_require_two_distinct_approvers(site):
-    for name in ("bob", "carol"):
-        identity.add_key(site, name, PASS[name])
-    setup.add_environment(site, "eu-prod-2", approvals_required=2)
+    add_environment(site, "eu-prod-2", approvals_required=2)
     add_release(site)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-prod-2", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-prod-2", who(site, "alice"))
     Executor(site, pid, product_registry()).run()
     _, state = promotions.load_run(site, pid)
     assert state.step("approval").waiting_detail["required"] == 2
@@ -150,11 +149,11 @@ class GateAsking:
 
 def test_the_approval_step_skips_or_waits_as_environment_and_gate_say(site):
     add_release(site)
-    skipped = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    skipped = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
     Executor(site, skipped, product_registry()).run(until="approval")
     step = promotions.load_run(site, skipped)[1].step("approval")
     assert (step.status, step.summary) == ("skipped", "no approval required")
-    asked = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    asked = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
     Executor(site, asked, product_registry(gate_eval=GateAsking())).run()
     step = promotions.load_run(site, asked)[1].step("approval")
     assert (step.status, step.waiting_for) == ("waiting", "approval")

@@ -15,11 +15,15 @@ from tests.support.deploy import add_demo_release, product_registry
 from tests.support.factories import START
 
 
+ADMIN_PASS = "ada-admin-passphrase"
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     monkeypatch.delenv("STELLA_PASSPHRASE", raising=False)
     home = tmp_path / "home"
-    assert main(["init", "--home", str(home)]) == 0
+    assert main(["init", "--home", str(home), "--admin", "ada",
+                 "--passphrase-file", passfile(tmp_path, "ada", ADMIN_PASS)]) == 0
     return home
 
 
@@ -36,19 +40,34 @@ def passfile(tmp_path, name, text):
     return str(path)
 
 
+def as_admin(tmp_path):
+    """The options that make ada, the site's admin, the actor of a roster change."""
+    return ["--as", "ada", "--passphrase-file", passfile(tmp_path, "ada", ADMIN_PASS)]
+
+
+def enrol(home, tmp_path, name, role, secret):
+    admin_file = passfile(tmp_path, "ada", ADMIN_PASS)
+    return stella(home, "user", "add", name, "--role", role, "--passphrase-file",
+                  passfile(tmp_path, name, secret), "--as", "ada",
+                  "--admin-passphrase-file", admin_file)[0]
+
+
 def test_users_keys_and_signed_approvals(home, tmp_path, capsys, monkeypatch):
     bob_pass = passfile(tmp_path, "bob", "bob-passphrase-1")
-    assert stella(home, "env", "add", "eu-prod", "--requires-approval")[0] == 0
-    assert stella(home, "user", "add", "alice", "--role", "release-manager")[0] == 0
-    assert stella(home, "user", "add", "audrey", "--role", "auditor")[0] == 0
+    alice_pass = passfile(tmp_path, "alice", "alice-passphrase-1")
+    assert stella(home, "env", "add", "eu-prod", "--requires-approval", *as_admin(tmp_path))[0] == 0
+    assert enrol(home, tmp_path, "alice", "release-manager", "alice-passphrase-1") == 0
+    assert enrol(home, tmp_path, "audrey", "auditor", "audrey-passphrase-1") == 0
+    capsys.readouterr()
     code, out = stella(home, "user", "add", "bob", "--role", "approver", "--passphrase-file", bob_pass,
+                       "--as", "ada", "--admin-passphrase-file", passfile(tmp_path, "ada", ADMIN_PASS),
                        capsys=capsys)
     assert code == 0 and "key " in out.out and "keys/users/bob.key" in out.out
     site = Site.open(SiteConfig.resolve(home=home, clock=FixedClock(START)))
     add_demo_release(site, "1.3.0-rc1", artifacts=False)
     site.close()
     assert stella(home, "promote", "create", "--release", "platform@1.3.0-rc1", "--to", "eu-prod",
-                  "--as", "alice")[0] == 0
+                  "--as", "alice", "--passphrase-file", alice_pass)[0] == 0
     code, out = stella(home, "run", "P-0001", capsys=capsys)
     assert code == 0 and "waiting for approval" in out.out
 
@@ -71,46 +90,52 @@ def test_users_keys_and_signed_approvals(home, tmp_path, capsys, monkeypatch):
     code, out = stella(home, "events", "P-0001", "--json", capsys=capsys)
     granted = [e for e in json.loads(out.out) if e["type"] == "approval.granted"]
     assert granted[0]["actor"] == "bob" and granted[0]["data"]["keyid"]
+    assert granted[0]["data"]["signature"]["keyid"] == granted[0]["data"]["keyid"]
 
 
-def test_actions_of_a_user_with_a_key_need_the_passphrase(home, tmp_path, capsys, monkeypatch):
+def test_every_action_needs_the_actor_passphrase(home, tmp_path, capsys, monkeypatch):
     olga_pass = passfile(tmp_path, "olga", "olga-passphrase-1")
-    stella(home, "env", "add", "eu-stage")
-    stella(home, "user", "add", "olga", "--role", "operator", "--passphrase-file", olga_pass)
+    stella(home, "env", "add", "eu-stage", *as_admin(tmp_path))
+    assert enrol(home, tmp_path, "olga", "operator", "olga-passphrase-1") == 0
     site = Site.open(SiteConfig.resolve(home=home, clock=FixedClock(START)))
     add_demo_release(site, "1.3.0-rc1", artifacts=False)
     site.close()
     capsys.readouterr()
     code, out = stella(home, "promote", "create", "--release", "platform@1.3.0-rc1", "--to", "eu-stage",
                        "--as", "olga", capsys=capsys)
-    assert code == 1 and "olga has a signing key: give its passphrase" in out.err
+    assert code == 1 and "olga acts with their own key: give its passphrase" in out.err
+    code, out = stella(home, "promote", "create", "--release", "platform@1.3.0-rc1", "--to", "eu-stage",
+                       capsys=capsys)
+    assert code == 1 and "say who you are" in out.err
     monkeypatch.setenv("STELLA_PASSPHRASE", "olga-passphrase-1")
     assert stella(home, "promote", "create", "--release", "platform@1.3.0-rc1", "--to", "eu-stage",
                   "--as", "olga")[0] == 0
     monkeypatch.delenv("STELLA_PASSPHRASE")
     capsys.readouterr()
     code, out = stella(home, "pause", "P-0001", "--as", "olga", "--reason", "check", capsys=capsys)
-    assert code == 1 and "olga has a signing key: give its passphrase" in out.err
+    assert code == 1 and "olga acts with their own key: give its passphrase" in out.err
     code, out = stella(home, "pause", "P-0001", "--as", "olga", "--reason", "check",
                        "--passphrase-file", olga_pass, capsys=capsys)
     assert code == 0 and "pause recorded" in out.out
+    code, out = stella(home, "events", "P-0001", "--json", capsys=capsys)
+    paused = [e for e in json.loads(out.out) if e["type"] == "run.paused"]
+    assert paused[0]["actor"] == "olga" and paused[0]["data"]["signature"]["sig"]
 
 
 def test_deploy_settings_from_a_file(home, tmp_path, capsys):
-    stella(home, "env", "add", "eu-stage")
-    stella(home, "user", "add", "olga", "--role", "operator")
+    stella(home, "env", "add", "eu-stage", *as_admin(tmp_path))
     settings = tmp_path / "settings.json"
     settings.write_text(json.dumps({"gates": {"deploy-100": {"window_seconds": "10m"}},
                                     "auto_continue": False}))
     capsys.readouterr()
-    code, out = stella(home, "env", "configure", "eu-stage", "--file", str(settings), "--as", "olga",
-                       capsys=capsys)
+    code, out = stella(home, "env", "configure", "eu-stage", "--file", str(settings),
+                       *as_admin(tmp_path), capsys=capsys)
     assert code == 0, out.err
     assert "deploy-10: proceed if 95% healthy for 5m, error rate < 1% (measured every 10s" in out.out
     assert "deploy-100: proceed if 95% healthy for 10m" in out.out
     settings.write_text(json.dumps({"gates": {"deploy-100": {"window_seconds": "1s"}}}))
-    code, out = stella(home, "env", "configure", "eu-stage", "--file", str(settings), "--as", "olga",
-                       capsys=capsys)
+    code, out = stella(home, "env", "configure", "eu-stage", "--file", str(settings),
+                       *as_admin(tmp_path), capsys=capsys)
     assert code == 2 and "deploy setting 'gates.deploy-100'" in out.err
     code, out = stella(home, "env", "configure", "eu-stage", "--json", capsys=capsys)
     assert json.loads(out.out)["gates"]["deploy-100"] == {"window_seconds": "10m"}

@@ -12,6 +12,7 @@ from app.executor import Executor
 from app.services import promotions
 from app.services.logs import step_logs
 from tests.support.deploy import add_demo_release, add_environment, product_registry
+from tests.support.factories import who
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the commands are POSIX shell")
 
@@ -44,7 +45,7 @@ def command_site(site, tmp_path, monkeypatch, *, auto_continue: bool = True, fai
 def run_release(site, version: str, **kwargs) -> str:
     add_demo_release(site, version, artifacts=False,
                      inputs=["file:db-password", "env:PLATFORM_REGION"], **kwargs)
-    pid = promotions.create_promotion(site, f"platform@{version}", "cmd-prod", "alice")
+    pid = promotions.create_promotion(site, f"platform@{version}", "cmd-prod", who(site, "alice"))
     Executor(site, pid, product_registry()).run()
     return pid
 
@@ -91,7 +92,7 @@ def test_an_input_whose_value_changed_since_it_was_materialised_stops_the_deploy
     site = live_site
     command_site(site, tmp_path, monkeypatch)
     add_demo_release(site, "1.3.0-rc1", artifacts=False, inputs=["env:PLATFORM_REGION"])
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "cmd-prod", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "cmd-prod", who(site, "alice"))
     Executor(site, pid, product_registry()).run(until="deploy-start")
     monkeypatch.setenv("PLATFORM_REGION", "somewhere-else")
     Executor(site, pid, product_registry()).run()
@@ -107,7 +108,7 @@ def test_a_gate_the_health_command_cannot_measure_is_refused_before_deploying(li
     add_environment(site, "cmd-prod", ("c1",), "command", {
         "commands": {"deploy": DEPLOY, "status": STATUS, "health": "true"}})  # default gate: error rate < 1%
     add_demo_release(site, "1.3.0-rc1", artifacts=False)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "cmd-prod", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "cmd-prod", who(site, "alice"))
     Executor(site, pid, product_registry()).run()
     step = promotions.load_run(site, pid)[1].step("deploy-start")
     assert step.status == "failed"

@@ -11,6 +11,7 @@ from app.deploy.settings import deploy_config, set_deploy_config
 from app.drivers.base import DriverError, Target
 from app.errors import NotFound, Rejected
 from tests.support.deploy import add_demo_release
+from tests.support.factories import admin, who
 
 
 def test_the_default_gate_is_the_seed_policy():
@@ -52,12 +53,14 @@ def test_bad_settings_name_the_field(settings, field, why):
     assert refused.value.field == field and why in refused.value.message
 
 
-def test_settings_are_stored_per_environment_by_operators_only(site):
-    set_deploy_config(site, "eu-stage", {"auto_continue": True}, "olga")
+def test_settings_are_stored_per_environment_by_admins_only(site):
+    set_deploy_config(site, "eu-stage", {"auto_continue": True}, admin(site))
     assert deploy_config(site, "eu-stage").auto_continue is True
     assert deploy_config(site, "eu-prod").auto_continue is False
-    with pytest.raises(Rejected, match="audrey is 'auditor' and may not change deploy settings"):
-        set_deploy_config(site, "eu-stage", {}, "audrey")
+    for name, role in (("audrey", "auditor"), ("olga", "operator")):
+        with pytest.raises(Rejected, match=f"{name} is '{role}': .* only by an admin"):
+            set_deploy_config(site, "eu-stage", {}, who(site, name))
+    assert deploy_config(site, "eu-stage").auto_continue is True
     with pytest.raises(NotFound, match="no environment named nowhere"):
         deploy_config(site, "nowhere")
 

@@ -14,6 +14,7 @@ from app.services import actions, evidence, promotions
 from app.services.logs import step_logs
 from engine.run import events as ev
 from tests.support.deploy import add_demo_release, add_environment, product_registry
+from tests.support.factories import who
 
 from .conftest import DEMO_GATE, DEMO_TARGETS
 
@@ -34,7 +35,7 @@ def test_a_good_release_goes_10_50_100_and_completes(live_site, demo_fleet):
     site = live_site
     setup_env(site, auto_continue=True)
     add_demo_release(site, "1.3.0-rc1")
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-demo", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-demo", who(site, "alice"))
     started = time.monotonic()
     Executor(site, pid, product_registry()).run()
     elapsed = time.monotonic() - started
@@ -65,7 +66,7 @@ def test_a_bad_release_breaches_at_10_percent_and_is_rolled_back(live_site, demo
     site = live_site
     setup_env(site, auto_continue=True)
     add_demo_release(site, "1.3.0-rc1-bad", error_rate=0.2)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1-bad", "eu-demo", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1-bad", "eu-demo", who(site, "alice"))
     Executor(site, pid, product_registry()).run()
     events, state = promotions.load_run(site, pid)
     assert state.status == "rolled-back"
@@ -85,9 +86,9 @@ def test_a_target_killed_during_a_canary_breaches_the_gate(live_site, demo_fleet
     site = live_site
     setup_env(site, auto_continue=False, window=4.0)
     add_demo_release(site, "1.3.0-rc1")
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-demo", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-demo", who(site, "alice"))
     Executor(site, pid, product_registry()).run()  # canary 10% held: waiting for Continue
-    actions.act(site, pid, "continue", "olga")
+    actions.act(site, pid, "continue", who(site, "olga"))
 
     runner = threading.Thread(target=lambda: Executor(site, pid, product_registry()).run())
     runner.start()
@@ -117,7 +118,7 @@ def test_a_target_killed_during_a_canary_breaches_the_gate(live_site, demo_fleet
 
     demo_fleet.restart("eu-demo-02")  # back up, still on the new release
     assert version_of(demo_fleet, "eu-demo-02") == "1.3.0-rc1"
-    actions.act(site, pid, "rollback", "olga", "eu-demo-02 is back; finish the rollback", scope="full")
+    actions.act(site, pid, "rollback", who(site, "olga"), "eu-demo-02 is back; finish the rollback", scope="full")
     Executor(site, pid, product_registry()).run()
     _, state = promotions.load_run(site, pid)
     assert state.status == "rolled-back"

@@ -11,14 +11,14 @@ from app.services.logs import step_logs
 from engine.crypto import dsse
 from engine.run import events as ev
 from tests.support.deploy import add_demo_release
-from tests.support.factories import add_release
+from tests.support.factories import add_release, who
 
 from .conftest import OLD
 
 
 def start(env, version="1.3.0-rc1", **kwargs) -> str:
     add_demo_release(env.site, version, artifacts=False, **kwargs)
-    return promotions.create_promotion(env.site, f"platform@{version}", "fake-prod", "alice")
+    return promotions.create_promotion(env.site, f"platform@{version}", "fake-prod", who(env.site, "alice"))
 
 
 def predicate(site, item) -> dict:
@@ -59,7 +59,7 @@ def test_stages_cover_cumulative_shares_and_wait_for_continue(fake_env):
     assert last["summary"] == "1/1 healthy · error rate 0% · p95 n/a · passed"
 
     for _ in range(3):
-        actions.act(site, pid, "continue", "olga")
+        actions.act(site, pid, "continue", who(site, "olga"))
         Executor(site, pid, fake_env.registry()).run()
     _, state = promotions.load_run(site, pid)
     assert state.status == "completed"
@@ -88,7 +88,7 @@ def test_a_breach_rolls_every_moved_target_back(fake_env):
     pid = start(fake_env)
     actions_run = Executor(site, pid, fake_env.registry())
     actions_run.run()  # canary 10% held: waiting for continue
-    actions.act(site, pid, "continue", "olga")
+    actions.act(site, pid, "continue", who(site, "olga"))
     for target in fake_env.driver.targets.values():  # the new release starts failing
         target.error_rate = 0.2
     Executor(site, pid, fake_env.registry()).run()
@@ -118,7 +118,7 @@ def test_pause_stops_the_measurement_and_retry_measures_again(fake_env):
     def pause_on_third(_name):
         calls.append(_name)
         if len(calls) == 3:
-            actions.act(site, pid, "pause", "olga", "checking dashboards")
+            actions.act(site, pid, "pause", who(site, "olga"), "checking dashboards")
 
     Executor(site, pid, fake_env.registry()).run(until="deploy-start")
     fake_env.driver.on_health = pause_on_third
@@ -129,8 +129,8 @@ def test_pause_stops_the_measurement_and_retry_measures_again(fake_env):
     assert stage.summary == "measurement stopped: the run was paused"
     assert len(criteria_events(site, pid, "deploy-10")) == 3  # stopped at once
     fake_env.driver.on_health = None
-    actions.act(site, pid, "resume", "olga", "dashboards fine")
-    actions.act(site, pid, "retry", "olga", "measure again")
+    actions.act(site, pid, "resume", who(site, "olga"), "dashboards fine")
+    actions.act(site, pid, "retry", who(site, "olga"), "measure again")
     Executor(site, pid, fake_env.registry()).run()
     _, state = promotions.load_run(site, pid)
     assert state.step("deploy-10").waiting_for == "continue"
@@ -141,14 +141,14 @@ def test_a_stage_rollback_returns_only_that_stage_share_with_a_preview(fake_env)
     site = fake_env.site
     pid = start(fake_env)
     Executor(site, pid, fake_env.registry()).run()
-    actions.act(site, pid, "continue", "olga")
+    actions.act(site, pid, "continue", who(site, "olga"))
     Executor(site, pid, fake_env.registry()).run()  # canary 50% held
     impact = actions.preview(site, pid, "step")
     assert impact["allowed"] and impact["steps"] == ["deploy-50"]
     changes = {t["target"]: (t["from"], t["to"]) for t in impact["targets"]}
     # only what this stage moved goes back; t01 came with canary 10% and stays
     assert changes["t05"] == ("1.3.0-rc1", "1.2.0") and changes["t01"] == ("1.3.0-rc1", "1.3.0-rc1")
-    actions.act(site, pid, "rollback", "olga", "latency creeping up", scope="step")
+    actions.act(site, pid, "rollback", who(site, "olga"), "latency creeping up", scope="step")
     Executor(site, pid, fake_env.registry()).run()
     _, state = promotions.load_run(site, pid)
     assert state.status == "halted" and state.step("deploy-50").status == "rolled-back"
@@ -162,7 +162,7 @@ def test_a_failed_deployment_fails_the_stage_and_is_covered_by_rollback(fake_env
     fake_env.driver.fail_deploy.add("t03")
     pid = start(fake_env)
     Executor(site, pid, fake_env.registry()).run()
-    actions.act(site, pid, "continue", "olga")
+    actions.act(site, pid, "continue", who(site, "olga"))
     Executor(site, pid, fake_env.registry()).run()
     _, state = promotions.load_run(site, pid)
     stage = state.step("deploy-50")
@@ -172,7 +172,7 @@ def test_a_failed_deployment_fails_the_stage_and_is_covered_by_rollback(fake_env
     impact = actions.preview(site, pid, "full")
     assert [(t["target"], t["from"], t["to"]) for t in impact["targets"]] == [
         ("t01", "1.3.0-rc1", "1.2.0"), ("t02", "1.3.0-rc1", "1.2.0"), ("t03", "1.3.0-rc1", "1.2.0")]
-    actions.act(site, pid, "rollback", "olga", "t03 broken", scope="full")
+    actions.act(site, pid, "rollback", who(site, "olga"), "t03 broken", scope="full")
     Executor(site, pid, fake_env.registry()).run()
     _, state = promotions.load_run(site, pid)
     assert state.status == "rolled-back"
@@ -202,7 +202,7 @@ def test_deploy_start_refuses_an_environment_without_targets(site):
     from tests.support.deploy import product_registry
 
     add_release(site)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
     Executor(site, pid, product_registry()).run()
     _, state = promotions.load_run(site, pid)
     assert state.step("deploy-start").status == "failed"
@@ -232,11 +232,11 @@ def test_a_crash_mid_stage_keeps_what_each_target_ran_before(fake_env):
     assert state.step("deploy-10").status == "interrupted"
     progress = criteria_events(site, pid, "deploy-10", status="deploying")
     assert progress[0].data["summary"] == "deploying: 1/1 target(s) on 1.3.0-rc1"
-    actions.act(site, pid, "retry", "olga", "executor host rebooted")
+    actions.act(site, pid, "retry", who(site, "olga"), "executor host rebooted")
     Executor(site, pid, fake_env.registry()).run()
     _, state = promotions.load_run(site, pid)
     row = state.step("deploy-10").outputs["targets"][0]
     assert (row["from"], row["changed"]) == ("1.2.0", True)  # the driver now says 1.3.0-rc1
-    actions.act(site, pid, "rollback", "olga", "abandon", scope="full")
+    actions.act(site, pid, "rollback", who(site, "olga"), "abandon", scope="full")
     Executor(site, pid, fake_env.registry()).run()
     assert fake_env.versions()["t01"] == "1.2.0"

@@ -13,13 +13,14 @@ from app.steps.inputs import InputsStep, default_providers
 from engine.crypto import dsse
 from engine.evidence import statements
 from tests.support.deploy import add_demo_release, add_environment, product_registry
+from tests.support.factories import who
 
 DB = "pw-for-the-db-0001"
 
 
 def run_inputs(site, inputs, environ):
     add_demo_release(site, "1.3.0-rc1", artifacts=False, inputs=inputs)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
     step = InputsStep(providers=lambda s: default_providers(s, environ))
     Executor(site, pid, product_registry(inputs_materialized=step)).run(until="inputs-materialized")
     return pid, promotions.load_run(site, pid)[1].step("inputs-materialized")
@@ -69,7 +70,7 @@ def test_no_declared_inputs(site):
 def test_demo_targets_need_the_release_artifacts(site):
     add_environment(site, "demo", ("d1",), "demo-fleet")
     add_demo_release(site, "1.3.0-rc1", artifacts=False)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "demo", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "demo", who(site, "alice"))
     Executor(site, pid, product_registry()).run()
     step = promotions.load_run(site, pid)[1].step("deploy-start")
     assert step.status == "failed"
@@ -80,7 +81,7 @@ def test_demo_targets_need_the_release_artifacts(site):
 def test_deploy_start_fails_when_no_target_answers(site):
     add_environment(site, "demo", ("d1", "d2"), "demo-fleet")
     add_demo_release(site, "1.3.0-rc1")
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "demo", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "demo", who(site, "alice"))
     Executor(site, pid, product_registry()).run()
     step = promotions.load_run(site, pid)[1].step("deploy-start")
     assert step.status == "failed" and step.error.startswith("no target of demo is healthy: d1: ")

@@ -21,6 +21,7 @@ from app.services import actions, promotions
 from app.services.logs import step_logs
 from models.tables import EvidenceItem, RunEvent, StepLog, TlogCheckpoint
 from tests.support.deploy import add_demo_release, product_registry
+from tests.support.factories import who
 
 from .test_command_run import DB_PASSWORD, REGION, command_site
 
@@ -70,7 +71,7 @@ def test_secret_values_never_appear_anywhere_stored_or_exported(live_site, tmp_p
     command_site(site, tmp_path, monkeypatch, auto_continue=False)
     # 1) a release whose vault input cannot be resolved: the step fails listing it
     add_demo_release(site, "1.2.9", artifacts=False, inputs=INPUTS)
-    failed = promotions.create_promotion(site, "platform@1.2.9", "cmd-prod", "alice")
+    failed = promotions.create_promotion(site, "platform@1.2.9", "cmd-prod", who(site, "alice"))
     Executor(site, failed, product_registry()).run()
     _, state = promotions.load_run(site, failed)
     step = state.step("inputs-materialized")
@@ -78,23 +79,23 @@ def test_secret_values_never_appear_anywhere_stored_or_exported(live_site, tmp_p
     assert "no 'vault' secret provider is configured" in step.error
     # 2) deployments that hand the secrets to commands, then a rollback that does too
     add_demo_release(site, "1.2.0", artifacts=False, inputs=INPUTS[:2])
-    first = promotions.create_promotion(site, "platform@1.2.0", "cmd-prod", "alice")
+    first = promotions.create_promotion(site, "platform@1.2.0", "cmd-prod", who(site, "alice"))
     Executor(site, first, product_registry()).run()
     for _ in range(3):
-        actions.act(site, first, "continue", "olga")
+        actions.act(site, first, "continue", who(site, "olga"))
         Executor(site, first, product_registry()).run()
     assert promotions.load_run(site, first)[1].status == "completed"
     # a command that fails with the secret in its error output
     monkeypatch.setenv("STELLA_TEST_FAIL_ON", "c1")
-    broken = promotions.create_promotion(site, "platform@1.2.0", "cmd-prod", "alice")
+    broken = promotions.create_promotion(site, "platform@1.2.0", "cmd-prod", who(site, "alice"))
     Executor(site, broken, product_registry()).run()
     assert "login [redacted]" in promotions.load_run(site, broken)[1].step("deploy-10").error
     monkeypatch.setenv("STELLA_TEST_FAIL_ON", "")
     add_demo_release(site, "1.3.0-rc1", artifacts=False, inputs=INPUTS[:2])
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "cmd-prod", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "cmd-prod", who(site, "alice"))
     Executor(site, pid, product_registry()).run()
     (tmp_path / "c1.received").unlink()
-    actions.act(site, pid, "rollback", "olga", "rehearsal", scope="full")
+    actions.act(site, pid, "rollback", who(site, "olga"), "rehearsal", scope="full")
     Executor(site, pid, product_registry()).run()
     _, state = promotions.load_run(site, pid)
     assert state.status == "rolled-back"

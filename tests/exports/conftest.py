@@ -15,7 +15,7 @@ from engine.clock import FixedClock
 from engine.crypto.keys import Ed25519Signer
 from engine.crypto.trust_root import sign_trust_root, trust_root_document
 from tests.support.doubles import doubles_registry
-from tests.support.factories import START, add_release, make_site
+from tests.support.factories import START, add_release, make_site, who
 
 ROOT_KEY = Ed25519Signer.from_seed(bytes([1]) * 32)
 RELEASE_KEY = Ed25519Signer.from_seed(bytes([2]) * 32)
@@ -33,7 +33,7 @@ def install_trust_root(site) -> None:  # noqa: ANN001
 
 def sealed_promotion(site) -> str:  # noqa: ANN001
     add_release(site)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
     Executor(site, pid, doubles_registry()).run()
     _, state = promotions.load_run(site, pid)
     assert state.status == "completed"

@@ -9,7 +9,7 @@ from app.executor import Executor
 from app.services import promotions
 from tests.exports.conftest import extract
 from tests.support.doubles import doubles_registry
-from tests.support.factories import add_release
+from tests.support.factories import add_release, who
 
 
 def test_export_then_verify(sealed, tmp_path, capsys):
@@ -53,7 +53,7 @@ def test_verify_needs_no_site(tmp_path, capsys, monkeypatch):
 def test_exit_codes_for_unsealed_runs_and_unknown_promotions(trusted_site, tmp_path, capsys):
     site = trusted_site
     add_release(site)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
     Executor(site, pid, doubles_registry()).run(until="gate-eval")
     home = str(site.paths.home)
     common = ["--to", str(tmp_path), "--as", "olga", "--home", home]

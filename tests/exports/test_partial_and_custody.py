@@ -18,13 +18,13 @@ from engine.evidence import statements
 from engine.run import events as ev
 from tests.exports.conftest import extract
 from tests.support.doubles import doubles_registry
-from tests.support.factories import add_release
+from tests.support.factories import add_release, who
 
 
 @pytest.fixture
 def mid_run(trusted_site):
     add_release(trusted_site)
-    pid = promotions.create_promotion(trusted_site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    pid = promotions.create_promotion(trusted_site, "platform@1.3.0-rc1", "eu-stage", who(trusted_site, "alice"))
     Executor(trusted_site, pid, doubles_registry()).run(until="gate-eval")
     return trusted_site, pid
 

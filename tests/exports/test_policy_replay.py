@@ -24,12 +24,11 @@ from app.services import export_policy, exports, gate, promotions
 from app.services.actions import act
 from app.services.gate_inputs import release_root, release_row
 from app.services.gate_override import override_stale_feeds
-from app.services.identity import add_key
 from app.site import SiteConfig
 from engine.canonical import canonical_bytes
 from engine.clock import FixedClock
 from tests.exports.conftest import extract, install_trust_root
-from tests.support.factories import START, make_site
+from tests.support.factories import START, make_site, who
 from tests.support.gate_data import (
     POLICY,
     SHOP_SBOM,
@@ -40,7 +39,7 @@ from tests.support.gate_data import (
 )
 
 STALE = "2026-02-17T06:00:00Z"  # 26.5 hours before the test clock; the policy allows 24
-PASSPHRASE = "correct horse battery"
+PASSPHRASE = "bob-passphrase"
 FIRST, SECOND = "policy/03-gate-eval", "policy/03-gate-eval.attempt-2"
 
 
@@ -56,11 +55,10 @@ def _template(tmp_path_factory):
     install_trust_root(site)
     store_feed(site, STALE)
     store_policy_doc(site, {**POLICY, "rules": POLICY["rules"][2:]})  # feeds-fresh, unfixed
-    add_key(site, "bob", PASSPHRASE)
-    pid = promotions.create_promotion(site, add_shop_release(site), "eu-stage", "alice")
+    pid = promotions.create_promotion(site, add_shop_release(site), "eu-stage", who(site, "alice"))
     Executor(site, pid, gate_registry()).run()
     override_stale_feeds(site, pid, "bob", "OSV mirror down; CR-5120", PASSPHRASE)
-    act(site, pid, "retry", "olga", "stale-feeds override recorded")
+    act(site, pid, "retry", who(site, "olga"), "stale-feeds override recorded")
     Executor(site, pid, gate_registry()).run()
     assert promotions.load_run(site, pid)[1].status == "completed"
     site.close()

@@ -16,7 +16,7 @@ from app.services import promotions
 from app.site import SiteConfig
 from engine.clock import FixedClock
 from engine.run.state import RunState
-from tests.support.factories import START, make_site
+from tests.support.factories import START, make_site, who
 from tests.support.gate_data import gate_registry, store_feed, store_policy_doc
 
 
@@ -57,7 +57,7 @@ def gate_site(_templates, tmp_path):
 def run_to_gate(site, release_digest: str, to_env: str = "eu-stage", requester: str = "alice",
                 registry=None) -> tuple[str, RunState]:
     """Create a promotion and run it through the gate; return its id and state."""
-    pid = promotions.create_promotion(site, release_digest, to_env, requester,
+    pid = promotions.create_promotion(site, release_digest, to_env, who(site, requester),
                                       "eu-stage" if to_env == "eu-prod" else None)
     Executor(site, pid, registry or gate_registry()).run(until="gate-eval")
     return pid, promotions.load_run(site, pid)[1]

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 
 from app.cli.main import main
-from app.services.identity import add_key
 from engine.clock import rfc3339
 from models.tables import GateVerdict
 from tests.gate.conftest import run_to_gate
@@ -94,12 +93,11 @@ def test_override_stale_feeds(site, capsys, monkeypatch):
     home = str(site.paths.home)
     store_feed(site, "2026-02-17T06:00:00Z")
     store_policy_doc(site, {**POLICY, "rules": []})
-    add_key(site, "bob", "correct horse battery")
     pid, _ = run_to_gate(site, add_shop_release(site))
     code, _, err = _run(capsys, "override", "stale-feeds", pid, "--home", home, "--as", "bob",
                         "--reason", "mirror down")
     assert code == 1 and "give its passphrase" in err
-    monkeypatch.setenv("STELLA_PASSPHRASE", "correct horse battery")
+    monkeypatch.setenv("STELLA_PASSPHRASE", "bob-passphrase")
     code, out, _ = _run(capsys, "override", "stale-feeds", pid, "--home", home, "--as", "bob",
                         "--reason", "mirror down")
     assert code == 0 and f"{pid}: stale-feeds override recorded" in out

@@ -10,6 +10,7 @@ from pathlib import Path
 from app.context import Site
 from app.services import gate, promotions
 from engine.canonical import canonical_bytes
+from tests.support.factories import who
 from tests.support.gate_data import MAVEN_SBOM, SHOP_SBOM, add_shop_release, vex_document
 
 REPO = Path(__file__).resolve().parents[2]
@@ -18,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 def _promotion(site) -> str:
     vex = {"vex/shop.json": vex_document("CVE-2019-10744", "pkg:npm/lodash@2.4.2")}
     digest = add_shop_release(site, sboms=(SHOP_SBOM, MAVEN_SBOM), vex=vex)
-    return promotions.create_promotion(site, digest, "eu-stage", "alice")
+    return promotions.create_promotion(site, digest, "eu-stage", who(site, "alice"))
 
 
 def test_one_hundred_runs_give_one_decision_digest_and_identical_bytes(gate_site):

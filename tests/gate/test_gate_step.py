@@ -11,6 +11,7 @@ from app.services.gate_inputs import release_root
 from engine.evidence import statements
 from engine.policy import check_verdict_document
 from tests.gate.conftest import run_to_gate
+from tests.support.factories import who
 from tests.support.gate_data import (
     MAVEN_SBOM,
     PERMISSIVE,
@@ -160,7 +161,7 @@ def test_vex_in_the_release_suppresses_with_its_justification(gate_site):
 def test_the_baseline_is_what_the_last_completed_promotion_brought(gate_site):
     site = gate_site
     store_policy_doc(site, PERMISSIVE)
-    first = promotions.create_promotion(site, add_shop_release(site), "eu-stage", "alice")
+    first = promotions.create_promotion(site, add_shop_release(site), "eu-stage", who(site, "alice"))
     Executor(site, first, gate_registry()).run()
     assert promotions.load_run(site, first)[1].status == "completed"
     known = {f["key"] for f in gate.latest_verdict(site, first).document["findings"]}

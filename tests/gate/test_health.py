@@ -18,6 +18,7 @@ from app.services.health import (
     register_job_source,
 )
 from tests.gate.conftest import run_to_gate
+from tests.support.factories import add_target
 from tests.support.gate_data import add_shop_release, store_feed
 
 
@@ -104,9 +105,8 @@ def test_integrations_targets_and_secret_providers(gate_site):
 
 
 def test_targets_are_asked_through_their_drivers(gate_site):
-    from app.services import setup
 
-    setup.add_target(gate_site, "eu-prod", "eu-prod-01", "command")
+    add_target(gate_site, "eu-prod", "eu-prod-01", "command")
     [target] = health.driver_probe(gate_site)
     assert (target.kind, target.scope, target.name, target.status) == (
         "deploy-target", "eu-prod", "eu-prod-01", WARN)

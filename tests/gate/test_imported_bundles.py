@@ -7,6 +7,7 @@ from app.demo import layout
 from app.executor import Executor
 from app.services import bundles, feeds, gate, policies, promotions, replay, trust
 from app.services.releases import find_release
+from tests.support.factories import who
 from tests.support.gate_data import gate_registry
 
 SAMPLE_BUNDLES = layout.SAMPLES / "bundles"
@@ -25,7 +26,7 @@ def test_imported_feed_policy_and_release_give_a_replayable_verdict(site):
     with site.db.read() as session:
         release = find_release(session, "platform@1.3.0-rc1")
         digest = release.digest
-    pid = promotions.create_promotion(site, digest, "eu-stage", "alice")
+    pid = promotions.create_promotion(site, digest, "eu-stage", who(site, "alice"))
     Executor(site, pid, gate_registry()).run(until="gate-eval")
     stored = gate.latest_verdict(site, pid)
     assert stored is not None

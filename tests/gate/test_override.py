@@ -6,18 +6,17 @@ import base64
 import json
 
 import pytest
-from sqlalchemy import update
 
 from app.errors import NotNow, Rejected
 from app.executor import Executor
 from app.services import evidence, gate, promotions, replay
 from app.services.actions import act
 from app.services.gate_override import MissingReason, override_stale_feeds
-from app.services.identity import AuthenticationFailed, NoSigningKey, add_key
+from app.services.identity import AuthenticationFailed, change_role
 from engine.evidence import statements
 from engine.run import events as ev
-from models.tables import User
 from tests.gate.conftest import run_to_gate
+from tests.support.factories import admin, who
 from tests.support.gate_data import (
     POLICY,
     add_shop_release,
@@ -27,14 +26,13 @@ from tests.support.gate_data import (
 )
 
 STALE = "2026-02-17T06:00:00Z"  # 26.5 hours before the test clock; the policy allows 24
-PASSPHRASE = "correct horse battery"
+PASSPHRASE = "bob-passphrase"
 
 
 @pytest.fixture
 def stale_site(site):
     store_feed(site, STALE)
     store_policy_doc(site, {**POLICY, "rules": POLICY["rules"][2:]})  # feeds and "unfixed"
-    add_key(site, "bob", PASSPHRASE)
     return site
 
 
@@ -73,7 +71,7 @@ def test_an_approvers_override_lets_the_retried_gate_proceed_visibly(stale_site)
     predicate = json.loads(base64.b64decode(envelope["payload"]))["predicate"]
     assert predicate["verdict"]["verdict_id"] == blocked.record.verdict_id
     # The operator retries the gate: it proceeds with a warning that names the override.
-    act(site, pid, "retry", "olga", "feeds override recorded")
+    act(site, pid, "retry", who(site, "olga"), "feeds override recorded")
     Executor(site, pid, gate_registry()).run(until="gate-eval")
     step = promotions.load_run(site, pid)[1].step("gate-eval")
     assert (step.status, step.outputs["outcome"]) == ("warned", "warn")
@@ -96,7 +94,7 @@ def test_an_override_covers_only_the_snapshots_it_answered(stale_site):
     pid = _blocked(site)
     override_stale_feeds(site, pid, "bob", "mirror down", PASSPHRASE)
     store_feed(site, "2026-02-17T07:00:00Z")  # another snapshot, still stale
-    act(site, pid, "retry", "olga", "retry")
+    act(site, pid, "retry", who(site, "olga"), "retry")
     Executor(site, pid, gate_registry()).run(until="gate-eval")
     step = promotions.load_run(site, pid)[1].step("gate-eval")
     assert step.status == "failed" and "feeds-fresh" in step.error
@@ -107,20 +105,19 @@ def test_override_refusals(stale_site):
     site = stale_site
     with pytest.raises(NotNow, match="the gate has not evaluated this promotion yet"):
         pid = promotions.create_promotion(site, add_shop_release(site, "11.1.0"), "eu-stage",
-                                          "alice")
+                                          who(site, "alice"))
         override_stale_feeds(site, pid, "bob", "why", PASSPHRASE)
     pid = _blocked(site)
     with pytest.raises(MissingReason, match="a reason is required"):
         override_stale_feeds(site, pid, "bob", "  ", PASSPHRASE)
     with pytest.raises(Rejected, match="olga is 'operator' and may not override stale feeds"):
         override_stale_feeds(site, pid, "olga", "why", PASSPHRASE)
-    with pytest.raises(NoSigningKey, match="carol has no signing key"):
+    with pytest.raises(AuthenticationFailed, match="carol acts with their own key"):
         override_stale_feeds(site, pid, "carol", "why", None)
     with pytest.raises(AuthenticationFailed, match="wrong passphrase for bob"):
         override_stale_feeds(site, pid, "bob", "why", "not the passphrase")
     # The requester never overrides their own promotion, whatever their role is now.
-    with site.db.write() as session:
-        session.execute(update(User).where(User.name == "alice").values(role="approver"))
+    change_role(site, admin(site), "alice", "approver")
     with pytest.raises(NotNow, match="alice requested this promotion"):
         override_stale_feeds(site, pid, "alice", "why", PASSPHRASE)
     events, _ = promotions.load_run(site, pid)
@@ -130,7 +127,6 @@ def test_override_refusals(stale_site):
 def test_no_override_when_the_gate_did_not_block_on_feeds(site):
     store_feed(site)
     store_policy_doc(site)
-    add_key(site, "bob", PASSPHRASE)
     pid, _ = run_to_gate(site, add_shop_release(site))  # fresh feeds, blocked by criticals
     with pytest.raises(NotNow, match="did not block on stale feeds"):
         override_stale_feeds(site, pid, "bob", "why", PASSPHRASE)

@@ -14,7 +14,7 @@ from app.site import SiteConfig
 from engine.canonical import sha256_digest
 from engine.clock import FixedClock, rfc3339
 from tests.support.doubles import doubles_registry
-from tests.support.factories import START, add_release, make_site
+from tests.support.factories import START, add_release, make_site, who
 from tests.support.gate_data import store_feed
 
 OPENS = START + timedelta(hours=1)  # 09:30, an hour after the test clock starts
@@ -43,7 +43,7 @@ def site(_template, tmp_path, clock):
 
 def new_promotion(site: Site, to_env: str = "eu-stage") -> str:
     add_release(site)
-    return promotions.create_promotion(site, "platform@1.3.0-rc1", to_env, "alice",
+    return promotions.create_promotion(site, "platform@1.3.0-rc1", to_env, who(site, "alice"),
                                        "eu-stage" if to_env == "eu-prod" else None)
 
 

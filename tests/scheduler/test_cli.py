@@ -11,6 +11,7 @@ from app.cli.main import main
 from app.steps.base import StepOutcome
 from tests.scheduler.conftest import new_promotion
 from tests.support.doubles import doubles_registry
+from tests.support.factories import actor_passphrase
 
 
 class Broken:
@@ -19,9 +20,12 @@ class Broken:
 
 
 @pytest.fixture
-def stella(site, capsys):
+def stella(site, capsys, monkeypatch):
     def run(*args: str, registry=None) -> tuple[int, str, str]:  # noqa: ANN001
         capsys.readouterr()
+        monkeypatch.delenv("STELLA_PASSPHRASE", raising=False)
+        for name, value in actor_passphrase(args).items():
+            monkeypatch.setenv(name, value)
         code = main([*args, "--home", str(site.paths.home)],
                     registry=registry or doubles_registry())
         out, err = capsys.readouterr()

@@ -11,6 +11,7 @@ from engine.clock import rfc3339
 from engine.schedule import Precondition, evaluate
 from models.tables import ReplayRequest
 from tests.scheduler.conftest import feed_taken
+from tests.support.factories import who
 from tests.support.gate_data import (
     PERMISSIVE,
     add_shop_release,
@@ -28,7 +29,7 @@ def test_sbom_rescans_follow_the_recorded_verdict(site, clock):
     add_shop_release(site)
     store_feed(site, ecosystems=["npm"], records=fixture_records(["npm"]))
     store_policy_doc(site, PERMISSIVE)
-    pid = promotions.create_promotion(site, "juice-shop@11.1.2", "eu-stage", "alice")
+    pid = promotions.create_promotion(site, "juice-shop@11.1.2", "eu-stage", who(site, "alice"))
 
     facts = schedule_facts.gather(site, pid, "eu-stage", [RESCANS])
     assert facts.rescans.verdict_at is None  # no verdict yet: the run scans itself

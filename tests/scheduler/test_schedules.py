@@ -10,6 +10,7 @@ from app.errors import NotFound, NotNow, Rejected, UsageError
 from app.services import actions, scheduler
 from engine.schedule import Precondition
 from tests.scheduler.conftest import OPENS, new_promotion, tick
+from tests.support.factories import who
 
 
 def create(site, pid, **changes):  # noqa: ANN001,ANN201
@@ -75,7 +76,7 @@ def test_one_active_schedule_per_promotion(site):
 
 def test_an_ended_run_cannot_be_scheduled(site):
     pid = new_promotion(site)
-    actions.act(site, pid, "cancel", "olga", "superseded")
+    actions.act(site, pid, "cancel", who(site, "olga"), "superseded")
     with pytest.raises(NotNow, match="has ended \\(cancelled\\)"):
         create(site, pid)
 

@@ -18,6 +18,7 @@ from engine.clock import rfc3339
 from models.tables import RunLease, ScheduleAttempt
 from tests.scheduler.conftest import OPENS, feed_taken, new_promotion, tick
 from tests.support.doubles import doubles_registry
+from tests.support.factories import who
 
 
 def create(site, pid, **changes):  # noqa: ANN001,ANN201
@@ -114,7 +115,7 @@ def test_a_warn_only_precondition_runs_and_records_the_warning(site, clock):
 
 def test_a_paused_run_waits(site, clock):
     pid = new_promotion(site)
-    actions.act(site, pid, "pause", "olga", "waiting for the change board")
+    actions.act(site, pid, "pause", who(site, "olga"), "waiting for the change board")
     create(site, pid)
     clock.advance(3600)
     (result,) = tick(site).results

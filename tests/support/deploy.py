@@ -9,22 +9,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
-
 from app.context import Site
 from app.deploy.artifacts import unbundled_dir
 from app.deploy.settings import set_deploy_config
 from app.drivers.base import DeployResult, DriverError, Observed, ReleaseRef, Target
 from app.drivers.demo_fleet import DemoBehaviour, write_demo_artifact
-from app.services import setup
 from app.services.releases import register_release
 from app.steps.base import StepRegistry
 from app.steps.defaults import default_registry
 from engine.canary import HealthSample
 from engine.canonical import canonical_digest
 from engine.clock import FixedClock
-from models.tables import Environment
-from models.tables import Target as TargetRow
+from tests.support import factories
 from tests.support.doubles import InstantStep
 
 COMPONENTS = [
@@ -66,17 +62,12 @@ def demo_ref(tmp_dir, version: str) -> ReleaseRef:
 
 def add_environment(site: Site, name: str, targets: Iterable[str], driver: str,
                     settings: dict | None = None, approvals: int = 0) -> None:
-    setup.add_environment(site, name, approvals_required=approvals)
+    """An environment with targets and deploy settings, each an admin-signed roster change."""
+    factories.add_environment(site, name, approvals_required=approvals)
     for target in targets:
-        if driver in setup.DRIVERS:
-            setup.add_target(site, name, target, driver)
-        else:  # a test-only driver kind, behind DriverSet(factories=…)
-            with site.db.write() as session:
-                env_id = session.scalar(select(Environment.id).where(Environment.name == name))
-                session.add(TargetRow(environment_id=env_id, name=target, driver=driver, options={},
-                                      created_at=site.clock.now()))
+        factories.add_target(site, name, target, driver)  # a test-only kind: DriverSet(factories=…)
     if settings is not None:
-        set_deploy_config(site, name, settings, "olga")
+        set_deploy_config(site, name, settings, factories.admin(site))
 
 
 def product_registry(**overrides) -> StepRegistry:

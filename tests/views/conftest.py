@@ -11,11 +11,12 @@ import pytest
 from app.context import Site
 from app.gui import main_window
 from app.qt.context import GuiContext
+from app.qt.session import sign_in
 from app.services import promotions
 from app.site import SiteConfig
 from engine.clock import FixedClock
 from tests.support.doubles import doubles_registry
-from tests.support.factories import START, add_release, make_site
+from tests.support.factories import START, add_release, make_site, passphrase_of, who
 
 POLL_MS = 100
 
@@ -63,6 +64,7 @@ def window(qtbot, site):
     """The main window, built by the same bootstrap as ``stella gui``."""
     win = main_window(site, doubles_registry, poll_interval_ms=POLL_MS)
     qtbot.addWidget(win)
+    sign_in_as(win, "alice")  # every acting user signs in with their own key
     win.show()
     qtbot.waitUntil(lambda: win.site_info is not None and win.ctx.actor is not None)
     yield win
@@ -73,7 +75,7 @@ def window(qtbot, site):
 def new_promotion(site, to_env: str = "eu-prod", requester: str = "alice") -> str:
     """A promotion with real events: created by ``requester``, not advanced."""
     add_release(site)  # idempotent: the same manifest is the same release
-    return promotions.create_promotion(site, "platform@1.3.0-rc1", to_env, requester,
+    return promotions.create_promotion(site, "platform@1.3.0-rc1", to_env, who(site, requester),
                                        "eu-stage" if to_env == "eu-prod" else None)
 
 
@@ -85,3 +87,10 @@ def open_run(qtbot, window, promotion_id: str):
     view = page.run_view
     qtbot.waitUntil(lambda: view.snapshot is not None and view.snapshot.promotion_id == promotion_id)
     return view
+
+
+def sign_in_as(target, name: str) -> None:
+    """Sign ``name`` in on a window or a GUI context the way the login dialog does: with
+    their own key's passphrase (every acting user has one)."""
+    ctx = getattr(target, "ctx", target)
+    ctx.sign_in(sign_in(ctx.site, name, passphrase_of(name)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.services import promotions
 from tests.support.deploy import add_demo_release
+from tests.support.factories import who
 from tests.support.stage_fakes import StageEnv
 from views.deploy_stage.view import DeployStageView
 from views.run_timeline.view import RunTimelineView
@@ -15,7 +16,7 @@ TARGETS = tuple(f"t{i:02d}" for i in range(1, 11))
 
 def start(env: StageEnv) -> str:
     add_demo_release(env.site, "1.3.0-rc1", artifacts=False)
-    return promotions.create_promotion(env.site, "platform@1.3.0-rc1", env.env, "alice")
+    return promotions.create_promotion(env.site, "platform@1.3.0-rc1", env.env, who(env.site, "alice"))
 
 
 def run_view(qtbot, ctx, pid: str) -> RunTimelineView:

@@ -14,7 +14,7 @@ from app.services import promotions, trust
 from engine.crypto.keys import Ed25519Signer
 from engine.crypto.trust_root import sign_trust_root, trust_root_document
 from tests.support.doubles import doubles_registry
-from tests.support.factories import START, add_release
+from tests.support.factories import START, add_release, who
 
 ROOT_KEY = Ed25519Signer.from_seed(bytes([7]) * 32)
 RELEASE_KEY = Ed25519Signer.from_seed(bytes([8]) * 32)
@@ -34,7 +34,7 @@ def promotion(site, until: str | None = None) -> str:  # noqa: ANN001
     """A promotion into eu-stage (no approval needed), advanced ``until`` a stage or to
     the end (sealed and completed)."""
     add_release(site)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
     Executor(site, pid, doubles_registry()).run(until=until)
     return pid
 

@@ -9,9 +9,10 @@ import pytest
 
 import airgap_bundles
 from app.executor import Executor
-from app.services import admin_screens, identity, promotions, setup, trust
+from app.services import admin_screens, promotions, trust
 from app.services.admin_screens import masked_url
 from tests.support.doubles import doubles_registry
+from tests.support.factories import add_target, who
 from tests.support.gate_data import (
     add_shop_release,
     gate_registry,
@@ -68,8 +69,8 @@ def test_approvals_empty_state(qtbot, gui):
 
 
 def test_release_control_environments_gates_and_targets(qtbot, qtmodeltester, gui, site):
-    setup.add_target(site, "eu-prod", "eu-prod-01", "demo-fleet")
-    setup.add_target(site, "eu-prod", "eu-prod-02", "demo-fleet")
+    add_target(site, "eu-prod", "eu-prod-01", "demo-fleet")
+    add_target(site, "eu-prod", "eu-prod-02", "demo-fleet")
     page = _shown(qtbot, ReleaseControlPage(gui))
     for model in (page.environments, page.gates, page.targets):
         qtmodeltester.check(model)
@@ -86,7 +87,7 @@ def test_release_control_environments_gates_and_targets(qtbot, qtmodeltester, gu
 
 
 def test_integrations_probe_targets_and_report_site_services(qtbot, qtmodeltester, gui, site):
-    setup.add_target(site, "eu-prod", "eu-prod-01", "demo-fleet")
+    add_target(site, "eu-prod", "eu-prod-01", "demo-fleet")
     page = _shown(qtbot, IntegrationsPage(gui))
     qtmodeltester.check(page.targets)
     qtmodeltester.check(page.site_items)
@@ -118,7 +119,7 @@ def test_masked_database_url():
 
 def test_security_without_verdicts_shows_users_keys_and_trust_state(qtbot, qtmodeltester,
                                                                        gui, site):
-    key = identity.add_key(site, "bob", "bob-passphrase")
+    key = who(site, "bob").key_id
     page = _shown(qtbot, SecurityPage(gui))
     qtmodeltester.check(page.users)
     assert page.releases.rowCount() == 0 and page.findings.rowCount() == 0
@@ -126,7 +127,7 @@ def test_security_without_verdicts_shows_users_keys_and_trust_state(qtbot, qtmod
     users = {page.users.index(r, 0).data(): page.users.index(r, 2).data()
              for r in range(page.users.rowCount())}
     assert users["bob"] == f"yes — {key[:16]}…"
-    assert users["alice"] == "no (acts by name)"
+    assert users["alice"] == f"yes — {who(site, 'alice').key_id[:16]}…"  # nobody acts by name
     assert "no trust root" in page.trust.text()
     trust.install_first(site, (SAMPLES / "trust-root-v1.dsse.json").read_bytes(), "alice",
                         confirmed=True)
@@ -141,7 +142,7 @@ def gated(site) -> str:
     store_policy_doc(site)
     vex = {"vex/shop.json": vex_document("CVE-2019-10744", "pkg:npm/lodash@2.4.2")}
     pid = promotions.create_promotion(site, add_shop_release(site, vex=vex), "eu-stage",
-                                      "alice")
+                                      who(site, "alice"))
     Executor(site, pid, gate_registry()).run(until="gate-eval")
     return pid
 

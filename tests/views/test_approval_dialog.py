@@ -10,10 +10,11 @@ from PySide6.QtCore import Qt
 
 from app.executor import Executor
 from app.qt.session import READ_ONLY, sign_in
-from app.services import approvals, evidence, identity, promotions, setup
+from app.services import approvals, evidence, promotions
 from engine.crypto import dsse
 from engine.run import events as ev
 from tests.support.doubles import doubles_registry
+from tests.support.factories import add_environment, passphrase_of
 from tests.views.conftest import new_promotion, open_run
 from views.approval.dialog import ApprovalDialog
 
@@ -23,8 +24,6 @@ PASS = {"alice": "alice-passphrase", "bob": "bob-passphrase", "carol": "carol-pa
 @pytest.fixture
 def waiting(site):
     """P-0001: platform 1.3.0-rc1 → eu-prod (one approval required), requested by alice."""
-    for name, passphrase in PASS.items():
-        identity.add_key(site, name, passphrase)
     pid = new_promotion(site)
     Executor(site, pid, doubles_registry()).run()
     assert promotions.load_run(site, pid)[1].current.waiting_for == "approval"
@@ -32,7 +31,7 @@ def waiting(site):
 
 
 def as_user(qtbot, window, name: str, pid: str):
-    window.ctx.sign_in(sign_in(window.ctx.site, name, PASS.get(name)))
+    window.ctx.sign_in(sign_in(window.ctx.site, name, passphrase_of(name)))
     view = open_run(qtbot, window, pid)
     qtbot.waitUntil(lambda: view.snapshot.actor == name)
     return view
@@ -136,9 +135,7 @@ def test_roles_that_may_not_approve_are_told_why(qtbot, window, waiting, name, w
 
 def test_an_approver_cannot_approve_twice_and_a_stale_dialog_shows_the_service_refusal(
         qtbot, window, site):
-    for name, passphrase in PASS.items():
-        identity.add_key(site, name, passphrase)
-    setup.add_environment(site, "us-prod", approvals_required=2)
+    add_environment(site, "us-prod", approvals_required=2)
     pid = new_promotion(site, "us-prod")
     Executor(site, pid, doubles_registry()).run()
     approvals.approve(site, pid, "bob", PASS["bob"], "first of two")

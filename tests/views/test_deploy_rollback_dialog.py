@@ -10,7 +10,9 @@ from app.executor import Executor
 from app.services import actions, evidence, promotions
 from engine.run import events as ev
 from tests.support.deploy import advancing_wait
+from tests.support.factories import who
 from tests.support.stage_fakes import StageEnv
+from tests.views.conftest import sign_in_as
 from tests.views.deploy_helpers import GATE, TARGETS, run_view, stage_of, start
 from views.common.reason_dialog import RollbackDialog
 from views.deploy_stage.rollback_dialog import PAUSE, RERUN, ROLLBACK, RollbackRerunDialog
@@ -21,14 +23,14 @@ def at_fifty(site) -> tuple[StageEnv, str]:
     env = StageEnv(site, "fake-prod", TARGETS, GATE, advancing_wait(site.clock))
     pid = start(env)
     Executor(site, pid, env.registry()).run()
-    actions.act(site, pid, "continue", "olga")
+    actions.act(site, pid, "continue", who(site, "olga"))
     Executor(site, pid, env.registry()).run()
     return env, pid
 
 
 def test_the_dialog_previews_the_impact_and_rolls_back_with_a_reason(qtbot, site, gui):
     env, pid = at_fifty(site)
-    gui.set_actor("olga")
+    sign_in_as(gui, "olga")
     view = run_view(qtbot, gui, pid)
     qtbot.mouseClick(view.actions_bar.buttons["rollback"], Qt.MouseButton.LeftButton)
     dialog = view.active_dialog
@@ -82,7 +84,7 @@ def test_the_dialog_previews_the_impact_and_rolls_back_with_a_reason(qtbot, site
 
 def test_re_run_and_pause_are_choices_of_the_same_dialog(qtbot, site, gui):
     _env, pid = at_fifty(site)
-    gui.set_actor("olga")
+    sign_in_as(gui, "olga")
     stage = stage_of(qtbot, run_view(qtbot, gui, pid), "deploy-50")
     assert stage.rollback_button.isEnabled()
     qtbot.mouseClick(stage.rollback_button, Qt.MouseButton.LeftButton)
@@ -109,8 +111,8 @@ def test_re_run_and_pause_are_choices_of_the_same_dialog(qtbot, site, gui):
 
 def test_choices_the_run_does_not_allow_are_disabled_with_the_reason(qtbot, site, gui):
     _env, pid = at_fifty(site)
-    actions.act(site, pid, "pause", "olga", "change freeze")
-    gui.set_actor("olga")
+    actions.act(site, pid, "pause", who(site, "olga"), "change freeze")
+    sign_in_as(gui, "olga")
     stage = stage_of(qtbot, run_view(qtbot, gui, pid), "deploy-50")
     assert stage.pause_button.text() == "Resume" and stage.pause_button.isEnabled()
     qtbot.mouseClick(stage.rollback_button, Qt.MouseButton.LeftButton)

@@ -14,6 +14,7 @@ from engine.canary.gate import percent
 from engine.run import events as ev
 from tests.support.deploy import advancing_wait
 from tests.support.stage_fakes import StageEnv, SteppedWait
+from tests.views.conftest import sign_in_as
 from tests.views.deploy_helpers import GATE, TARGETS, run_view, stage_of, start
 from views.common.reason_dialog import ReasonDialog
 from views.deploy_stage.models import HEALTH, LOGS, StageTargetTableModel
@@ -35,7 +36,7 @@ def stage_env(site, stepped) -> StageEnv:
 def stage_gui(qtbot, site, stage_env):
     """A context whose in-app executor runs the product's deploy steps on the fakes."""
     ctx = GuiContext(site, stage_env.registry, poll_interval_ms=100)
-    ctx.set_actor("olga")
+    sign_in_as(ctx, "olga")
     yield ctx
     stage_env.wait.stop()
     assert ctx.shutdown(10_000), "background tasks did not stop"
@@ -103,7 +104,7 @@ def test_a_breach_shows_the_trigger_and_the_returned_targets(qtbot, site, gui):
     pid = start(env)
     Executor(site, pid, env.registry()).run()  # breached at 10%: rolled back automatically
     assert set(env.versions().values()) == {"1.2.0"}
-    gui.set_actor("olga")
+    sign_in_as(gui, "olga")
     view = run_view(qtbot, gui, pid)
     stage = stage_of(qtbot, view, "deploy-10")
     measured = stage.stage
@@ -123,7 +124,7 @@ def test_a_target_log_link_opens_that_target_lines(qtbot, site, gui):
     env = StageEnv(site, "logs-prod", TARGETS, GATE, advancing_wait(site.clock))
     pid = start(env)
     Executor(site, pid, env.registry()).run()
-    gui.set_actor("olga")
+    sign_in_as(gui, "olga")
     stage = stage_of(qtbot, run_view(qtbot, gui, pid), "deploy-10")
     with qtbot.waitSignal(stage.log_opened) as opened:
         index = stage.model.index(0, LOGS)
@@ -141,7 +142,7 @@ def test_auditors_are_read_only(qtbot, site, gui):
     env = StageEnv(site, "audit-prod", TARGETS, GATE, advancing_wait(site.clock))
     pid = start(env)
     Executor(site, pid, env.registry()).run()  # waiting for continue: everything is possible
-    gui.set_actor("audrey")
+    sign_in_as(gui, "audrey")
     view = run_view(qtbot, gui, pid)
     stage = stage_of(qtbot, view, "deploy-10")
     for button in (stage.pause_button, stage.continue_button, stage.rollback_button,
@@ -149,7 +150,7 @@ def test_auditors_are_read_only(qtbot, site, gui):
         assert not button.isEnabled(), button.text()
         assert button.toolTip() == f"Not now: {READ_ONLY}", button.text()
     assert stage.health_button.isEnabled()  # looking is not acting
-    gui.set_actor("olga")
+    sign_in_as(gui, "olga")
     qtbot.waitUntil(stage.continue_button.isEnabled)
 
 

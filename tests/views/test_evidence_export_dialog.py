@@ -10,6 +10,7 @@ from airgap_bundles.media import Medium
 from app.qt.audit_snapshots import audit_bundle
 from app.services import promotions
 from engine.run import events as ev
+from tests.views.conftest import sign_in_as
 from tests.views.evidence_helpers import install_trust_root, promotion
 from views.export_dialog.dialog import ExportDialog
 
@@ -17,7 +18,7 @@ from views.export_dialog.dialog import ExportDialog
 @pytest.fixture
 def sealed(gui, site):
     install_trust_root(site)
-    gui.set_actor("audrey")
+    sign_in_as(gui, "audrey")
     return promotion(site)
 
 
@@ -89,7 +90,7 @@ def test_cancel_leaves_nothing_and_records_nothing(qtbot, gui, site, sealed, tmp
 
 
 def test_a_partial_pack_needs_confirming(qtbot, gui, site, tmp_path):
-    gui.set_actor("olga")
+    sign_in_as(gui, "olga")
     pid = promotion(site, until="gate-eval")
     out = tmp_path / "out"
     out.mkdir()

@@ -12,6 +12,7 @@ from app.services.promotions import _load
 from engine.run import events as ev
 from models import run_store
 from tests.support.doubles import doubles_registry
+from tests.support.factories import who
 from tests.views.conftest import open_run
 from tests.views.evidence_helpers import finish, promotion
 from views.step_detail.artifacts_tab import ArtifactsTab
@@ -75,7 +76,7 @@ def test_reruns_keep_every_attempt(qtbot, gui, site):
         run_store.append(session, pid, state.head, [ev.NewEvent(
             ev.STEP_FAILED, "system:executor", site.now(), step="gate-eval",
             data={"error": "feed sync delay"})])
-    actions.act(site, pid, "retry", "olga", "feed sync finished")
+    actions.act(site, pid, "retry", who(site, "olga"), "feed sync finished")
     Executor(site, pid, doubles_registry()).run(until="gate-eval")
     tab = _tab(qtbot, gui, pid, "gate-eval")
     assert _names(tab) == ["✓ policy-decision", "✓ policy-decision"]

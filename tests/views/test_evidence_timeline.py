@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.qt.changes import ChangeSet
 from app.qt.evidence_snapshots import NO_TRUST_ROOT, NOT_SEALED
 from app.services import evidence, exports
-from tests.views.conftest import open_run
+from tests.views.conftest import open_run, sign_in_as
 from tests.views.evidence_helpers import finish, install_trust_root, promotion
 from views.evidence_timeline.model import NAME, NOTE, STATE
 from views.evidence_timeline.view import EvidenceTimelineView
@@ -16,7 +16,7 @@ STEPS = ["Promotion Created", "Inputs Materialized", "Gate Eval (Policy)", "Appr
 
 
 def _view(qtbot, gui, pid: str) -> EvidenceTimelineView:
-    gui.set_actor("audrey")  # an auditor may export
+    sign_in_as(gui, "audrey")  # an auditor may export
     view = EvidenceTimelineView(gui)
     qtbot.addWidget(view)
     with qtbot.waitSignal(view.loaded, timeout=10_000):

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from app.executor import Executor
 from app.services import promotions
 from app.services.gate_screens import gate_detail
+from tests.support.factories import who
 from tests.support.gate_data import (
     add_shop_release,
     gate_registry,
@@ -29,7 +30,7 @@ def _gated(site) -> str:
     store_policy_doc(site)
     vex = {"vex/shop.json": vex_document("CVE-2019-10744", "pkg:npm/lodash@2.4.2")}
     pid = promotions.create_promotion(site, add_shop_release(site, vex=vex), "eu-stage",
-                                      "alice")
+                                      who(site, "alice"))
     Executor(site, pid, gate_registry()).run(until="gate-eval")
     return pid
 
@@ -103,7 +104,7 @@ def test_replay_this_verdict(qtbot, window, site):
 
 
 def test_a_gate_step_without_verdict_says_so(qtbot, window, site):
-    pid = promotions.create_promotion(site, add_shop_release(site), "eu-stage", "alice")
+    pid = promotions.create_promotion(site, add_shop_release(site), "eu-stage", who(site, "alice"))
     Executor(site, pid, gate_registry()).run(until="gate-eval")  # no policy: fails, no verdict
     view = open_run(qtbot, window, pid)
     dialog = view.open_step_detail("gate-eval")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services import setup
+from tests.support.factories import add_target
 from tests.support.gate_data import store_feed
 from tests.views.conftest import new_promotion, open_run
 from views.platform_health.pages import FeedsPage, PlatformHealthPage
@@ -46,7 +46,7 @@ def test_feeds_page_lists_freshness_and_every_snapshot(qtbot, window, site):
 
 def test_platform_health_shows_targets_secret_providers_and_jobs(qtbot, window, site):
     store_feed(site)
-    setup.add_target(site, "eu-prod", "eu-prod-01", "command")
+    add_target(site, "eu-prod", "eu-prod-01", "command")
     window.navigate("platform-health")
     page = window.current_page()
     qtbot.waitUntil(lambda: page.report is not None, timeout=10_000)

@@ -19,6 +19,7 @@ import airgap_bundles
 from app.qt import import_jobs
 from app.qt.import_jobs import CANCELLED, IMPORTED, REJECTED, BundleFile, MediumBundles
 from app.services import bundles, trust
+from tests.views.conftest import sign_in_as
 from views.bundles.model import LABEL, OVERRIDE, VERSION
 from views.bundles.page import BundlesPage
 from views.import_dialog.dialog import ImportReportDialog
@@ -182,7 +183,7 @@ def test_cancel_imports_nothing(qtbot, window, site, monkeypatch):
 
 
 def test_a_role_that_may_not_import_gets_a_message(qtbot, window, site):
-    assert window.set_actor("audrey")
+    sign_in_as(window, "audrey")
     page = window.bundles
     with qtbot.waitSignal(window.errors.presented, timeout=10_000) as shown:
         page.import_files([str(RC1)])
@@ -198,7 +199,7 @@ def test_a_file_on_a_removable_medium_imports_with_one_click(qtbot, gui, site, t
     (stick / "notes.txt").write_text("not a bundle")
     media = (MediumBundles("BUNDLES", str(stick), 1 << 30, 2 << 30,
                            import_jobs.bundle_files(stick)),)
-    gui.set_actor("olga")  # an operator may import too
+    sign_in_as(gui, "olga")  # an operator may import too
     page = BundlesPage(gui, media_scan=lambda: media)
     qtbot.addWidget(page)
     with qtbot.waitSignal(page.media.scanned, timeout=10_000):

@@ -11,6 +11,7 @@ import airgap_bundles
 from app.errors import NotFound
 from app.qt.import_jobs import CONFIRM_FIRST_ROOT, IMPORTED, REJECTED
 from app.services import bundles, trust
+from tests.views.conftest import sign_in_as
 from views.bundles.page import BundlesPage
 from views.import_dialog.dialog import ImportReportDialog
 from views.import_dialog.first_root import FirstRootDialog
@@ -20,7 +21,7 @@ SAMPLES = Path(airgap_bundles.__file__).parent / "samples"
 
 @pytest.fixture
 def page(qtbot, gui):
-    gui.set_actor("alice")
+    sign_in_as(gui, "alice")
     page = BundlesPage(gui, media_scan=lambda: ())
     qtbot.addWidget(page)
     with qtbot.waitSignal(page.loaded, timeout=10_000):

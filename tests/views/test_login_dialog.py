@@ -17,7 +17,7 @@ PASSPHRASE = "bob-passphrase"
 
 @pytest.fixture
 def keyed(site):
-    identity.add_key(site, "bob", PASSPHRASE)
+
     return site
 
 
@@ -45,7 +45,7 @@ def test_a_wrong_passphrase_is_refused_and_the_right_one_signs_in(qtbot, window,
     assert refused.args == ["wrong passphrase for bob's key"]
     assert "Not signed in:</b> wrong passphrase for bob&#x27;s key" in dialog.message.text()
     assert dialog.isVisible() and dialog.passphrase_edit.text() == ""
-    assert window.ctx.actor == "alice" and window.ctx.session is None
+    assert window.ctx.actor == "alice" and window.ctx.session.name == "alice"  # still alice
 
     qtbot.keyClicks(dialog.passphrase_edit, PASSPHRASE)
     qtbot.waitUntil(dialog.ok_button.isEnabled)
@@ -60,10 +60,13 @@ def test_a_wrong_passphrase_is_refused_and_the_right_one_signs_in(qtbot, window,
     assert window.actor_combo.currentData() == "bob"
     assert "signed in with key" in window.session_label.text()
     qtbot.waitUntil(lambda: window.login_dialog is None)
-    # choosing someone else ends the session
+    # choosing someone else asks them to sign in too: nobody acts by name
     window.set_actor("olga")
-    assert window.ctx.actor == "olga" and window.ctx.session is None
-    assert "acting by name" in window.session_label.text()
+    other = window.login_dialog
+    assert other is not None and window.ctx.actor == "bob"
+    qtbot.waitUntil(lambda: other.choice() is not None and other.choice().name == "olga")
+    assert other.passphrase_edit.isEnabled() and not other.ok_button.isEnabled()
+    other.reject()
 
 
 def test_cancelling_keeps_who_was_acting(qtbot, window, keyed):
@@ -78,7 +81,7 @@ def test_sign_in_as_an_auditor_is_read_only(qtbot, window):
     qtbot.waitUntil(lambda: dialog.choice() is not None)
     assert dialog.select("audrey")
     assert "read-only" in dialog.role_label.text() and not dialog.passphrase_edit.isEnabled()
-    assert dialog.ok_button.isEnabled()  # no key: signs in by name
+    assert dialog.ok_button.isEnabled()  # reading is open: no passphrase to only read
     with qtbot.waitSignal(dialog.signed_in):
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert window.ctx.session.read_only and window.ctx.actor == "audrey"
@@ -95,9 +98,11 @@ def test_the_app_asks_who_is_there_on_start(qtbot, window):
 
 
 def test_sign_in_service_refuses_each_failure_with_its_reason(keyed):
-    with pytest.raises(identity.AuthenticationFailed, match="bob has a signing key: enter its passphrase"):
+    with pytest.raises(identity.AuthenticationFailed, match="bob acts with their own key: enter its passphrase"):
         sign_in(keyed, "bob", None)
     with pytest.raises(identity.AuthenticationFailed, match="wrong passphrase for bob's key"):
         sign_in(keyed, "bob", "wrong-wrong")
-    assert sign_in(keyed, "olga", None) == SignedInUser("olga", "operator", None)
+    with pytest.raises(identity.AuthenticationFailed, match="olga acts with their own key"):
+        sign_in(keyed, "olga", None)  # nobody acts by name
+    assert sign_in(keyed, "audrey", None) == SignedInUser("audrey", "auditor", None)  # reads only
     assert sign_in(keyed, "bob", PASSPHRASE).passphrase == PASSPHRASE

@@ -14,7 +14,7 @@ def test_window_title_users_and_placeholders(qtbot, window):
     assert window.windowTitle().endswith("— test-site")
     combo = window.actor_combo
     names = [combo.itemData(i) for i in range(combo.count())]
-    assert names == ["alice", "audrey", "bob", "carol", "olga"]
+    assert names == ["admin", "alice", "audrey", "bob", "carol", "olga"]
     assert window.ctx.actor == "alice"
     placeholders = [e for e in all_entries() if not e.available and e.key != "releases"]
     assert not {e.key for e in placeholders} & {"approvals", "release-control",

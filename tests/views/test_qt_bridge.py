@@ -15,6 +15,7 @@ from app.qt.poller import RunPoller
 from app.qt.refresher import Refresher
 from app.qt.worker import TaskManager
 from app.services import actions
+from tests.support.factories import who
 from tests.views.conftest import new_promotion
 
 
@@ -134,7 +135,7 @@ def test_poller_broadcasts_all_then_only_what_changed(qtbot, tasks, site):
         poller.start()
     assert initial.args[0].changes.promotions == {first, second}
     assert initial.args[0].initiator == POLLER
-    actions.act(site, second, "pause", "olga", "maintenance window")
+    actions.act(site, second, "pause", who(site, "olga"), "maintenance window")
     with qtbot.waitSignal(broadcaster.changed) as later:
         pass
     assert later.args[0].changes.promotions == {second}

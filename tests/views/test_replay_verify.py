@@ -12,6 +12,7 @@ from app.executor import Executor
 from app.services import promotions
 from engine.canonical import canonical_bytes
 from models.tables import GateVerdict
+from tests.support.factories import who
 from tests.support.gate_data import (
     PERMISSIVE,
     add_shop_release,
@@ -20,7 +21,7 @@ from tests.support.gate_data import (
     store_feed,
     store_policy_doc,
 )
-from tests.views.conftest import open_run
+from tests.views.conftest import open_run, sign_in_as
 from views.replay.models import ReplayRequestTableModel, WhatIfTableModel
 from views.replay.page import ReplayVerifyPage
 
@@ -33,7 +34,7 @@ def _two_verdicts(site) -> tuple[str, str]:
     ids = []
     for version in ("11.1.2", "11.1.3"):
         pid = promotions.create_promotion(site, add_shop_release(site, version), "eu-stage",
-                                          "alice")
+                                          who(site, "alice"))
         Executor(site, pid, gate_registry()).run(until="gate-eval")
         ids.append(pid)
     return ids[0], ids[1]
@@ -68,7 +69,7 @@ def test_replay_policy_opens_a_prefilled_request_for_this_promotion(qtbot, windo
 
 def test_request_replay_runs_in_a_worker_and_lists_the_request(qtbot, window, site):
     _, second = _two_verdicts(site)
-    window.set_actor("audrey")
+    sign_in_as(window, "audrey")
     page = _replay_page(qtbot, window, second)
     page.reason_edit.setText("Quarterly audit")
     with qtbot.waitSignal(page.replay_finished, timeout=10_000) as done:

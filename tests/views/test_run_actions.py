@@ -4,9 +4,10 @@ from PySide6.QtCore import Qt
 
 from app.executor import Executor
 from app.qt.session import sign_in
-from app.services import identity, promotions
+from app.services import promotions
 from tests.support.doubles import doubles_registry
-from tests.views.conftest import new_promotion, open_run
+from tests.support.factories import who
+from tests.views.conftest import new_promotion, open_run, sign_in_as
 from views.common.reason_dialog import RollbackDialog
 
 
@@ -63,12 +64,12 @@ def test_approve_is_refused_to_the_requester_and_allowed_to_an_approver(qtbot, w
     assert "separation of duties" in approve.toolTip()
     assert "alice requested this promotion" in approve.toolTip()
 
-    window.set_actor("olga")  # an operator: the engine allows it, the role does not
+    sign_in_as(window, "olga")  # an operator: the engine allows it, the role does not
     qtbot.waitUntil(lambda: view.snapshot.actor == "olga")
     assert not approve.isEnabled()
     assert "needs the role approver" in approve.toolTip()
 
-    identity.add_key(site, "bob", "bob-passphrase")  # approvals are signed with bob's own key
+
     window.ctx.sign_in(sign_in(site, "bob", "bob-passphrase"))
     qtbot.waitUntil(lambda: view.snapshot.actor == "bob" and approve.isEnabled())
     qtbot.mouseClick(approve, Qt.MouseButton.LeftButton)
@@ -120,7 +121,7 @@ def test_a_refused_action_shows_the_message_not_a_traceback(qtbot, window, site)
     # meanwhile someone else pauses the run from the command line
     from app.services import actions
 
-    actions.act(site, pid, "pause", "olga", "from the CLI")
+    actions.act(site, pid, "pause", who(site, "olga"), "from the CLI")
     with qtbot.waitSignal(window.errors.presented) as shown:
         _fill_and_accept(qtbot, dialog, "me too")
     assert shown.args[0] == "pause refused: the run is already paused"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from PySide6.QtCore import Qt
 
 from app.services import scheduler
-from tests.views.conftest import new_promotion
+from tests.views.conftest import new_promotion, sign_in_as
 from views.schedule.dialog import WARN_ONLY, ScheduleDialog, default_start
 
 
@@ -29,7 +29,7 @@ def test_default_start_is_the_next_full_hour_at_least_ten_minutes_away():
 
 def test_the_dialog_is_pre_filled_as_the_mock_draws_it(qtbot, gui, site):
     pid = new_promotion(site)
-    gui.set_actor("olga")
+    sign_in_as(gui, "olga")
     dialog = open_dialog(qtbot, gui, pid)
     label = dialog.promotion_label.text()
     assert f"<b>platform 1.3.0-rc1 → eu-prod (from eu-stage)</b> · {pid}" in label
@@ -52,7 +52,7 @@ def test_the_dialog_is_pre_filled_as_the_mock_draws_it(qtbot, gui, site):
 
 def test_create_schedule_writes_the_job_and_links_to_scheduler_runs(qtbot, gui, site):
     pid = new_promotion(site)
-    gui.set_actor("olga")
+    sign_in_as(gui, "olga")
     dialog = open_dialog(qtbot, gui, pid)
     qtbot.mouseClick(dialog.checks["integrations-healthy"], Qt.MouseButton.LeftButton)
     assert dialog.modes["integrations-healthy"].isEnabled()
@@ -79,7 +79,7 @@ def test_create_schedule_writes_the_job_and_links_to_scheduler_runs(qtbot, gui, 
 
 def test_a_refusal_is_shown_in_the_dialog_and_create_stays_possible(qtbot, gui, site):
     pid = new_promotion(site)
-    gui.set_actor("olga")
+    sign_in_as(gui, "olga")
     dialog = open_dialog(qtbot, gui, pid)
     dialog.window_combo.setCurrentText("forever")
     qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
@@ -94,7 +94,7 @@ def test_a_promotion_with_a_schedule_says_so_and_shows_it(qtbot, gui, site):
     scheduler.create_schedule(site, pid, at="+2h", window="4h", actor="olga",
                               requires=["feeds-fresh<24h"], warns=["integrations-healthy"],
                               until="gate-eval")
-    gui.set_actor("olga")
+    sign_in_as(gui, "olga")
     dialog = open_dialog(qtbot, gui, pid)
     assert "already has schedule <b>S-0001</b>, shown here: waiting: opens at" \
         in dialog.result.text()
@@ -120,7 +120,7 @@ def test_nobody_acting_cannot_create(qtbot, gui, site):
     dialog = open_dialog(qtbot, gui, pid)
     assert not dialog.create_button.isEnabled()
     assert "acting as" in dialog.create_button.toolTip()
-    gui.set_actor("olga")
+    sign_in_as(gui, "olga")
     assert dialog.create_button.isEnabled()
 
 
@@ -132,5 +132,5 @@ def test_a_closed_dialog_no_longer_listens(qtbot, gui, site):
     dialog.destroyed.connect(lambda *_: gone.append(True))
     dialog.close()
     qtbot.waitUntil(lambda: bool(gone), timeout=5000)
-    gui.set_actor("olga")  # would touch the deleted dialog if it were still connected
-    gui.set_actor("bob")
+    sign_in_as(gui, "olga")  # would touch the deleted dialog if it were still connected
+    sign_in_as(gui, "bob")

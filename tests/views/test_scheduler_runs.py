@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from app.services import scheduler, scheduler_tick
 from models.tables import RunLease
 from tests.support.doubles import doubles_registry
-from tests.views.conftest import new_promotion, open_run
+from tests.views.conftest import new_promotion, open_run, sign_in_as
 from views.common.palette import status_colour
 from views.scheduler_runs.dead_letter_page import DeadLetterPage
 from views.scheduler_runs.models import STATUS_ROLE
@@ -58,7 +58,7 @@ def test_empty_page_says_how_to_schedule(qtbot, gui):
 
 def test_jobs_their_status_colours_and_attempt_diagnostics(qtbot, qtmodeltester, gui, site):
     three_jobs(site)
-    gui.set_actor("olga")
+    sign_in_as(gui, "olga")
     page = runs_page(qtbot, gui)
     model = page.schedules
     qtmodeltester.check(model)
@@ -94,7 +94,7 @@ def test_jobs_their_status_colours_and_attempt_diagnostics(qtbot, qtmodeltester,
 def test_cancel_a_job_with_a_reason(qtbot, gui, site):
     pid = new_promotion(site, "eu-stage")
     scheduler.create_schedule(site, pid, at="+1h", window="2h", actor="olga")
-    gui.set_actor("olga")
+    sign_in_as(gui, "olga")
     page = runs_page(qtbot, gui)
     page.select("S-0001")
     qtbot.mouseClick(page.cancel_button, Qt.MouseButton.LeftButton)
@@ -123,7 +123,7 @@ def test_tick_now_runs_a_due_job_in_the_app(qtbot, gui, site):
 
 def test_dead_letter_page_retries_with_a_reason(qtbot, gui, site):
     three_jobs(site)
-    gui.set_actor("olga")
+    sign_in_as(gui, "olga")
     page = DeadLetterPage(gui)
     qtbot.addWidget(page)
     with qtbot.waitSignal(page.loaded, timeout=5000):
@@ -165,7 +165,7 @@ def test_orchestrator_shows_leases_and_the_queue(qtbot, gui, site):
 
 def test_the_run_view_schedules_and_the_operations_pages_lead_back(qtbot, window, site):
     pid = new_promotion(site, "eu-stage")
-    window.set_actor("olga")
+    sign_in_as(window, "olga")
     view = open_run(qtbot, window, pid)
     qtbot.mouseClick(view.schedule_button, Qt.MouseButton.LeftButton)
     dialog = window.scheduler_screens.dialog

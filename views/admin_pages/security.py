@@ -1,6 +1,6 @@
 """Security: the findings snapshot of each release (its latest gate verdict per
-environment), the site's users with their roles and signing keys, and the trust
-root in force."""
+environment), the site's users with their roles and signing keys (enrolment, role
+changes and revocation for a signed-in admin), and the trust root in force."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from app.services.admin_screens import (
 from app.services.gate_screens import FindingRow
 from views.admin_pages.approvals import OUTCOME_COLOURS
 from views.admin_pages.common import Column, LoadingPage, RowTableModel, heading, table
+from views.admin_pages.roster_actions import RosterActions
 from views.common.format import short, when
 from views.gate_detail.models import SEVERITY_COLOURS
 
@@ -65,7 +66,7 @@ FINDING_COLUMNS: tuple[Column[FindingRow], ...] = (
 USER_COLUMNS: tuple[Column[UserRow], ...] = (
     Column("User", lambda u: u.name, bold=True),
     Column("Role", lambda u: u.role),
-    Column("Signing key", lambda u: f"yes — {u.key_id[:16]}…" if u.key_id else "no (acts by name)",
+    Column("Signing key", lambda u: f"yes — {u.key_id[:16]}…" if u.key_id else "none in force",
            colour=lambda u: None if u.key_id else "#78909c", tooltip=lambda u: u.key_id),
 )
 
@@ -93,7 +94,10 @@ class SecurityPage(LoadingPage):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(heading("Users, roles and signing keys"))
         self.users: RowTableModel[UserRow] = RowTableModel(USER_COLUMNS, lambda u: u.name, self)
-        column.addWidget(table(self.users, "usersTable"))
+        self.user_table = table(self.users, "usersTable")
+        column.addWidget(self.user_table)
+        self.roster_actions = RosterActions(ctx, self.selected_user, self.refresh, self)
+        column.addWidget(self.roster_actions)
         split.addWidget(box)
         box = QWidget()
         column = QVBoxLayout(box)
@@ -127,6 +131,10 @@ class SecurityPage(LoadingPage):
             if chosen else None
         self.release_table.selectRow(number if number is not None else 0)
         self._detail(self.selected())
+
+    def selected_user(self) -> str | None:
+        rows = self.user_table.selectionModel().selectedRows()
+        return self.users.row(rows[0].row()).name if rows else None
 
     def selected(self) -> ReleaseFindings | None:
         rows = self.release_table.selectionModel().selectedRows()

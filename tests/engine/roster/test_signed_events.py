@@ -7,6 +7,7 @@ import pytest
 from engine.canonical import canonical_bytes
 from engine.crypto.keys import Ed25519Signer
 from engine.roster import (
+    EXECUTOR,
     EXECUTOR_ENROLLED,
     KEY_REVOKED,
     USER_ENROLLED,
@@ -59,9 +60,9 @@ def test_a_signed_action_verifies_against_the_roster() -> None:
 
 
 def test_executor_events_verify_with_the_executor_key() -> None:
-    [event] = appended([pause(actor="executor")], EXEC)
-    assert verify_event_signature("P-1", event, roster()).user == "executor"
-    [forged] = appended([pause(actor="executor")], OLGA)
+    [event] = appended([pause(actor=EXECUTOR)], EXEC)
+    assert verify_event_signature("P-1", event, roster()).user == EXECUTOR
+    [forged] = appended([pause(actor=EXECUTOR)], OLGA)
     with pytest.raises(EventSignatureError, match="not an executor key"):
         verify_event_signature("P-1", forged, roster())
 
