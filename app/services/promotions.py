@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,8 +18,8 @@ from engine.roster import sign_new_events
 from engine.run import events as ev
 from engine.run import stages
 from engine.run.state import RunState, fold
-from models import run_store
-from models.tables import Promotion, Release, RunEvent
+from models import run_store, run_summary
+from models.tables import Promotion, Release, RunSummary
 
 if TYPE_CHECKING:
     from app.services.identity import Identity
@@ -114,30 +115,34 @@ def _load(session, promotion_id: str) -> tuple[list[ev.Event], RunState]:  # noq
     return events, fold(events)
 
 
-def list_promotions(site: Site) -> list[PromotionSummary]:
+def list_promotions(site: Site, limit: int | None = None,
+                    statuses: Sequence[str] | None = None) -> list[PromotionSummary]:
+    """Every promotion (or the newest ``limit``, or those in ``statuses``), newest
+    first, from the run summaries written with each append (models/run_summary.py):
+    one query of plain columns however long the histories are."""
+    query = (select(Promotion.id, Release.name, Release.version, Release.digest,
+                    Promotion.from_env, Promotion.to_env, Promotion.requester,
+                    *(getattr(RunSummary, c) for c in run_summary.APPEND_COLUMNS))
+             .join(Release, Promotion.release_id == Release.id)
+             .outerjoin(RunSummary, RunSummary.promotion_id == Promotion.id)
+             .order_by(Promotion.created_at.desc(), Promotion.id.desc())
+             .limit(limit))
+    if statuses is not None:
+        query = query.where(RunSummary.status.in_(list(statuses)))
     summaries = []
     with site.db.read() as session:
-        rows = session.execute(
-            select(Promotion, Release).join(Release, Promotion.release_id == Release.id)
-            .order_by(Promotion.created_at.desc(), Promotion.id.desc())
-        ).all()
+        rows = session.execute(query).all()
         slots = schedule_hold.slots(session)
-        for promotion, release in rows:
-            try:
-                _, state = _load(session, promotion.id)
-                status, current = state.status, state.current
-            except Rejected:
-                status, current, state = "chain-broken", None, None
+        for pid, name, version, digest, from_env, to_env, requester, *columns in rows:
+            values = dict(zip(run_summary.APPEND_COLUMNS, columns, strict=True))
+            if values["head"] is None:  # no summary: its creation is still being written
+                values = run_summary.summarise(run_summary.load_raw(session, pid))
             summaries.append(PromotionSummary(
-                id=promotion.id, release_name=release.name, release_version=release.version,
-                release_digest=release.digest, from_env=promotion.from_env,
-                to_env=promotion.to_env, requester=promotion.requester, status=status,
-                current_step=current.name if current else None,
-                current_title=current.title if current else "",
-                created_at=state.created_at if state else "",
-                event_count=state.event_count if state else 0,
-                head=state.head if state else "",
-                scheduled_at=slots.get(promotion.id),
+                id=pid, release_name=name, release_version=version, release_digest=digest,
+                from_env=from_env, to_env=to_env, requester=requester, status=values["status"],
+                current_step=values["current_step"], current_title=values["current_title"],
+                created_at=values["created_at"], event_count=values["event_count"],
+                head=values["head"], scheduled_at=slots.get(pid),
             ))
     return summaries
 
@@ -145,6 +150,5 @@ def list_promotions(site: Site) -> list[PromotionSummary]:
 def heads(site: Site) -> dict[str, int]:
     """Event count per promotion: a cheap poll to notice runs advancing elsewhere."""
     with site.db.read() as session:
-        rows = session.execute(select(RunEvent.promotion_id, func.count())
-                               .group_by(RunEvent.promotion_id)).all()
+        rows = session.execute(select(RunSummary.promotion_id, RunSummary.event_count)).all()
     return {promotion_id: count for promotion_id, count in rows}
