@@ -14,7 +14,7 @@ from app.agent import lock as agent_lock
 from app.cli.main import main
 from app.services import actions, promotions
 from app.site import SiteConfig
-from tests.support.agent_process import ROOT, start_agent, stop_agent
+from tests.support.agent_process import ROOT, as_user, start_agent, stop_agent
 from tests.support.doubles import doubles_registry
 from tests.support.factories import add_release, make_site
 
@@ -49,13 +49,17 @@ def agent_site(tmp_path):
 
 def test_actions_take_effect_under_the_agent_alone(agent_site, tmp_path):
     home = agent_site.paths.home
-    first = promotions.create_promotion(agent_site, "platform@1.3.0-rc1", "eu-stage", "alice")
-    second = promotions.create_promotion(agent_site, "platform@1.3.0-rc1", "eu-stage", "alice")
-    fresh = promotions.create_promotion(agent_site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    first = promotions.create_promotion(agent_site, "platform@1.3.0-rc1", "eu-stage",
+                                        as_user(agent_site, "alice"))
+    second = promotions.create_promotion(agent_site, "platform@1.3.0-rc1", "eu-stage",
+                                        as_user(agent_site, "alice"))
+    fresh = promotions.create_promotion(agent_site, "platform@1.3.0-rc1", "eu-stage",
+                                        as_user(agent_site, "alice"))
     # started (the second one up to its first canary stage), then paused by an operator
     for pid, until in ((first, "gate-eval"), (second, "deploy-10")):
         assert stella(home, "run", pid, "--until", until) == 0
-        actions.act(agent_site, pid, "pause", "olga", "hold for the window")
+        actions.act(agent_site, pid, "pause", as_user(agent_site, "olga"),
+                    "hold for the window")
 
     proc = start_agent(home, tmp_path / "agent.log")
     try:
@@ -65,11 +69,11 @@ def test_actions_take_effect_under_the_agent_alone(agent_site, tmp_path):
         assert status_of(agent_site, first) == "paused"
         assert status_of(agent_site, fresh) == "pending"
 
-        actions.act(agent_site, first, "resume", "olga", "window open")
+        actions.act(agent_site, first, "resume", as_user(agent_site, "olga"), "window open")
         resumed = wait_for(lambda: status_of(agent_site, first) == "completed", EFFECT_TIMEOUT)
 
-        actions.act(agent_site, second, "rollback", "olga", "not this week", scope="full",
-                    data={"ticket": "CHG-7"})
+        actions.act(agent_site, second, "rollback", as_user(agent_site, "olga"),
+                    "not this week", scope="full", data={"ticket": "CHG-7"})
         rolled = wait_for(lambda: status_of(agent_site, second) == "rolled-back", EFFECT_TIMEOUT)
         print(f"resume took effect in {resumed:.2f} s, rollback in {rolled:.2f} s")
         assert status_of(agent_site, fresh) == "pending"

@@ -15,7 +15,7 @@ from app.services import actions, promotions
 from app.services.run_requests import request_run
 from app.site import SiteConfig
 from engine.run import events as ev
-from tests.support.agent_process import start_agent, stop_agent
+from tests.support.agent_process import as_user, start_agent, stop_agent
 from tests.support.factories import add_release, make_site
 
 
@@ -46,7 +46,8 @@ def running_step(site, pid):
 
 
 def test_sigterm_lets_the_running_step_finish_and_starts_no_other(agent_site, tmp_path):
-    pid = promotions.create_promotion(agent_site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    pid = promotions.create_promotion(agent_site, "platform@1.3.0-rc1", "eu-stage",
+                                        as_user(agent_site, "alice"))
     request_run(agent_site, pid, "olga")
     proc = start_agent(agent_site.paths.home, tmp_path / "agent.log", step_delay=1.5, grace=10)
     wait_for(lambda: running_step(agent_site, pid) is not None)
@@ -59,7 +60,8 @@ def test_sigterm_lets_the_running_step_finish_and_starts_no_other(agent_site, tm
 
 
 def test_sigkill_loses_nothing_and_the_next_agent_recovers(agent_site, tmp_path):
-    pid = promotions.create_promotion(agent_site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    pid = promotions.create_promotion(agent_site, "platform@1.3.0-rc1", "eu-stage",
+                                        as_user(agent_site, "alice"))
     request_run(agent_site, pid, "olga")
     home = agent_site.paths.home
     proc = start_agent(home, tmp_path / "agent.log", step_delay=3.0)
@@ -76,7 +78,7 @@ def test_sigkill_loses_nothing_and_the_next_agent_recovers(agent_site, tmp_path)
         wait_for(lambda: state_of(agent_site, pid).step(step).status == "interrupted")
         events, _ = promotions.load_run(agent_site, pid)
         assert events[-1].type == ev.STEP_INTERRUPTED and events[-1].step == step
-        actions.act(agent_site, pid, "retry", "olga", "the agent was killed; go on")
+        actions.act(agent_site, pid, "retry", as_user(agent_site, "olga"), "the agent was killed; go on")
         wait_for(lambda: state_of(agent_site, pid).status == "completed", 30.0)
     finally:
         assert stop_agent(again) == 0

@@ -48,3 +48,13 @@ def stop_agent(proc: subprocess.Popen, timeout: float = 30.0) -> int:
         proc.kill()
         proc.wait(10)
         raise
+
+
+def as_user(site, name: str):  # noqa: ANN001,ANN201 (Site; str or an authenticated Identity)
+    """``name`` as the services take an acting user on this build: an authenticated
+    identity where the factories provide one, else the plain name."""
+    try:
+        from tests.support.factories import who
+    except ImportError:
+        return name
+    return who(site, name)
