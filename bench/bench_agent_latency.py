@@ -31,7 +31,7 @@ from engine.clock import SystemClock, parse_rfc3339  # noqa: E402
 from engine.run import events as ev  # noqa: E402
 from tests.support.agent_process import start_agent, stop_agent  # noqa: E402
 from tests.support.doubles import doubles_registry  # noqa: E402
-from tests.support.factories import add_release, make_site  # noqa: E402
+from tests.support.factories import add_release, make_site, who  # noqa: E402
 
 TIMEOUT = 30.0
 
@@ -47,7 +47,7 @@ def started_steps(site, pid: str) -> list[ev.Event]:  # noqa: ANN001
 
 
 def new_run(site) -> str:  # noqa: ANN001
-    return promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", "alice")
+    return promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
 
 
 def action_latencies(site, paused: list[str]) -> list[float]:  # noqa: ANN001
@@ -56,7 +56,7 @@ def action_latencies(site, paused: list[str]) -> list[float]:  # noqa: ANN001
     for pid in paused:
         before = len(started_steps(site, pid))
         began = time.monotonic()
-        actions.act(site, pid, "resume", "olga", "bench: resume")
+        actions.act(site, pid, "resume", who(site, "olga"), "bench: resume")
         while len(started_steps(site, pid)) == before:
             if time.monotonic() - began > TIMEOUT:
                 raise SystemExit(f"{pid}: no effect within {TIMEOUT:g} s")
@@ -100,7 +100,7 @@ def main() -> int:
         for _ in range(args.actions):  # started, stopped after a step, paused by an operator
             pid = new_run(site)
             Executor(site, pid, doubles_registry()).run(until="inputs-materialized")
-            actions.act(site, pid, "pause", "olga", "bench: hold")
+            actions.act(site, pid, "pause", who(site, "olga"), "bench: hold")
             paused.append(pid)
         agent = start_agent(site.paths.home, folder / "agent.log", grace=2.0)
         try:
