@@ -16,16 +16,10 @@ from app.executor import Executor
 from app.secrets.redact import REDACTED, Redactor, encoded_forms
 from app.services import promotions
 from app.services.logs import step_logs
-from tests.support import factories
 from tests.support.deploy import add_demo_release, add_environment, product_registry
+from tests.support.factories import who
 
 SECRET = "s3cr3t-Pa55word/9f1c+0e?&"
-
-
-def _actor(site, name: str):
-    """The acting user as the site's test helpers make one (an identity on signed sites)."""
-    who = getattr(factories, "who", None)
-    return who(site, name) if who else name
 
 
 def spellings(secret: str) -> dict[str, str]:
@@ -88,7 +82,7 @@ def test_a_command_printing_the_secret_encoded_leaves_no_trace_in_logs_or_export
         "commands": {"deploy": DEPLOY, "status": STATUS, "health": "true", "timeout_seconds": 20},
         "gates": {"default": GATE}, "auto_continue": True})
     add_demo_release(site, "1.3.0-rc1", artifacts=False, inputs=["file:api-token"])
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "enc-prod", _actor(site, "alice"))
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "enc-prod", who(site, "alice"))
     Executor(site, pid, product_registry()).run()
 
     lines = [line for *_, line in step_logs(site, pid)]
