@@ -85,6 +85,18 @@ def verify_pending(site: Site, *, full: bool = False, limit: int = BATCH) -> Cha
     return ChainStatus(found.runs, found.verified, found.broken, checked_now=len(findings))
 
 
+def audit(site: Site) -> list[tuple[str, str]]:
+    """Every run checked as :func:`verify_pending` with ``full`` would, writing nothing (for
+    a doctor on a site that may be read-only): (promotion id, what is wrong)."""
+    found = []
+    with site.db.read() as session:
+        for row in session.scalars(select(RunSummary).order_by(RunSummary.promotion_id)):
+            problem = row.problem or check(run_summary.load_raw(session, row.promotion_id), row)
+            if problem:
+                found.append((row.promotion_id, problem))
+    return found
+
+
 def status(site: Site) -> ChainStatus:
     """Where verification stands, from the summaries alone (one cheap query)."""
     with site.db.read() as session:

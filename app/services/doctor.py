@@ -135,6 +135,11 @@ def _chains_and_leases(config: SiteConfig, report: DoctorReport, fix: bool) -> N
             report.add("runs", PROBLEM, message)
         if not broken:
             report.add("runs", OK, f"{len(ids)} run(s): every event chain verifies")
+        from app.services import chain_verifier  # the summaries lists show, against the chains
+
+        for promotion_id, problem in chain_verifier.audit(site):
+            if not any(promotion_id in message for message in broken):
+                report.add("runs", PROBLEM, f"{promotion_id}: {problem}")
         host = socket.gethostname()
         for lease in leases:
             gone = lease.host == host and not _process_exists(lease.pid)

@@ -85,3 +85,16 @@ def test_platform_health_names_a_broken_chain_and_why(site):
     jobs = [j for j in health.report(site, probe_targets=False).jobs if j.source == "chains"]
     assert [(j.subject, j.status) for j in jobs] == [("P-0001", "chain-broken")]
     assert "event_count" in jobs[0].detail
+
+
+def test_doctor_names_a_summary_that_disagrees_with_its_chain_and_writes_nothing(site):
+    from app.services import doctor
+
+    _two_runs(site)
+    with site.db.write() as session:
+        session.execute(update(RunSummary).where(RunSummary.promotion_id == "P-0001")
+                        .values(status="completed"))
+    assert [p for p, _ in chain_verifier.audit(site)] == ["P-0001"]
+    problems = [f.text for f in doctor.examine(site.config).problems if f.area == "runs"]
+    assert len(problems) == 1 and "P-0001" in problems[0] and "status" in problems[0]
+    assert chain_verifier.status(site).broken == ()  # the audit marked nothing
