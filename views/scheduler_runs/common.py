@@ -67,7 +67,7 @@ def runner_text(runner: SchedulerRunner | None) -> str:
     if runner.busy:
         return "the scheduler is ticking now"
     parts = [f"this app ticks every {runner.interval_ms / 1000:g} s" if runner.active
-             else "ticking in this app is off"]
+             else "the site agent starts due jobs (Tick now ticks once in this app)"]
     if runner.last_tick_monotonic is not None and runner.last_report is not None:
         ago = time.monotonic() - runner.last_tick_monotonic
         parts.append(f"last tick {ago:.0f} s ago ran {runner.last_report.ran} job(s)")
