@@ -42,8 +42,10 @@ def build_site(home: Path):  # noqa: ANN201 (Site)
     from app.services import actions, promotions
     from tests.support import factories
     from tests.support.doubles import doubles_registry
+    from tests.views.evidence_helpers import install_trust_root
 
     site = factories.make_site(home)
+    install_trust_root(site)  # exports for the auditor window need one
     factories.add_release(site)
     # the people who act: authenticated identities where the site roster has them
     who = getattr(factories, "who", lambda _site, name: name)
@@ -65,7 +67,7 @@ def windows(site, ids: dict[str, str]) -> Iterator[tuple[str, QWidget]]:  # noqa
     from app.gui import main_window
     from app.qt.evidence_items import load_packet
     from app.qt.import_jobs import ImportOutcome, ImportRequest, RootPreview
-    from app.services import evidence
+    from app.services import evidence, exports
     from tests.support.doubles import doubles_registry
     from views.auditor.window import AuditorWindow
     from views.common.reason_dialog import ReasonDialog
@@ -166,6 +168,16 @@ def windows(site, ids: dict[str, str]) -> Iterator[tuple[str, QWidget]]:  # noqa
     auditor.show()
     yield "auditor", auditor
     auditor.close()
+    for name in ("completed", "rolled_back"):  # the auditor's story of two sealed runs
+        folder = site.paths.home.parent / "exports" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        archive = exports.export(site, ids[name], "auditor", folder, "audrey").files.archive
+        auditor = AuditorWindow()
+        auditor.show()
+        auditor.view.verify(str(folder / archive.name))
+        until(lambda w=auditor: w.view.result is not None, f"{name} bundle verified")
+        yield f"auditor-story-{name.replace('_', '-')}", auditor
+        auditor.close()
     ctx.executors.stop_all()
     window.close()
 
@@ -231,7 +243,12 @@ def measure(name: str, widget: QWidget) -> dict:
     rows = {table.objectName(): table.viewport().height()
             // max(table.verticalHeader().defaultSectionSize(), 1)
             for table in widget.findChildren(QTableView) if table.isVisible()}
-    return {"rows": rows, "unnamed": unnamed(widget), "name": name, "x": frame.x(), "y": frame.y(), "width": frame.width(),
+    from PySide6.QtWidgets import QTreeView
+
+    overflowing = sorted(view.objectName() for view in widget.findChildren(QTreeView)
+                         if view.isVisible() and view.header().length()
+                         > view.viewport().width() + 1)
+    return {"rows": rows, "unnamed": unnamed(widget), "overflowing": overflowing, "name": name, "x": frame.x(), "y": frame.y(), "width": frame.width(),
             "height": frame.height(), "min_width": max(hint.width(), widget.minimumWidth()),
             "min_height": max(hint.height(), widget.minimumHeight()),
             "screen": [area.x(), area.y(), area.width(), area.height()]}

@@ -34,10 +34,10 @@ class StoryView(QWidget):
         self.tree = QTreeWidget()
         self.tree.setObjectName("storyTree")
         keyboard_table(self.tree, "The run's story")
-        self.tree.setHeaderLabels(["Time", "What", "Detail", "From (its checks)"])
+        self.tree.setHeaderLabels(["Time (UTC)", "What", "Detail", "From (its checks)"])
         self.tree.setAlternatingRowColors(True)
         self.tree.setWordWrap(True)
-        self.tree.setColumnWidth(WHEN, 170)
+        self.tree.setColumnWidth(WHEN, 150)  # MM-DD hh:mm:ss, UTC
         self.tree.setColumnWidth(WHAT, 300)
         self.tree.setColumnWidth(DETAIL, 520)
         self.tree.itemActivated.connect(self._activated)
@@ -59,7 +59,7 @@ class StoryView(QWidget):
             top.setFont(WHEN, font)
             self.tree.addTopLevelItem(top)
             for line in lines:
-                child = QTreeWidgetItem([line.when.replace("T", " ").rstrip("Z"), line.what,
+                child = QTreeWidgetItem([line.when[5:19].replace("T", " "), line.what,
                                          line.detail, line.item])
                 child.setData(FROM, ITEM_ROLE, line.item)
                 child.setToolTip(DETAIL, line.detail)

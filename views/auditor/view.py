@@ -37,7 +37,7 @@ from app.qt.operation import Operation
 from app.qt.worker import TaskManager
 from views.auditor.model import GREEN, ITEM, LEVEL, MESSAGE, RED, RESULT, AuditTreeModel
 from views.auditor.story import StoryView
-from views.common.page import keyboard_table
+from views.common.page import keyboard_table, scrolling
 from views.export_dialog.text import human_size
 
 ARCHIVES = "Exports (*.tar.gz *.part-* *.dsse.json);;All files (*)"
@@ -111,7 +111,6 @@ class AuditorView(QWidget):
         self.facts.setContentsMargins(14, 8, 14, 8)
         self.facts.setVerticalSpacing(2)
         self.facts_frame.hide()
-        layout.addWidget(self.facts_frame)
 
         filter_row = QHBoxLayout()
         self.only_failures = QCheckBox("Show only failures")
@@ -147,6 +146,8 @@ class AuditorView(QWidget):
         self.tabs.setObjectName("auditTabs")
         self.tabs.addTab(self.story, "The run's story")
         self.tabs.addTab(checks_page, "Checks")
+        # the export's facts and keys: a tab, so the story and checks get the height
+        self.tabs.addTab(scrolling(self.facts_frame), "Export facts and keys")
         layout.addWidget(self.tabs, 1)
 
         bottom = QHBoxLayout()

@@ -4,15 +4,16 @@ signed its envelope. Used for "Open Evidence Packet" and "Open Proof Chain"."""
 from __future__ import annotations
 
 import html
+import json
+from typing import Any
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -24,6 +25,7 @@ from app.qt.operation import Operation
 from app.qt.worker import TaskManager
 from views.common.format import when
 from views.common.geometry import fit_window
+from views.common.readable import ReadableMapping
 from views.evidence_timeline.marks import GREEN, GREY, RED
 
 
@@ -63,14 +65,15 @@ class EvidencePacketDialog(QDialog):
         self.signers.setWordWrap(True)
         form.addRow("Signed by:", self.signers)
         layout.addLayout(form)
-        layout.addWidget(QLabel("<b>Statement</b> (the DSSE payload, decoded)"))
-        self.text = QPlainTextEdit(packet.statement_text)
+        layout.addWidget(QLabel("<b>Statement</b> (the DSSE payload, decoded): what it is "
+                                "about and what it says"))
+        self.statement = ReadableMapping("statement")
+        self.text = self.statement.raw  # the raw JSON, behind "Show raw JSON"
         self.text.setObjectName("statementText")
         self.text.setAccessibleName("Statement")
-        self.text.setReadOnly(True)
-        self.text.setFont(QFont("DejaVu Sans Mono", 9))
-        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        layout.addWidget(self.text, 1)
+        self.statement.show_mapping(readable_statement(packet.statement_text),
+                                    packet.statement_text)
+        layout.addWidget(self.statement, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         copy_digest = QPushButton("Copy digest")
         copy_digest.clicked.connect(lambda: _copy(record.digest))
@@ -80,6 +83,26 @@ class EvidencePacketDialog(QDialog):
         buttons.addButton(copy_json, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+
+
+def readable_statement(text: str) -> dict[str, Any]:
+    """The statement's subjects and predicate, laid out for reading (its raw JSON is
+    shown as is behind the toggle)."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return {"statement": "could not be decoded"}
+    if not isinstance(body, dict):
+        return {"statement": str(body)}
+    predicate = body.get("predicate")
+    readable: dict[str, Any] = {"predicate_type": body.get("predicateType")}
+    subjects = body.get("subject") or []
+    readable["subjects"] = [{"name": s.get("name"), "digest": ", ".join(
+        f"{k}:{v}" for k, v in (s.get("digest") or {}).items())} for s in subjects
+        if isinstance(s, dict)]
+    if isinstance(predicate, dict):
+        readable.update(predicate)
+    return readable
 
 
 def _signers_html(packet: EvidencePacket) -> str:

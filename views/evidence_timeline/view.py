@@ -116,11 +116,13 @@ class EvidenceTimelineView(QWidget):
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.tree.header()
+        # every column on screen at 1366 px: the note takes what is left (its tooltip has
+        # it whole); a fixed last column no longer ran off the edge as "edicate ty"
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(NOTE, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(KIND, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((NAME, 270), (STATE, 95), (NOTE, 310), (DIGEST, 150),
-                              (LOG_INDEX, 85), (ATTEMPT, 75), (CREATED, 150)):
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(NOTE, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((NAME, 250), (STATE, 90), (DIGEST, 140), (LOG_INDEX, 75),
+                              (ATTEMPT, 70), (CREATED, 145), (KIND, 230)):
             self.tree.setColumnWidth(column, width)
         self.tree.selectionModel().selectionChanged.connect(self._selection_moved)
         self.tree.activated.connect(lambda _index: self.open_packet())

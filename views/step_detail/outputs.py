@@ -3,6 +3,7 @@ list of records (targets, feeds…) — never a line of JSON."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,8 +14,9 @@ SEPARATOR = " › "
 
 
 def label(key: str) -> str:
-    """``verdict_id`` → ``Verdict id``; ``approval_required`` → ``Approval required``."""
-    text = str(key).replace("_", " ").replace("-", " ").strip()
+    """``verdict_id`` → ``Verdict id``; ``eventChain`` → ``Event chain``."""
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", str(key))
+    text = text.replace("_", " ").replace("-", " ").strip().lower()
     return text[:1].upper() + text[1:] if text else str(key)
 
 
