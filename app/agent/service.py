@@ -73,6 +73,7 @@ class Agent:
         self._ticks: dict[str, tuple[threading.Thread, str]] = {}  # schedule → (thread, run)
         self._seen: dict[str, tuple[int, object]] = {}  # run → (last seq, schedules) judged idle
         self._busy_until: dict[str, float] = {}
+        self._said: dict[str, str] = {}  # the last "not now" logged per run
         self._ticked_at: dict[str, tuple[float, datetime]] = {}  # monotonic, site time
         self._drain = threading.Event()
         self._halt = threading.Event()
@@ -87,14 +88,17 @@ class Agent:
         with self.site.db.read() as session:
             heads = dict(session.execute(select(RunEvent.promotion_id, func.max(RunEvent.seq))
                                          .group_by(RunEvent.promotion_id)).all())
-            jobs = {row.id: _Job(row.promotion_id, _moment(row.window_start, row.not_before))
-                    for row in session.scalars(select(Schedule).where(
-                        Schedule.status.in_(["scheduled", "running"])))}
-            fingerprint = session.execute(select(func.count(), func.max(Schedule.updated_at))
-                                          .select_from(Schedule)).one()
-        schedules = tuple(fingerprint)
+            rows = session.execute(select(Schedule.id, Schedule.promotion_id, Schedule.status,
+                                          Schedule.updated_at, Schedule.window_start,
+                                          Schedule.not_before)).all()
+        jobs = {row.id: _Job(row.promotion_id, _moment(row.window_start, row.not_before))
+                for row in rows if row.status in ("scheduled", "running")}
+        schedules: dict[str, tuple] = {}  # a run's schedules as they stand: a change re-judges it
+        for row in sorted(rows, key=lambda r: r.id):
+            schedules[row.promotion_id] = (*schedules.get(row.promotion_id, ()), row.id,
+                                           row.status, row.updated_at)
         for promotion_id, seq in sorted(heads.items()):
-            choice = self._judge(promotion_id, seq, schedules)
+            choice = self._judge(promotion_id, seq, schedules.get(promotion_id, ()))
             if choice is not None and choice.run and self._start_run(promotion_id, choice.until):
                 report.started.append(promotion_id)
         for schedule_id, job in jobs.items():
@@ -156,8 +160,11 @@ class Agent:
                               should_drain=self._drain.is_set).run(until=until)
             log.info("%s: %s — %s (%d step(s))", promotion_id, result.status.upper(),
                      result.why, result.steps_run)
+            self._said.pop(promotion_id, None)
         except NotNow as exc:  # another executor holds it, or its schedule does
-            log.info("%s: not now: %s", promotion_id, exc.message)
+            if self._said.get(promotion_id) != exc.message:  # once, not every back-off
+                log.info("%s: not now: %s", promotion_id, exc.message)
+                self._said[promotion_id] = exc.message
             self._busy_until[promotion_id] = time.monotonic() + BUSY_BACKOFF
         except StellaError as exc:
             log.warning("%s stopped: %s", promotion_id, exc.message)
