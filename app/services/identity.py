@@ -78,7 +78,7 @@ def create_user(site: Site, admin: Identity, name: str, role: str, passphrase: s
     check_passphrase(passphrase)
     signer = Ed25519Signer.generate(entropy)
     with site.db.write() as session:
-        if session.scalar(select(User.id).where(User.name == name)) is not None:
+        if site_roster.load(session).user(name) is not None:
             raise Rejected(f"user {name} already exists")
         site_roster.change_in(session, site.clock.now(), admin, rec.USER_ENROLLED,
                               {"name": name, "role": role,

@@ -7,6 +7,7 @@ projection.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from app.context import Site
 from app.drivers.options import DECLARED, validate_options
 from app.errors import NotFound, Rejected, UsageError
-from app.services import identity, site_roster
+from app.services import adopt, identity, site_roster
 from app.services.identity import Identity
 from app.site import SiteConfig
 from app.site_keys import create_executor_key, create_site_keys
@@ -33,6 +34,7 @@ from models.tables import Environment, Target, User
 from models.tables import Site as SiteRow
 
 ROLES = rec.ROLES
+log = logging.getLogger(__name__)
 DRIVERS = ("command", "demo-fleet")
 
 
@@ -59,8 +61,11 @@ def init_site(config: SiteConfig, name: str = "site", *, admin: str, passphrase:
     try:
         upgrade(config.db_url)
         with db.read() as session:
-            if session.scalar(select(SiteRow.id)) is not None:
+            exists = session.scalar(select(SiteRow.id)) is not None
+            if exists and roster_store.load_raw(session):
                 raise Rejected(f"a site already exists at {config.paths.home}")
+        if exists:  # created before the site roster: adopt it with this first admin
+            return _adopt(config, db, admin, passphrase, entropy)
         keys = create_site_keys(config.paths.keys, name)
         executor = create_executor_key(config.paths.keys)
         signer = Ed25519Signer.generate(entropy)
@@ -78,6 +83,20 @@ def init_site(config: SiteConfig, name: str = "site", *, admin: str, passphrase:
             identity.save_key(config.paths.keys, admin, signer, passphrase)
     finally:
         db.dispose()
+    return Site.open(config)
+
+
+def _adopt(config: SiteConfig, db: Database, admin: str, passphrase: str,
+           entropy: Callable[[int], bytes]) -> Site:
+    executor = create_executor_key(config.paths.keys)
+    signer = Ed25519Signer.generate(entropy)
+    with db.write() as session:
+        try:
+            adopted = adopt.adopt(session, _now(config), admin, signer, executor)
+        except ValueError as exc:
+            raise Rejected(str(exc)) from None
+        identity.save_key(config.paths.keys, admin, signer, passphrase)
+    log.info("adopted a site created before its roster: %s", adopted)
     return Site.open(config)
 
 

@@ -39,8 +39,13 @@ class NotAdmin(Rejected):
 
 def load(session: Session) -> Roster:
     """The roster, verified record by record (raises :class:`RosterDamaged`)."""
+    raws = roster_store.load_raw(session)
+    if not raws:
+        raise RosterDamaged("this site has no roster yet (it was created before site "
+                            "authority): run `stella init --admin NAME` to enrol its first "
+                            "administrator, who then signs what the site holds")
     try:
-        return verify_roster(roster_store.load_raw(session))
+        return verify_roster(raws)
     except RosterError as exc:
         raise RosterDamaged(
             f"{exc.message}; the site's users, environments and targets cannot be trusted "
