@@ -76,7 +76,7 @@ from engine.clock import rfc3339
 from engine.crypto import dsse
 from engine.crypto.errors import CryptoError
 from engine.crypto.intoto import INTOTO_PAYLOAD_TYPE, Statement
-from engine.crypto.large_envelope import parse_large_envelope
+from engine.crypto.large_envelope import LargeEnvelope, parse_large_envelope
 from engine.crypto.trust_root import TrustRoot
 
 CHUNK = 1 << 20
@@ -249,10 +249,20 @@ class _Verification:
         self.ok(f"valid signatures from {described}")
 
         self.step = "statement"
+        payload_digest = "sha256:" + hashlib.sha256(envelope.payload).hexdigest()
+        payload: bytes | str = envelope.payload
+        if isinstance(envelope, LargeEnvelope):  # decoded once, then the buffer is let go
+            try:
+                payload = str(envelope.payload, "utf-8")
+            except UnicodeDecodeError:
+                raise StatementInvalid("statement is not UTF-8 text", member=MANIFEST_NAME) \
+                    from None
+            envelope.message.clear()
         try:
-            statement = Statement.from_bytes(envelope.payload)
+            statement = Statement.from_bytes(payload)  # type: ignore[arg-type]
         except CryptoError as exc:
             raise StatementInvalid(exc.message, member=MANIFEST_NAME) from None
+        del payload
         manifest = BundleManifest.from_statement(statement, max_members=self.limits.max_members - 1)
         predicate = manifest.predicate
         self.ok(
@@ -280,7 +290,7 @@ class _Verification:
             f"(threshold {role.threshold})"
         )
         return (
-            "sha256:" + hashlib.sha256(envelope.payload).hexdigest(),
+            payload_digest,
             manifest,
             frozenset(signers),
         )
