@@ -105,7 +105,7 @@ def shoot(config: SiteConfig, out: Path) -> list[Path]:
     try:
         window.resize(*SIZE)
         window.show()
-        window.ctx.executors.start(LIVE)  # as `stella demo` does: the canary runs in the app
+        control.start_agent(config)  # as `stella demo` does: the site agent runs the canary
         page = window.promotions
         shots.until(lambda: window.site_info is not None and page.model.rowCount() == 6,
                     "the six demo promotions")
