@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
@@ -20,10 +21,51 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 class PromotionTableModel(RowModel[PromotionSummary]):
+    """Sorted here, in Python, once per change: a sorting proxy asks ``data()`` for both
+    sides of every comparison (~150,000 calls, 1.5-2 s on the GUI thread for 10,000 rows);
+    ``sorted`` with a key does it in milliseconds."""
+
     HEADERS = HEADERS
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._order: tuple[int, Qt.SortOrder] | None = None
+        self._haystacks: dict[PromotionSummary, str] = {}
 
     def row_key(self, row: PromotionSummary) -> str:
         return row.id
+
+    def set_rows(self, rows: Sequence[PromotionSummary]) -> None:
+        rows = self._sorted(rows)
+        self._haystacks = {row: self._haystacks[row] for row in rows if row in self._haystacks}
+        super().set_rows(rows)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:  # noqa: N802
+        self._order = (column, order)
+        self.layoutAboutToBeChanged.emit()
+        before = self.persistentIndexList()
+        keys = [self.row_key(self._rows[index.row()]) for index in before]
+        self._rows = self._sorted(self._rows)
+        where = {self.row_key(row): number for number, row in enumerate(self._rows)}
+        self.changePersistentIndexList(before, [self.index(where[key], index.column())
+                                                for key, index in zip(keys, before, strict=True)])
+        self.layoutChanged.emit()
+
+    def haystack(self, number: int) -> str:
+        """A row's shown text, casefolded, for the filter."""
+        row = self._rows[number]
+        text = self._haystacks.get(row)
+        if text is None:
+            text = " ".join(_display(row, c) for c in range(len(HEADERS))).casefold()
+            self._haystacks[row] = text
+        return text
+
+    def _sorted(self, rows: Sequence[PromotionSummary]) -> list[PromotionSummary]:
+        if self._order is None or not 0 <= self._order[0] < len(HEADERS):
+            return list(rows)
+        column, order = self._order
+        return sorted(rows, key=lambda row: (_sort_key(row, column), row.id),
+                      reverse=order == Qt.SortOrder.DescendingOrder)
 
     def summary(self, row: int) -> PromotionSummary:
         return self._rows[row]
@@ -83,10 +125,33 @@ def _sort_key(row: PromotionSummary, column: int) -> str:
 
 
 class PromotionFilterProxy(QSortFilterProxyModel):
-    """Sorts by raw values and filters on any column (case-insensitive)."""
+    """Filters on any column (case-insensitive); sorting is the source model's."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.setFilterKeyColumn(-1)
+
+    _needle = ""
+
+    def setFilterFixedString(self, text: str) -> None:  # noqa: N802
+        """Filter on the row's shown text, searched in Python once per row: Qt's own
+        filter asks ``data()`` for every column of every row (~1 s for 10,000 rows)."""
+        self._needle = text.casefold()
+        super().setFilterFixedString(text)  # Qt re-filters; filterAcceptsRow answers
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Any) -> bool:  # noqa: N802
+        source = self.sourceModel()
+        if not self._needle or not isinstance(source, PromotionTableModel):
+            return super().filterAcceptsRow(source_row, source_parent)
+        return self._needle in source.haystack(source_row)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:  # noqa: N802
+        """The source model sorts (see :class:`PromotionTableModel`); this proxy only filters
+        and keeps the source's order."""
+        source = self.sourceModel()
+        if isinstance(source, PromotionTableModel):
+            source.sort(column, order)
+        else:
+            super().sort(column, order)
