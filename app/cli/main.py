@@ -415,11 +415,12 @@ def _schedule_commands(command: Callable, group: Callable) -> None:
 def main(argv: Sequence[str] | None = None, registry: StepRegistry | None = None) -> int:
     """The CLI's error boundary: every failure ends as one sentence on stderr and an
     exit code of DESIGN §10; ``--debug`` (or STELLA_DEBUG=1) adds the traceback."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args_list = list(sys.argv[1:] if argv is None else argv)
     debug = boundary.debug_requested() or "--debug" in args_list
     args_list = [a for a in args_list if a != "--debug"]
     with safe_streams():
+        # Log lines pass the same guard (a step's output may be logged by the agent).
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         try:
             return _dispatch(args_list, registry)
         except KeyboardInterrupt:
