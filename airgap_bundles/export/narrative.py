@@ -158,6 +158,8 @@ def _rollbacks(evidence: list[tuple[str, Statement]]) -> list[StoryLine]:
         if p.get("ticket"):
             detail += f" ({p['ticket']})"
         measured = trigger.get("measurements") or []
+        if isinstance(measured, Mapping):  # the last measurement, for an automatic rollback
+            measured = [measured]
         if measured:
             detail += "; measurements: " + "; ".join(_measurement(m) for m in measured[-3:])
         if trigger.get("decision"):
@@ -183,6 +185,8 @@ def _rollback_events(events: Sequence[Event]) -> list[StoryLine]:
             if data.get("steps"):
                 detail += f"; steps {', '.join(map(str, data['steps']))}"
             measured = data.get("measurements") or []
+            if isinstance(measured, Mapping):  # an automatic rollback carries the last measurement
+                measured = [measured]
             if measured:
                 detail += "; measurements: " + "; ".join(_measurement(m) for m in measured[-3:])
             if data.get("decision"):
