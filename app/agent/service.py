@@ -48,6 +48,7 @@ RECHECK_SECONDS = 15.0  # a due job waiting on preconditions is looked at again
 MIN_TICK_GAP = 1.0  # a job is not ticked again on every write its own tick makes
 BUSY_BACKOFF = 2.0  # another executor holds the run: ask again after this
 STOP_GRACE = 20.0  # seconds a running step may take to finish when the agent stops
+FOLDS_PER_LOOK = 200  # runs read and folded in one look (~1-3 ms each)
 
 
 @dataclass
@@ -74,6 +75,7 @@ class Agent:
         self._seen: dict[str, tuple[int, object]] = {}  # run → (last seq, schedules) judged idle
         self._busy_until: dict[str, float] = {}
         self._said: dict[str, str] = {}  # the last "not now" logged per run
+        self._folds = 0
         self._ticked_at: dict[str, tuple[float, datetime]] = {}  # monotonic, site time
         self._drain = threading.Event()
         self._halt = threading.Event()
@@ -97,7 +99,11 @@ class Agent:
         for row in sorted(rows, key=lambda r: r.id):
             schedules[row.promotion_id] = (*schedules.get(row.promotion_id, ()), row.id,
                                            row.status, row.updated_at)
-        for promotion_id, seq in sorted(heads.items()):
+        self._folds = 0
+        for promotion_id, seq in sorted(heads.items(), reverse=True):  # the newest first
+            if self._folds >= FOLDS_PER_LOOK:  # a big site's first look: the rest next time,
+                self._wake.set()  # at once, so a change is never behind a long look
+                break
             choice = self._judge(promotion_id, seq, schedules.get(promotion_id, ()))
             if choice is not None and choice.run and self._start_run(promotion_id, choice.until):
                 report.started.append(promotion_id)
@@ -114,6 +120,7 @@ class Agent:
                 return None
             if self._seen.get(promotion_id) == (seq, schedules):
                 return None
+        self._folds += 1
         try:
             with self.site.db.read() as session:
                 events, state = _load(session, promotion_id)
