@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 from app.agent import process
@@ -20,7 +18,6 @@ from app.errors import NotNow
 from app.services import promotions
 from app.site import SiteConfig, SitePaths
 
-EXECUTOR_LOG = "demo-executor.log"
 EXECUTOR_PID = "demo-executor.pid"
 
 
@@ -88,24 +85,8 @@ def start_agent(config: SiteConfig) -> AgentStatus:
     return process.start_detached(config)
 
 
-def run_detached(config: SiteConfig, promotion_id: str) -> int:
-    """``stella run`` in a process of its own (for --no-gui), logging under run/."""
-    config.paths.run_dir.mkdir(parents=True, exist_ok=True)
-    if getattr(sys, "frozen", False):
-        command = [sys.executable]
-    else:
-        command = [sys.executable, "-m", "app.cli.main"]
-    command += ["--home", str(config.paths.home), "run", promotion_id]
-    if config.db_url != f"sqlite:///{config.paths.db_file}":
-        command[-2:-2] = ["--db", config.db_url]
-    with open(config.paths.run_dir / EXECUTOR_LOG, "ab") as log:
-        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                start_new_session=True)
-    (config.paths.run_dir / EXECUTOR_PID).write_text(str(proc.pid))
-    return proc.pid
-
-
 def _detached_executor_pid(paths: SitePaths) -> int | None:
+    """A detached `stella run` an older demo started (the agent replaced it)."""
     try:
         pid = int((paths.run_dir / EXECUTOR_PID).read_text())
     except (OSError, ValueError):
