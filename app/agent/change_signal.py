@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -27,8 +28,8 @@ class ChangeSignal:
         self._sqlite: sqlite3.Connection | None = None
         url = site.config.db_url
         if url.startswith("sqlite:///"):
-            path = url.removeprefix("sqlite:///")
-            self._sqlite = sqlite3.connect(f"file:{path}?mode=ro", uri=True,
+            path = Path(url.removeprefix("sqlite:///")).resolve()
+            self._sqlite = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True,
                                            check_same_thread=False, isolation_level=None)
         self._probe: Callable[[], object] = (self._data_version if self._sqlite is not None
                                              else self._fingerprint)
