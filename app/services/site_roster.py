@@ -9,6 +9,8 @@ refused change leaves everything as it was.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -44,12 +46,37 @@ def load(session: Session) -> Roster:
         raise RosterDamaged("this site has no roster yet (it was created before site "
                             "authority): run `stella init --admin NAME` to enrol its first "
                             "administrator, who then signs what the site holds")
+    digest = _digest(raws)
+    with _LOCK:
+        cached = _VERIFIED.get(digest)
+    if cached is not None:
+        return cached
     try:
-        return verify_roster(raws)
+        roster = verify_roster(raws)
     except RosterError as exc:
         raise RosterDamaged(
             f"{exc.message}; the site's users, environments and targets cannot be trusted "
             "until the database is restored from a backup") from None
+    with _LOCK:
+        if len(_VERIFIED) >= _KEEP:
+            _VERIFIED.pop(next(iter(_VERIFIED)))
+        _VERIFIED[digest] = roster
+    return roster
+
+
+# Rosters this process verified, by the digest of their exact stored bytes: the same
+# bytes verify to the same roster, so reading them again skips only the repetition.
+_VERIFIED: dict[bytes, Roster] = {}
+_KEEP = 8
+_LOCK = threading.Lock()  # GUI workers read the roster too
+
+
+def _digest(raws: list[bytes]) -> bytes:
+    h = hashlib.sha256()
+    for raw in raws:
+        h.update(len(raw).to_bytes(8, "big"))
+        h.update(raw)
+    return h.digest()
 
 
 def read(site: Site) -> Roster:

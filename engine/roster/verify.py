@@ -81,7 +81,7 @@ def verify_roster(envelopes: Sequence[bytes]) -> Roster:
         record = rec.RosterRecord.from_bytes(raw, index)
         _check_position(record, index, records[-1] if records else None)
         _apply(fold, record)
-        if not fold.able_admins():
+        if record.kind in _MAY_REMOVE_AN_ADMIN and not fold.able_admins():
             raise RosterError(index, RULE_LAST_ADMIN,
                               "no active admin with a key would be left to change the roster")
         records.append(record)
@@ -289,6 +289,8 @@ def _target_removed(fold: _Fold, record: rec.RosterRecord, data: _Data) -> None:
         raise data.fail(f"no target {name} in {env}")
     history.append((record.moment, None))
 
+
+_MAY_REMOVE_AN_ADMIN = frozenset({rec.USER_ROLE_CHANGED, rec.USER_REVOKED, rec.KEY_REVOKED})
 
 _CHANGES = {
     rec.USER_ENROLLED: _user_enrolled,
