@@ -42,6 +42,20 @@ class _Archive:
         self.manifests = manifests or {}
 
 
+MAX_SIDECAR = 8 << 20  # a signed part manifest or custody receipt is a few KiB
+
+
+def _read_sidecar(path: Path) -> bytes:
+    """A signed file beside the archive, read before its signature is checked: capped,
+    so a huge one costs nothing (DESIGN §4.3: JSON before authentication <= 8 MiB)."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_SIDECAR + 1)
+    if len(data) > MAX_SIDECAR:
+        raise StatementError(f"is larger than {MAX_SIDECAR >> 20} MiB; a signed manifest or "
+                             "receipt is a few KiB")
+    return data
+
+
 def _parts_source(path: Path, report: VerifyReport) -> tuple[_Archive | None, str]:
     found = find_parts(path)
     if found is None:
@@ -58,7 +72,7 @@ def _parts_source(path: Path, report: VerifyReport) -> tuple[_Archive | None, st
             continue
         manifest_path = folder / manifest_name(part.name)
         try:
-            data = manifest_path.read_bytes()
+            data = _read_sidecar(manifest_path)
             manifest = PartManifest.open(data)
         except OSError:
             report.failed(PARTS, manifest_path.name, "is missing: every part has a signed manifest")
@@ -132,7 +146,7 @@ def _check_custody_sidecar(archive: _Archive, site_key, report: VerifyReport) ->
         )
         return
     try:
-        opened = open_custody(path.read_bytes(), site_key)
+        opened = open_custody(_read_sidecar(path), site_key)
     except (OSError, StatementError) as exc:
         report.failed(CUSTODY, path.name, f"does not verify ({exc})")
         return
@@ -221,7 +235,7 @@ def reassemble(path: str | Path, directory: str | Path) -> Path:
     if found is None:
         raise ValueError(f"{path} is not a split export")
     folder, base, parts = found
-    manifest = PartManifest.open((folder / manifest_name(parts[1].name)).read_bytes())
+    manifest = PartManifest.open(_read_sidecar(folder / manifest_name(parts[1].name)))
     reader = HashingReader([parts[n] for n in sorted(parts)])
     target = Path(directory) / base
     try:
