@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from engine.run.history import LoggedEvent, event_leaf
-from engine.tlog.checkpoint import sign_checkpoint
-from engine.tlog.keys import NoteSigner
 from engine.tlog.store import NodeId
 from engine.tlog.tree import LogTree
 from models.event_leaf import EventLeaf
 from models.tables import EvidenceItem, TlogCheckpoint, TlogNode
+
+if TYPE_CHECKING:  # note keys load the cryptography library: only a writer needs them
+    from engine.tlog.keys import NoteSigner
 
 LOG_WRITER = "stella.log_writer"
 """Key of the :class:`LogWriter` in a write session's ``info`` (set by the site)."""
@@ -84,6 +86,8 @@ class LogWriter:
     def append(self, session: Session, entries: Sequence[bytes]) -> range:
         tree = LogTree(SqlNodeStore(session), log_size(session))
         indexes = tree.append_many(entries)
+        from engine.tlog.checkpoint import sign_checkpoint
+
         note = sign_checkpoint(tree.checkpoint(self.origin), self.signer)
         session.execute(insert(TlogCheckpoint),
                         [{"size": tree.size, "note": note, "created_at": self.now()}])

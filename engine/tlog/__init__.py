@@ -14,34 +14,63 @@ Layers, each usable alone:
 
 from __future__ import annotations
 
-from engine.tlog.checkpoint import (
-    Checkpoint,
-    VerifiedCheckpoint,
-    sign_checkpoint,
-    verify_checkpoint,
-)
-from engine.tlog.errors import (
-    BadKey,
-    CheckpointError,
-    ConsistencyProofError,
-    InclusionProofError,
-    InvalidSignature,
-    MalformedNote,
-    NoteError,
-    ProofError,
-    ReceiptError,
-    StoreCorrupt,
-    TlogError,
-    TreeError,
-    UnverifiedNote,
-)
-from engine.tlog.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, merkle_root, node_hash
-from engine.tlog.keys import NoteSigner, NoteVerifier
-from engine.tlog.note import NoteSignature, SignedNote, VerifiedNote, open_note, sign_note
-from engine.tlog.receipt import Receipt, VerifiedReceipt, build_receipt, verify_receipt
-from engine.tlog.store import MemoryNodeStore, NodeId, NodeStore
-from engine.tlog.tree import LogTree
-from engine.tlog.verify import root_from_inclusion_proof, verify_consistency, verify_inclusion
+import importlib
+from typing import Any
+
+# Names resolve on first use (PEP 562): importing one layer, say the tree for the site's
+# node store, must not load the note keys and with them the cryptography library.
+_WHERE = {
+    "Checkpoint": "checkpoint",
+    "VerifiedCheckpoint": "checkpoint",
+    "sign_checkpoint": "checkpoint",
+    "verify_checkpoint": "checkpoint",
+    "BadKey": "errors",
+    "CheckpointError": "errors",
+    "ConsistencyProofError": "errors",
+    "InclusionProofError": "errors",
+    "InvalidSignature": "errors",
+    "MalformedNote": "errors",
+    "NoteError": "errors",
+    "ProofError": "errors",
+    "ReceiptError": "errors",
+    "StoreCorrupt": "errors",
+    "TlogError": "errors",
+    "TreeError": "errors",
+    "UnverifiedNote": "errors",
+    "EMPTY_ROOT": "hashing",
+    "HASH_SIZE": "hashing",
+    "leaf_hash": "hashing",
+    "merkle_root": "hashing",
+    "node_hash": "hashing",
+    "NoteSigner": "keys",
+    "NoteVerifier": "keys",
+    "NoteSignature": "note",
+    "SignedNote": "note",
+    "VerifiedNote": "note",
+    "open_note": "note",
+    "sign_note": "note",
+    "Receipt": "receipt",
+    "VerifiedReceipt": "receipt",
+    "build_receipt": "receipt",
+    "verify_receipt": "receipt",
+    "MemoryNodeStore": "store",
+    "NodeId": "store",
+    "NodeStore": "store",
+    "LogTree": "tree",
+    "root_from_inclusion_proof": "verify",
+    "verify_consistency": "verify",
+    "verify_inclusion": "verify",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine.tlog' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"engine.tlog.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "EMPTY_ROOT", "HASH_SIZE", "BadKey", "Checkpoint", "CheckpointError",

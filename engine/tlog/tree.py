@@ -22,8 +22,8 @@ open a new one at the committed size (that costs one O(log n) read).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from engine.tlog.checkpoint import Checkpoint
 from engine.tlog.errors import StoreCorrupt, TreeError
 from engine.tlog.hashing import (
     EMPTY_ROOT,
@@ -34,6 +34,9 @@ from engine.tlog.hashing import (
     node_hash,
 )
 from engine.tlog.store import NodeId, NodeStore
+
+if TYPE_CHECKING:
+    from engine.tlog.checkpoint import Checkpoint
 
 Range = tuple[int, int]
 
@@ -118,6 +121,8 @@ class LogTree:
 
     def checkpoint(self, origin: str, extensions: Sequence[str] = ()) -> Checkpoint:
         """The unsigned checkpoint body for the current size and root."""
+        from engine.tlog.checkpoint import Checkpoint  # its note keys load cryptography
+
         return Checkpoint(origin=origin, size=self._size, root_hash=self.root,
                           extensions=tuple(extensions))
 
