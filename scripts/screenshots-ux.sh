@@ -20,7 +20,7 @@ shoot() {  # SCREEN PREFIX [tour options…]
 }
 
 shoot 1366x768 ux-1366
-shoot 1920x1080 ux-1920 --only main-window step-detail-gate-eval step-detail-deploy-10 auditor
-shoot 1366x768 ux-dark --dark --only main-window step-detail-gate-eval step-detail-deploy-10
-QT_SCALE_FACTOR=2 shoot 2732x1536 ux-2x --only main-window step-detail-deploy-10
+shoot 1920x1080 ux-1920 --only main-window step-detail-gate-verdict step-detail-deploy-10 auditor-story-rolled-back
+shoot 1366x768 ux-dark --dark --only main-window step-detail-gate-verdict step-detail-deploy-10 auditor-story-rolled-back
+QT_SCALE_FACTOR=2 shoot 2732x1536 ux-2x --only main-window step-detail-gate-verdict
 ls "$OUT"/ux-*.png

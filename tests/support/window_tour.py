@@ -58,7 +58,10 @@ def build_site(home: Path):  # noqa: ANN201 (Site)
     Executor(site, rolled, doubles_registry()).run()
     waiting = promotions.create_promotion(site, release, "eu-prod", who(site, "alice"), "eu-stage")
     Executor(site, waiting, doubles_registry()).run()
-    return site, {"completed": done, "rolled_back": rolled, "waiting": waiting}
+    from tests.views.test_gate_detail import _gated
+
+    gated = _gated(site)  # a real gate verdict: findings, a VEX suppression, replayable
+    return site, {"completed": done, "rolled_back": rolled, "waiting": waiting, "gated": gated}
 
 
 def windows(site, ids: dict[str, str]) -> Iterator[tuple[str, QWidget]]:  # noqa: ANN001
@@ -103,6 +106,15 @@ def windows(site, ids: dict[str, str]) -> Iterator[tuple[str, QWidget]]:  # noqa
         dialog = view.open_step_detail(step)
         yield f"step-detail-{step}", dialog
         dialog.close()
+    show(ids["gated"])
+    dialog = view.open_step_detail("gate-eval")
+    until(lambda: dialog.overview.detail is not None, "the gate verdict loaded")
+    dialog.overview.tabs.setCurrentIndex(1)  # its findings
+    with_replay = dialog.overview.request_replay()
+    until(lambda: not dialog.overview.replaying, "the verdict replayed")
+    yield "step-detail-gate-verdict" if with_replay else "step-detail-gate-verdict-unreplayed", dialog
+    dialog.close()
+    show(ids["completed"])
     dialog = view.open_evidence_timeline()
     yield "evidence-timeline", dialog
     dialog.close()

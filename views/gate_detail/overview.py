@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -96,6 +97,7 @@ class GateOverviewTab(QWidget):
         top.addWidget(QLabel("<b>Result:</b>"))
         self.result_badge = QLabel("—")
         self.result_badge.setObjectName("gate_result")
+        self.result_badge.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         top.addWidget(self.result_badge)
         top.addStretch(1)
         layout.addLayout(top)
@@ -174,7 +176,9 @@ class GateOverviewTab(QWidget):
         layout.addWidget(self.tabs, 1)
         self.empty = QLabel("No verdict has been recorded for this step yet.")
         self.empty.setObjectName("emptyState")
-        layout.addWidget(self.empty)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # without a verdict the empty note takes the room, not the badge and the labels
+        layout.addWidget(self.empty, 1)
         self._show(None)
 
     # -- loading ---------------------------------------------------------------------

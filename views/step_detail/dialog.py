@@ -54,7 +54,7 @@ class StepDetailDialog(QDialog):
         else:
             self.overview = GateOverviewTab(ctx, promotion_id) if step == "gate-eval" else OverviewTab()
             if step == "gate-eval":
-                fit_window(self, "stepDetail/gate", (0.62, 0.85), QSize(780, 560))
+                fit_window(self, "stepDetail/gate", (0.72, 0.88), QSize(780, 560))
             else:
                 fit_window(self, "stepDetail", (0.55, 0.75), QSize(760, 560))
         self.logs = LogsTab(ctx, promotion_id, step)
