@@ -26,6 +26,7 @@ from app.services import schedule_hold
 from app.services.promotions import _load
 from app.services.stage_names import require_stage
 from app.site_keys import executor_signer
+from app.steps.approval import approval_refusal
 from app.steps.base import StepContext, StepOutcome, StepRegistry
 from engine.roster import sign_new_events
 from engine.run import actions as run_actions
@@ -207,6 +208,7 @@ class Executor:
             raise StepUnavailable(
                 f"cannot start {state.step(step).title}: this build has no implementation for the "
                 f"'{step}' step, so the run stops here rather than pretend it passed")
+        self._refuse_unbacked_approval(state, step)
         attempt = state.step(step).attempt + 1
         started = self._append_if(lambda s: s.current_step == step and
                                   s.current.status == st.PENDING and not s.paused,
@@ -235,6 +237,17 @@ class Executor:
                 {"error": "the executor was stopped while this step ran; retry it or roll back"})])
             return
         self._finish(step, attempt, outcome)
+
+    def _refuse_unbacked_approval(self, state: st.RunState, step: str) -> None:
+        """Never pass an approval step the signed approvals do not back: record it
+        failed, saying why, and stop (app/steps/approval.py)."""
+        why = approval_refusal(self.site, state, step)
+        if why is None:
+            return
+        self._append_if(lambda s: s.head == state.head, [self._event(
+            ev.STEP_FAILED, stages.APPROVAL,
+            {"error": why, "summary": "approvals not backed by signatures"})])
+        raise Rejected(f"{self.promotion_id} cannot pass {state.step(stages.APPROVAL).title}: {why}")
 
     def _still_running(self, step: str, attempt: int) -> Callable[[st.RunState], bool]:
         def check(s: st.RunState) -> bool:

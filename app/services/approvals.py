@@ -3,9 +3,11 @@
 Order of checks, each refusal saying why before anything is written: a reason is
 given; an approval is waiting and the approver is not the requester and has not
 already approved (the engine's rules, :mod:`engine.run.actions`); the approver has
-the approver role; the passphrase opens the approver's own key. Then the approval
+the approver role; the passphrase opens the approver's own key. Then, in ONE write
+transaction, the guard is checked again on the run as it is now, the approval
 statement (``urn:stellaops:approval:v1``) is signed with that key and logged as
-evidence, and the action is appended with the evidence digest and key id.
+evidence, and the action is appended with the evidence digest and key id: a
+decision refused by a concurrent one leaves no evidence anywhere (log, seal, export).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from app.context import Site
 from app.errors import NotNow, UsageError
 from app.services import actions, evidence
 from app.services.identity import authenticate
-from app.services.promotions import load_run
+from app.services.promotions import _load, load_run
 from app.services.roles import require_role, roles_for
 from engine.evidence import statements
 from engine.run import actions as run_actions
@@ -54,22 +56,29 @@ def decide(site: Site, promotion_id: str, action: str, name: str, passphrase: st
     reason = (reason or "").strip()
     if not reason:
         raise MissingReason(f"{action} refused: a reason is required; say why with --reason")
-    _, state = load_run(site, promotion_id)
+    _, state = load_run(site, promotion_id)  # refuse early, before asking for a passphrase
     why = run_actions.refusal(state, action, actor=name)
     if why:
         raise NotNow(f"{action} refused: {why}")
     with site.db.read() as session:
         require_role(session, name, roles_for(action), action)
     identity = authenticate(site, name, passphrase)
-    predicate = approval_predicate(state, action, identity.name, identity.role, identity.key_id,
-                                   reason, site.now())
-    attempt = max(1, state.step(APPROVAL).attempt)
     label = "approval" if action == run_actions.APPROVE else "rejection"
-    item = evidence.record_evidence(site, promotion_id, APPROVAL, attempt, f"{label}-{identity.name}",
-                                    statements.APPROVAL, predicate, signer=identity.signer)
-    new_state = actions.act(site, promotion_id, action, identity, reason,
-                            data={"evidence": item.digest, "keyid": identity.key_id,
-                                  "log_index": item.log_index})
+    with site.db.write() as session:  # one transaction: guard, evidence, event
+        _, state = _load(session, promotion_id)
+        why = run_actions.refusal(state, action, actor=identity.name)
+        if why:
+            raise NotNow(f"{action} refused: {why}")
+        require_role(session, identity.name, roles_for(action), action)
+        predicate = approval_predicate(state, action, identity.name, identity.role,
+                                       identity.key_id, reason, site.now())
+        attempt = max(1, state.step(APPROVAL).attempt)
+        item = evidence.record_in(session, site, promotion_id, APPROVAL, attempt,
+                                  f"{label}-{identity.name}", statements.APPROVAL, predicate,
+                                  signer=identity.signer)
+        new_state = actions.act_in(session, site, promotion_id, action, identity, reason,
+                                   data={"evidence": item.digest, "keyid": identity.key_id,
+                                         "log_index": item.log_index})
     return ApprovalResult(new_state, item.digest, item.log_index, identity.key_id)
 
 

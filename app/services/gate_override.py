@@ -40,6 +40,7 @@ from engine.policy.sealed import (
     apply_stale_feeds_override,
     override_message,
 )
+from engine.roster import sign_new_events
 from engine.run import events as ev
 from engine.run.stages import GATE
 from models import run_store
@@ -108,64 +109,71 @@ class OverrideResult:
     event_seq: int
 
 
-def _latest_verdict(site: Site, promotion_id: str) -> dict[str, Any] | None:
-    with site.db.read() as session:
-        data = session.scalar(select(GateVerdict.document)
-                              .where(GateVerdict.promotion_id == promotion_id)
-                              .order_by(GateVerdict.id.desc()).limit(1))
+def _latest_verdict(session, promotion_id: str) -> dict[str, Any] | None:  # noqa: ANN001
+    data = session.scalar(select(GateVerdict.document)
+                          .where(GateVerdict.promotion_id == promotion_id)
+                          .order_by(GateVerdict.id.desc()).limit(1))
     return json.loads(data) if data is not None else None
 
 
-def override_stale_feeds(site: Site, promotion_id: str, approver: str, reason: str | None,
-                         passphrase: str | None) -> OverrideResult:
-    """Record an approver's stale-feeds override (module docstring for the rules)."""
-    from app.services.identity import authenticate
-
-    reason = (reason or "").strip()
-    if not reason:
-        raise MissingReason("override refused: a reason is required; say why with --reason")
-    with site.db.read() as session:
-        _, state = _load(session, promotion_id)
-        require_role(session, approver, APPROVER_ROLES, "override stale feeds")
+def _refusal(session, promotion_id: str, approver: str) -> tuple[Any, dict[str, Any]]:  # noqa: ANN001
+    """The run and the verdict to override, or NotNow/Rejected saying why not."""
+    _, state = _load(session, promotion_id)
+    require_role(session, approver, APPROVER_ROLES, "override stale feeds")
     if state.terminal:
         raise NotNow(f"override refused: the run has ended ({state.status})")
     if approver == state.requester:
         raise NotNow(f"override refused: {approver} requested this promotion and cannot "
                      "override its gate (separation of duties)")
-    verdict = _latest_verdict(site, promotion_id)
+    verdict = _latest_verdict(session, promotion_id)
     if verdict is None:
         raise NotNow("override refused: the gate has not evaluated this promotion yet")
     rule = next((r for r in verdict["rules"] if r["id"] == RULE), None)
     if rule is None or rule["outcome"] != "triggered" or rule["action"] == "warn":
         raise NotNow(f"override refused: the latest verdict {verdict['verdict_id']} did not "
                      "block on stale feeds")
+    return state, verdict
+
+
+def override_stale_feeds(site: Site, promotion_id: str, approver: str, reason: str | None,
+                         passphrase: str | None) -> OverrideResult:
+    """Record an approver's stale-feeds override (module docstring for the rules):
+    checked before the passphrase is asked, then again inside the one write
+    transaction that records the signed evidence and the event."""
+    from app.services.identity import authenticate
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise MissingReason("override refused: a reason is required; say why with --reason")
+    with site.db.read() as session:
+        _refusal(session, promotion_id, approver)
     identity = authenticate(site, approver, passphrase)
-    feeds = verdict["inputs"]["feeds"]
-    digests = tuple(sorted({f["digest"] for f in feeds}))
-    predicate = {
-        "promotion": promotion_id, "decision": DECISION,
-        "approver": {"name": identity.name, "role": identity.role, "keyid": identity.key_id},
-        "reason": reason, "decidedAt": site.now(), "release": dict(state.release),
-        "environment": state.to_env, "requester": state.requester, "rule": RULE,
-        "verdict": {"verdict_id": verdict["verdict_id"],
-                    "decision_digest": verdict["decision_digest"]},
-        "feeds": feeds, "eventChain": {"head": state.head, "events": state.event_count},
-    }
-    item = evidence.record_evidence(site, promotion_id, GATE, max(1, state.step(GATE).attempt),
-                                    f"{DECISION}-{identity.name}", statements.APPROVAL,
-                                    predicate, signer=identity.signer)
-    new = ev.NewEvent(ev.OVERRIDE_RECORDED, actor=identity.name, at=site.now(), step=GATE,
-                      reason=reason, data={"kind": KIND, "rule": RULE,
-                                           "verdict_id": verdict["verdict_id"],
-                                           "feeds": list(digests), "evidence": item.digest,
-                                           "keyid": identity.key_id,
-                                           "log_index": item.log_index})
     with site.db.write() as session:
-        _, current = _load(session, promotion_id)
-        if current.terminal:
-            raise NotNow(f"override refused: the run has ended ({current.status})")
+        state, verdict = _refusal(session, promotion_id, identity.name)
+        feeds = verdict["inputs"]["feeds"]
+        digests = tuple(sorted({f["digest"] for f in feeds}))
+        predicate = {
+            "promotion": promotion_id, "decision": DECISION,
+            "approver": {"name": identity.name, "role": identity.role, "keyid": identity.key_id},
+            "reason": reason, "decidedAt": site.now(), "release": dict(state.release),
+            "environment": state.to_env, "requester": state.requester, "rule": RULE,
+            "verdict": {"verdict_id": verdict["verdict_id"],
+                        "decision_digest": verdict["decision_digest"]},
+            "feeds": feeds, "eventChain": {"head": state.head, "events": state.event_count},
+        }
+        item = evidence.record_in(session, site, promotion_id, GATE,
+                                  max(1, state.step(GATE).attempt), f"{DECISION}-{identity.name}",
+                                  statements.APPROVAL, predicate, signer=identity.signer)
+        new = ev.NewEvent(ev.OVERRIDE_RECORDED, actor=identity.name, at=site.now(), step=GATE,
+                          reason=reason, data={"kind": KIND, "rule": RULE,
+                                               "verdict_id": verdict["verdict_id"],
+                                               "feeds": list(digests), "evidence": item.digest,
+                                               "keyid": identity.key_id,
+                                               "log_index": item.log_index})
+        signed = sign_new_events(promotion_id, state.event_count, state.head, [new],
+                                 identity.signer)  # the approver's own signature (§10.1)
         try:
-            appended = run_store.append(session, promotion_id, current.head, [new])
+            appended = run_store.append(session, promotion_id, state.head, signed)
         except run_store.HeadMoved as exc:
             raise NotNow(str(exc)) from None
     return OverrideResult(promotion_id, verdict["verdict_id"], digests, item.digest,

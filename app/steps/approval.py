@@ -4,21 +4,21 @@ N is the environment's required approvals (fixed in the run when it was created)
 at least one when the gate's outputs say ``approval_required`` (or its verdict is
 ``require-approval``). With N = 0 the step is skipped, saying why. Approving is done
 by :mod:`app.services.approvals`, which signs with the approver's own key.
+
+Whoever appends the approval step's success, the executor passes it only when
+:func:`approval_refusal` finds nothing wrong: the approvals are checked by the one
+rule of :mod:`engine.evidence.approval_rule`, not counted from the events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
+from app.context import Site
+from app.services.authority import approval_check
+from app.services.promotions import _load
 from app.steps.base import SKIPPED, WAITING, StepContext, StepOutcome
-from engine.run.stages import GATE
-
-
-def gate_requires_approval(outputs: Mapping[str, Any]) -> bool:
-    if outputs.get("approval_required"):
-        return True
-    return any(outputs.get(key) == "require-approval" for key in ("outcome", "verdict", "decision"))
+from engine.evidence.approval_rule import gate_requires_approval
+from engine.run.stages import APPROVAL, GATE
+from engine.run.state import DONE_STATUSES, RunState
 
 
 class ApprovalStep:
@@ -42,3 +42,19 @@ class ApprovalStep:
                            summary=f"{required} approval(s) needed",
                            waiting_detail={"required": required, "why": why,
                                            "requester": state.requester})
+
+
+def approval_refusal(site: Site, state: RunState, step: str) -> str | None:
+    """Why the run may not go on to ``step`` past its approval step, or None.
+
+    Only a step after a passed (or skipped) approval step is checked; the approvals
+    must then satisfy the approval rule on the run as stored now."""
+    names = [s.name for s in state.steps]
+    if APPROVAL not in names or step not in names or names.index(step) <= names.index(APPROVAL):
+        return None
+    if state.step(APPROVAL).status not in DONE_STATUSES:
+        return None
+    with site.db.read() as session:
+        events, _ = _load(session, state.promotion_id)
+        check = approval_check(session, state.promotion_id, events)
+    return None if check.ok else check.why
