@@ -71,7 +71,7 @@ def append(session: Session, promotion_id: str, expected_head: str,
     except IntegrityError:
         raise HeadMoved(promotion_id, expected_head, "a concurrent append") from None
     run_summary.refresh(session, promotion_id)  # same transaction: it cannot lag the chain
-    tlog_store.log_events(session, promotion_id, sealed)  # completeness: DESIGN §6.3
+    tlog_store.log_events(session, promotion_id, sealed)  # completeness: DESIGN §6
     return sealed
 
 

@@ -4,7 +4,7 @@ transaction.
 
 The log's entries are evidence envelopes (``evidence_items.log_index``) and run
 events (``tlog_event_leaves.log_index``): every event of every run is a leaf, so a
-history whose tail was cut no longer matches the log (DESIGN §6.3).
+history whose tail was cut no longer matches the log (DESIGN §6).
 """
 
 from __future__ import annotations

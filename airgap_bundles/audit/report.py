@@ -2,7 +2,8 @@
 
 Levels, in the order they are reported (DESIGN §7): the archive or its parts,
 file digests, keys, DSSE signatures, RFC 6962 inclusion under the signed
-checkpoint, the proof chain, the event hash chain, chain-of-custody receipts, and
+checkpoint, the proof chain, the event hash chain, its completeness against the
+site log, the approvals under the site roster, chain-of-custody receipts, and
 the policy re-evaluation of every recorded verdict from its sealed inputs.
 A check is ``ok`` (✓), failed (✗) or ``None`` — a fact worth showing that is
 neither (e.g. "no custody receipt beside the archive"). The export verifies
@@ -25,9 +26,12 @@ SIGNATURES = "signatures"
 INCLUSION = "inclusion"
 PROOF_CHAIN = "proof-chain"
 EVENTS = "event-chain"
+COMPLETENESS = "completeness"
+APPROVALS = "approvals"
 CUSTODY = "custody"
 POLICY = "policy-replay"
-LEVELS = (ARCHIVE, PARTS, FILES, KEYS, SIGNATURES, INCLUSION, PROOF_CHAIN, EVENTS, CUSTODY, POLICY)
+LEVELS = (ARCHIVE, PARTS, FILES, KEYS, SIGNATURES, INCLUSION, PROOF_CHAIN, EVENTS, COMPLETENESS,
+          APPROVALS, CUSTODY, POLICY)
 
 _MARK = {True: "✓", False: "✗", None: "·"}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from airgap_bundles.audit import checks, policy, story
+from airgap_bundles.audit import authority, checks, policy, story
 from airgap_bundles.audit.context import Context
 from airgap_bundles.audit.report import ARCHIVE, CUSTODY, PARTS, VerifyReport
 from airgap_bundles.audit.source import (
@@ -216,6 +216,8 @@ def verify_path(path: str | Path, *, site_key: str | None = None) -> VerifyRepor
     checks.check_log(ctx)
     verified = story.check_evidence(ctx)
     story.check_timeline(ctx)
+    authority.check_run_log(ctx)
+    authority.check_run_approvals(ctx)
     story.check_proof_chain(ctx)
     story.check_custody(ctx)
     policy.check_policy(ctx, verified)

@@ -99,6 +99,8 @@ class ExportContent:
     evidence: tuple[EvidenceFile, ...]
     logs: tuple[LogFile, ...] = field(default=())
     gate_evals: tuple[GateEvalFiles, ...] = field(default=())
+    run_log: bytes | None = None  # tlog/run-events.json (engine/run/history.py)
+    roster: bytes | None = None  # trust/roster.json (airgap_bundles/export/roster_file.py)
 
     def __post_init__(self) -> None:
         if self.bundle not in layout.BUNDLE_KINDS:

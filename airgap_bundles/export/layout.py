@@ -8,6 +8,8 @@
     trust/keys/<keyid>.pem          every public key needed
     tlog/checkpoint                 the latest signed checkpoint (C2SP signed note)
     tlog/log-key.vkey               the note verifier key of the site log
+    tlog/run-events.json            the run's events as site-log entries, proven
+    trust/roster.json               the site roster (who held which key and role)
     evidence/<NN>-<step>/<name>.dsse.json     one evidence envelope
     evidence/<NN>-<step>/<name>.receipt.json  its inclusion receipt
     timeline.json                   the run's events, hash-chained
@@ -37,6 +39,8 @@ TRUST_ROOT = "trust/trust-root.dsse.json"
 KEYS_DIR = "trust/keys/"
 CHECKPOINT = "tlog/checkpoint"
 LOG_KEY = "tlog/log-key.vkey"
+RUN_LOG = "tlog/run-events.json"
+ROSTER = "trust/roster.json"
 TIMELINE = "timeline.json"
 PROOF_CHAIN = "proof-chain.dsse.json"
 REPORT = "report.pdf"
@@ -58,6 +62,8 @@ K_PROOF_CHAIN = "proof-chain"
 K_REPORT = "report"
 K_VERDICT = "verdict"
 K_POLICY_INPUT = "policy-input"
+K_RUN_LOG = "run-log"
+K_ROSTER = "roster"
 ITEM_KINDS = (
     K_README,
     K_TRUST_ROOT,
@@ -72,6 +78,8 @@ ITEM_KINDS = (
     K_REPORT,
     K_VERDICT,
     K_POLICY_INPUT,
+    K_RUN_LOG,
+    K_ROSTER,
 )
 
 # Key roles, as written in index.json.

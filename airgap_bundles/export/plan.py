@@ -108,6 +108,10 @@ def plan_export(content: ExportContent, report_pdf: bytes, signer: Signer) -> Ex
     add(layout.CHECKPOINT, content.checkpoint.encode("utf-8"), layout.K_CHECKPOINT)
     add(layout.LOG_KEY, (content.log_key.vkey + "\n").encode("ascii"), layout.K_LOG_KEY)
     add(layout.TIMELINE, encode_timeline(content.events), layout.K_TIMELINE)
+    if content.run_log is not None:
+        add(layout.RUN_LOG, content.run_log, layout.K_RUN_LOG)
+    if content.roster is not None:
+        add(layout.ROSTER, content.roster, layout.K_ROSTER)
 
     used: set[str] = set()
     seals = []

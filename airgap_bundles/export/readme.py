@@ -86,6 +86,19 @@ the site stored it. An event's hash is the SHA-256 of its line; each event's
 "export.recorded" events carrying signed chain-of-custody receipts (predicate
 urn:stellaops:chain-of-custody:v1) for earlier exports.
 
+Completeness. Every event is also an entry of the site log: the leaf data is the
+RFC 8785 JSON of {{"type": "stellaops.run-event.v1", "promotion": <id>, "seq": N,
+"event": <hash of line N>}}. tlog/run-events.json lists every entry the site log
+held for this promotion (logIndex, seq, event) with its inclusion proof under
+tlog/checkpoint: each must prove, and its seq and event must be a line of
+timeline.json; an entry beyond the last line means events were deleted.
+
+Approvals. trust/roster.json holds the site roster: each record, base64, is a
+DSSE envelope (payloadType application/vnd.stellaops.roster.v1+json) signed by an
+administrator, each naming the SHA-256 of the record before it. An approval counts
+only if its statement is signed by a key the roster enrolled, at that time, for a
+user whose role was approver and who did not request the promotion.
+
 Proof chain. proof-chain.dsse.json (sealed runs) is the seal: an in-toto
 statement (predicate urn:stellaops:proof-chain:v1) signed by the site key that
 lists every evidence digest in log order, the event-chain head (the hash of one

@@ -63,6 +63,7 @@ class RunSnapshot:
     actor_role: str | None = None
     scheduled_at: str | None = None  # its schedule's slot, while the run waits for it
     schedule_id: str | None = None  # that schedule (Run now cancels it)
+    history_problem: str | None = None  # the stored history is not the one the site log holds
 
     @property
     def promotion_id(self) -> str:
@@ -79,9 +80,12 @@ class RunSnapshot:
 
 
 def load_run_snapshot(site: Site, promotion_id: str, actor: str | None) -> RunSnapshot:
+    from app.services.history import history_of
+
     _, state = promotions.load_run(site, promotion_id)
     with site.db.read() as session:
         schedule_id, slot = schedule_hold.waiting_schedule(session, promotion_id)
+    history = history_of(site, promotion_id)
     role = _role_of(site, actor)
     actions = {}
     for action, why in run_actions.available(state, actor).items():
@@ -108,6 +112,7 @@ def load_run_snapshot(site: Site, promotion_id: str, actor: str | None) -> RunSn
         actor_role=role,
         scheduled_at=slot if state.status == "pending" else None,
         schedule_id=schedule_id if state.status == "pending" else None,
+        history_problem=None if history.ok else history.summary,
     )
 
 

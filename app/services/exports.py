@@ -50,7 +50,7 @@ from airgap_bundles.media import Medium
 from app.context import Site
 from app.errors import NotFound, NotNow, Rejected, UsageError
 from app.leftovers import staging_prefix
-from app.services import export_intents, export_policy
+from app.services import export_authority, export_intents, export_policy
 from app.services.roles import require_role
 from app.site_keys import LOG_KEY, log_signer, site_signer
 from engine.crypto import dsse
@@ -249,7 +249,9 @@ def _snapshot(site: Site, promotion_id: str, bundle: str, actor: str, allow_part
             seal_consistency=consistency,
             trust_root=bytes(trust_row.envelope) if trust_row else None, keys=keys,
             events=tuple(e.raw for e in events), evidence=evidence, logs=tuple(logs),
-            gate_evals=gate_evals)
+            gate_evals=gate_evals,
+            run_log=export_authority.run_log(session, promotion_id, tree, checkpoint.size),
+            roster=export_authority.roster_file(session))
         return _Snapshot(content, events[-1].hash, len(events))
 
 

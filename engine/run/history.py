@@ -1,4 +1,4 @@
-"""Completeness of a run's history against the site log (DESIGN §6.3).
+"""Completeness of a run's history against the site log (DESIGN §6).
 
 Every appended run event is also an entry of the site's transparency log:
 :func:`event_leaf` is that entry's data. The hash chain proves each link of a

@@ -17,7 +17,8 @@ from securesystemslib.signer import SSlibKey
 
 EXPECTED_MEMBERS = {
     "index.json", "README.txt", "timeline.json", "report.pdf", "proof-chain.dsse.json",
-    "trust/trust-root.dsse.json", "tlog/checkpoint", "tlog/log-key.vkey",
+    "trust/trust-root.dsse.json", "trust/roster.json", "tlog/checkpoint", "tlog/log-key.vkey",
+    "tlog/run-events.json",
     "evidence/02-inputs-materialized/resolved-inputs.dsse.json",
     "evidence/02-inputs-materialized/resolved-inputs.receipt.json",
     "evidence/03-gate-eval/policy-decision.dsse.json",
@@ -147,6 +148,27 @@ def test_inclusion_proofs_verify_with_an_independent_rfc6962_check(auditor_expor
         assert root_from_path(leaf, receipt["logIndex"], size, path) == root
         # and a wrong index or a changed envelope does not reach the root
         assert _h(b"\x00" + envelope + b" ") != leaf
+
+
+def test_every_event_is_a_log_entry_proven_with_the_independent_rfc6962_check(auditor_export):
+    """Completeness, checked by hand: each timeline event is an entry of the site log
+    (leaf = RFC 8785 bytes of {type, promotion, seq, event}) under the signed checkpoint,
+    and the log holds no event of this promotion that the timeline lacks."""
+    folder = auditor_export["folder"]
+    size, root = open_checkpoint((folder / "tlog/checkpoint").read_text(),
+                                 (folder / "tlog/log-key.vkey").read_text())
+    run_log = json.loads((folder / "tlog/run-events.json").read_bytes())
+    assert run_log["treeSize"] == size and run_log["promotion"] == auditor_export["pid"]
+    lines = (folder / "timeline.json").read_bytes().split(b"\n")[1:-2]
+    hashes = [hashlib.sha256(line.removesuffix(b",")).hexdigest() for line in lines]
+    entries = run_log["entries"]
+    assert [(e["seq"], e["event"]) for e in entries] == list(enumerate(hashes))
+    for entry in entries:
+        leaf = _h(b"\x00" + rfc8785.dumps({"type": "stellaops.run-event.v1",
+                                          "promotion": run_log["promotion"],
+                                          "seq": entry["seq"], "event": entry["event"]}))
+        path = [base64.b64decode(p) for p in entry["inclusionProof"]]
+        assert root_from_path(leaf, entry["logIndex"], size, path) == root
 
 
 def test_timeline_hashes_are_sha256_of_its_lines_and_seal_points_into_it(auditor_export):

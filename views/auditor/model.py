@@ -24,7 +24,8 @@ GREEN, RED, GREY = "#2e7d32", "#c62828", "#607d8b"
 LEVEL_TITLES = {
     "archive": "archive", "parts": "split parts", "files": "file digest", "keys": "keys",
     "signatures": "DSSE signature", "inclusion": "log inclusion", "proof-chain": "proof chain",
-    "event-chain": "event hash chain", "custody": "chain of custody",
+    "event-chain": "event hash chain", "completeness": "history complete",
+    "approvals": "signed approvals", "custody": "chain of custody",
     "policy-replay": "policy re-evaluation",
 }
 

@@ -79,8 +79,14 @@ class RunHeader(QFrame):
                                          "starts it, at its slot and inside its window")
         self.started.setText(f"Started: {when(state.created_at)}"
                              + (f" &nbsp; Ended: {when(state.ended_at)}" if state.ended_at else ""))
-        self.chain.setText(f"Chain: <span style='color:#2e7d32'>✓ verified</span> — "
-                           f"{state.event_count} events, head {state.head[:12]}…")
-        self.chain.setToolTip(f"every event's hash links to the one before it; head {state.head}")
+        if snapshot.history_problem:  # links intact, but events are missing (a cut tail)
+            self.chain.setText(f"Chain: <span style='color:#c62828'>✗ incomplete</span> — "
+                               f"{state.event_count} events stored; the site log holds more")
+            self.chain.setToolTip(snapshot.history_problem)
+        else:
+            self.chain.setText(f"Chain: <span style='color:#2e7d32'>✓ verified</span> — "
+                               f"{state.event_count} events, head {state.head[:12]}…")
+            self.chain.setToolTip(f"every event's hash links to the one before it and the site "
+                                  f"log holds no more; head {state.head}")
         approvals = f" · approved by {', '.join(state.approvals)}" if state.approvals else ""
         self.requester.setText(html.escape(f"Requested by {state.requester}{approvals}"))

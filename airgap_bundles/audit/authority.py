@@ -1,0 +1,114 @@
+"""The site's own rules, checked offline: the run's history is complete against the
+site log (engine/run/history.py) and its approvals are backed by signatures of keys
+the site roster enrolled for approvers (engine/evidence/approval_rule.py) — the
+same functions the site runs, on what the export ships."""
+
+from __future__ import annotations
+
+from airgap_bundles.audit.context import Context
+from airgap_bundles.audit.report import APPROVALS, COMPLETENESS
+from airgap_bundles.export import layout
+from airgap_bundles.export.roster_file import RosterFileError, decode_roster
+from engine.evidence import statements
+from engine.evidence.approval_rule import check_approvals
+from engine.roster import Roster, RosterError, verify_roster
+from engine.run.history import RunLogError, decode_run_log, event_leaf, history_problems
+from engine.run.stages import APPROVAL
+from engine.run.state import DONE_STATUSES, SKIPPED, fold
+from engine.tlog.errors import TlogError
+from engine.tlog.hashing import leaf_hash
+from engine.tlog.verify import verify_inclusion
+
+
+def check_run_log(ctx: Context) -> None:
+    """Every entry the site log held for the run is an event of timeline.json, and the
+    timeline's events after the first logged one are all in the log."""
+    assert ctx.index is not None
+    report = ctx.report
+    if ctx.item(layout.RUN_LOG) is None:
+        report.note(COMPLETENESS, layout.RUN_LOG, "is not in this export: the history's "
+                    "completeness against the site log cannot be shown (an older export)")
+        return
+    data = ctx.data(layout.RUN_LOG)
+    if data is None or ctx.events is None or ctx.checkpoint is None:
+        report.failed(COMPLETENESS, layout.RUN_LOG, "cannot be checked: the timeline or the "
+                      "signed checkpoint did not verify")
+        return
+    checkpoint = ctx.checkpoint.checkpoint
+    try:
+        promotion, size, entries = decode_run_log(data)
+        if promotion != ctx.index.promotion or size != checkpoint.size:
+            raise RunLogError(f"is for {promotion} under a tree of {size} entries, not for "
+                              f"{ctx.index.promotion} under tlog/checkpoint ({checkpoint.size})")
+        for entry, proof in entries:
+            verify_inclusion(leaf_hash(event_leaf(promotion, entry.seq, entry.event_hash)),
+                             entry.log_index, size, proof, checkpoint.root_hash)
+    except (RunLogError, TlogError) as exc:
+        report.failed(COMPLETENESS, layout.RUN_LOG, str(exc))
+        return
+    problems = history_problems(ctx.index.promotion, ctx.events, [e for e, _ in entries])
+    if problems:
+        report.failed(COMPLETENESS, layout.TIMELINE, "; ".join(problems))
+        return
+    report.passed(COMPLETENESS, layout.TIMELINE,
+                  f"the site log holds {len(entries)} event(s) of {ctx.index.promotion}, each "
+                  f"proven under tlog/checkpoint, and timeline.json has every one of them")
+
+
+def _roster(ctx: Context) -> Roster | None:
+    data = ctx.data(layout.ROSTER)
+    if data is None:
+        return None
+    try:
+        roster = verify_roster(decode_roster(data))
+    except RosterError as exc:
+        ctx.report.failed(APPROVALS, layout.ROSTER, f"does not verify: {exc}")
+        return None
+    except RosterFileError as exc:
+        ctx.report.failed(APPROVALS, layout.ROSTER, str(exc))
+        return None
+    first = roster.records[0] if roster.records else None
+    ctx.report.facts["roster"] = (f"{roster.size} records, head {roster.head[:16]}…"
+                                  + (f", created by {first.by}" if first else ""))
+    ctx.report.passed(APPROVALS, layout.ROSTER, f"{roster.size} admin-signed record(s), "
+                      "hash chain and every admin rule verified")
+    return roster
+
+
+def check_run_approvals(ctx: Context) -> None:
+    """If the run passed its approval step, its approvals satisfy the approval rule
+    under the shipped roster; a run that never passed it needs nothing."""
+    assert ctx.index is not None
+    report = ctx.report
+    if ctx.events is None:
+        return
+    state = fold(ctx.events)
+    roster = _roster(ctx) if ctx.item(layout.ROSTER) is not None else None
+    names = [s.name for s in state.steps]
+    if APPROVAL not in names or state.step(APPROVAL).status not in DONE_STATUSES:
+        report.note(APPROVALS, layout.TIMELINE, "the run did not pass an approval step")
+        return
+    if ctx.item(layout.ROSTER) is None:
+        if state.step(APPROVAL).status == SKIPPED and not state.approvals_required \
+                and not state.approvals:
+            report.note(APPROVALS, layout.TIMELINE, "the run needed no approval; the export "
+                        "ships no site roster to confirm the environment's setting")
+        else:
+            report.failed(APPROVALS, layout.INDEX, "the run passed its approval step but the "
+                          "export ships no site roster to check its approvals against")
+        return
+    if roster is None:
+        return  # the roster did not verify (reported)
+    envelopes: dict[str, bytes] = {}
+    for item in ctx.index.of_kind(layout.K_EVIDENCE):
+        if item.predicate_type == statements.APPROVAL and (data := ctx.data(item.path)):
+            envelopes["sha256:" + item.sha256] = data
+    check = check_approvals(ctx.events, envelopes, roster)
+    if not check.ok:
+        report.failed(APPROVALS, layout.TIMELINE, check.why)
+        return
+    who = ", ".join(check.approvers) or "nobody"
+    report.passed(APPROVALS, layout.TIMELINE,
+                  f"{len(check.approvers)} of {check.required} required approval(s) signed by "
+                  f"approvers the roster enrolled ({who})")
+
