@@ -52,6 +52,8 @@ bench: venv
 	-$(BENCH) bench/bench_tlog.py --sizes 10000 --stores memory,sqlite --samples 50
 	-$(BENCH) bench/canary_fleet.py --targets 2
 	-$(BENCH) bench/deploy_stage.py --measurements 10
+	-$(BENCH) bench/bench_manifest_rss.py --unsigned-mb 10 --subjects 20000
+	-$(BENCH) bench/bench_agent_latency.py --actions 3 --schedules 1
 
 system-deps:
 	@./scripts/system-deps.sh $(QT_SYSTEM_LIBS)
