@@ -67,12 +67,22 @@ def _roster(ctx: Context) -> Roster | None:
     except RosterFileError as exc:
         ctx.report.failed(APPROVALS, layout.ROSTER, str(exc))
         return None
-    first = roster.records[0] if roster.records else None
-    ctx.report.facts["roster"] = (f"{roster.size} records, head {roster.head[:16]}…"
-                                  + (f", created by {first.by}" if first else ""))
+    ctx.report.facts["roster"] = f"{roster.size} records, head {roster.head[:16]}…"
+    ctx.report.facts["roster genesis"] = _genesis(roster)  # compare with the site's, out of band
     ctx.report.passed(APPROVALS, layout.ROSTER, f"{roster.size} admin-signed record(s), "
                       "hash chain and every admin rule verified")
     return roster
+
+
+def _genesis(roster: Roster) -> str:
+    """Record #0 and the key of the admin it enrols: what an auditor pins, since a
+    roster is only as trustworthy as its first record."""
+    first = roster.records[0]
+    admin = first.data.get("admin") or {}
+    keys = roster.user_keys(str(admin.get("name", "")), first.at)
+    keyids = ", ".join(k[:16] + "…" for k in sorted(keys)) or "no key in force"
+    return f"{first.hash[:16]}…, site {first.data.get('site')}, first admin {admin.get('name')} " \
+           f"(key {keyids})"
 
 
 def check_run_approvals(ctx: Context) -> None:
@@ -107,8 +117,12 @@ def check_run_approvals(ctx: Context) -> None:
     if not check.ok:
         report.failed(APPROVALS, layout.TIMELINE, check.why)
         return
-    who = ", ".join(check.approvers) or "nobody"
+    if not check.required and not check.approvers:
+        report.passed(APPROVALS, layout.TIMELINE, "no approval was required: neither the "
+                      "roster's setting of the environment at the promotion's creation nor "
+                      "the gate asked for one")
+        return
     report.passed(APPROVALS, layout.TIMELINE,
-                  f"{len(check.approvers)} of {check.required} required approval(s) signed by "
-                  f"approvers the roster enrolled ({who})")
+                  f"{len(check.approvers)} approval(s) of the {check.required} required, each "
+                  f"signed by an approver the roster enrolled ({', '.join(check.approvers)})")
 

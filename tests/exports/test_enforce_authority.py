@@ -8,14 +8,14 @@ from sqlalchemy import delete, select
 from airgap_bundles.audit import verify_path
 from app.cli.main import main
 from app.executor import Executor
-from app.services import exports, promotions
+from app.services import approvals, exports, promotions
 from app.services.history import history_of
 from engine.run import events as ev
 from models import run_store
 from models.event_leaf import EventLeaf
 from models.tables import RunEvent
 from tests.support.doubles import doubles_registry
-from tests.support.factories import add_release, who
+from tests.support.factories import add_release, passphrase_of, who
 
 
 def _export(site, pid, tmp_path, name="out"):
@@ -98,3 +98,19 @@ def test_a_forged_approval_fails_the_auditor_bundle(trusted_site, tmp_path, monk
     text = capsys.readouterr().out
     assert "NOT VERIFIED" in text and "approval by bob is not backed by a valid signature" in text
 
+
+
+def test_a_signed_approval_verifies_offline(trusted_site, tmp_path):
+    site = trusted_site
+    add_release(site)
+    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-prod", who(site, "alice"),
+                                      "eu-stage")
+    Executor(site, pid, doubles_registry()).run()
+    approvals.approve(site, pid, "bob", passphrase_of("bob"), "change window agreed")
+    Executor(site, pid, doubles_registry()).run()
+    assert promotions.load_run(site, pid)[1].status == "completed"
+    report = verify_path(_export(site, pid, tmp_path))
+    assert report.ok, report.text()
+    passed = [c.message for c in report.checks if c.level == "approvals" and c.ok]
+    assert any("signed by an approver the roster enrolled (bob)" in m for m in passed)
+    assert "first admin admin" in report.facts["roster genesis"]
