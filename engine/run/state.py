@@ -17,7 +17,7 @@ from typing import Any
 
 from engine.clock import parse_rfc3339
 from engine.run import events as ev
-from engine.run.stages import step_title
+from engine.run.stages import APPROVAL, step_title
 
 # Step statuses (DESIGN §3) plus ``interrupted``: running when its process died.
 PENDING = "pending"
@@ -151,6 +151,8 @@ def fold(events: Sequence[ev.Event]) -> RunState:
 
     def reset(name: str, retry: ev.Event | None = None) -> None:
         item = steps[name]
+        if name == APPROVAL:  # approvals count for one attempt (engine/evidence/approval_rule.py)
+            approvals.clear()
         if item["attempt"] > 0 and item["status"] != PENDING:  # keep the attempt it ends
             item.setdefault("attempts", []).append(Attempt(
                 number=item["attempt"], status=item["status"], started_at=item.get("started_at"),

@@ -8,7 +8,7 @@ import pytest
 
 from app.errors import Rejected
 from app.executor import Executor
-from app.services import approvals, evidence, promotions
+from app.services import actions, approvals, evidence, promotions
 from engine.crypto.keys import Ed25519Signer
 from engine.evidence import statements
 from engine.run import events as ev
@@ -86,3 +86,14 @@ def test_a_signed_approval_passes(site, waiting):
     _, state = promotions.load_run(site, waiting)
     assert state.step("approval").status == "succeeded"
     assert state.step("deploy-start").status != "pending"
+
+
+def test_after_a_refused_forgery_a_retry_asks_for_real_approvals(site, waiting):
+    forge_approval(site, waiting)
+    with pytest.raises(Rejected):
+        Executor(site, waiting, product_registry()).run()
+    actions.act(site, waiting, "retry", who(site, "olga"), "forged approval removed from play")
+    assert Executor(site, waiting, product_registry()).run().why == "waiting for approval"
+    approvals.approve(site, waiting, "bob", passphrase_of("bob"), "change window agreed")
+    Executor(site, waiting, product_registry()).run(until="deploy-start")
+    assert deployed(site, waiting)
