@@ -85,7 +85,7 @@ def load_run_snapshot(site: Site, promotion_id: str, actor: str | None) -> RunSn
     _, state = promotions.load_run(site, promotion_id)
     with site.db.read() as session:
         schedule_id, slot = schedule_hold.waiting_schedule(session, promotion_id)
-    history = history_of(site, promotion_id)
+    history = history_of(site, promotion_id, full=False)  # refreshed often: no site-wide count
     role = _role_of(site, actor)
     actions = {}
     for action, why in run_actions.available(state, actor).items():
