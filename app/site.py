@@ -14,6 +14,8 @@ from engine.clock import Clock, SystemClock
 HOME_ENV = "STELLA_HOME"
 DB_ENV = "STELLA_DB"
 DB_FILE = "stella.db"
+DB_URL_FILE = "database.url"
+"""In a site home whose database is elsewhere (PostgreSQL): that database's URL."""
 PRIVATE_FOLDER = 0o700
 
 
@@ -33,6 +35,10 @@ class SitePaths:
     @property
     def db_file(self) -> Path:
         return self.home / DB_FILE
+
+    @property
+    def db_url_file(self) -> Path:
+        return self.home / DB_URL_FILE
 
     @property
     def keys(self) -> Path:
@@ -86,5 +92,22 @@ class SiteConfig:
     def resolve(cls, home: str | os.PathLike | None = None, db_url: str | None = None,
                 clock: Clock | None = None) -> SiteConfig:
         paths = SitePaths(resolve_home(home))
-        url = db_url or os.environ.get(DB_ENV) or f"sqlite:///{paths.db_file}"
+        url = (db_url or os.environ.get(DB_ENV) or _remembered_url(paths)
+               or f"sqlite:///{paths.db_file}")
         return cls(paths=paths, db_url=url, clock=clock or SystemClock())
+
+    def remember_database(self) -> None:
+        """A home whose database is not its own SQLite file records the URL (owner-only:
+        it may hold a password), so every later command on this home finds it."""
+        if self.db_url == f"sqlite:///{self.paths.db_file}":
+            return
+        from engine.crypto.atomic import atomic_write_bytes
+
+        atomic_write_bytes(self.paths.db_url_file, (self.db_url + "\n").encode(), 0o600)
+
+
+def _remembered_url(paths: SitePaths) -> str | None:
+    try:
+        return paths.db_url_file.read_text(encoding="utf-8").strip() or None
+    except (FileNotFoundError, NotADirectoryError):
+        return None

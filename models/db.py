@@ -8,13 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, make_url
+from sqlalchemy import create_engine, event, make_url, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.readonly import read_only_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+WRITE_LOCK_KEY = 0x5354454C4C41  # "STELLA": the site's one writer lock on PostgreSQL
 
 
 def sqlite_url(path: Path) -> str:
@@ -24,13 +26,14 @@ def sqlite_url(path: Path) -> str:
 class Database:
     """One engine per process; sessions are short and never cross threads."""
 
-    def __init__(self, url: str, *, read_only: bool = False) -> None:
+    def __init__(self, url: str, *, read_only: bool = False, no_shm: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.is_postgresql = url.startswith("postgresql")
         self.read_only = read_only and self.is_sqlite  # see models/readonly.py
         if self.is_sqlite and not self.read_only:
             make_private(url)
-        self.engine: Engine = read_only_engine(url) if self.read_only \
+        self.engine: Engine = read_only_engine(url, no_shm=no_shm) if self.read_only \
             else create_engine(url, future=True)
         if self.is_sqlite:
             _configure_sqlite(self.engine, read_only=self.read_only)
@@ -45,13 +48,19 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction; on SQLite it takes the write lock up front (BEGIN IMMEDIATE)
-        so two processes serialise instead of failing to upgrade a read lock."""
+        """One transaction that takes the site's write lock up front, so writers from
+        every process and workstation serialise: SQLite's BEGIN IMMEDIATE, and on
+        PostgreSQL a transaction-scoped advisory lock. Every rule proven on one writer
+        (the run head check, the site log's next index, scheduler slots, leases, ids)
+        holds on PostgreSQL too; reads never wait for it."""
         connection = self.engine.connect().execution_options(stella_write=True)
         try:
             with Session(bind=connection, expire_on_commit=False) as session:
                 session.info.update(self.write_info)
                 with session.begin():
+                    if self.is_postgresql:
+                        session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                        {"key": WRITE_LOCK_KEY})
                     yield session
         finally:
             connection.close()

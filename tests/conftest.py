@@ -12,6 +12,7 @@ os.environ.pop("STELLA_DB", None)
 import pytest  # noqa: E402
 
 from engine.crypto import key_wrap  # noqa: E402
+from tests.support import postgres  # noqa: E402
 from tests.support.factories import make_site  # noqa: E402
 
 # Keys written by tests use a light scrypt (each key records its own parameters, so
@@ -22,6 +23,14 @@ TEST_SCRYPT = key_wrap.ScryptParams(n=2**10, r=8, p=1)
 @pytest.fixture(autouse=True)
 def _light_key_kdf(monkeypatch):
     monkeypatch.setattr(key_wrap, "DEFAULT_SCRYPT", TEST_SCRYPT)
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases():
+    """On the PostgreSQL pass, each test's databases go when the test ends."""
+    yield
+    if postgres.created:
+        postgres.drop_created()
 
 
 @pytest.fixture

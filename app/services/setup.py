@@ -60,6 +60,7 @@ def init_site(config: SiteConfig, name: str = "site", *, admin: str, passphrase:
     db = Database(config.db_url)
     try:
         upgrade(config.db_url)
+        config.remember_database()
         with db.read() as session:
             exists = session.scalar(select(SiteRow.id)) is not None
             if exists and roster_store.load_raw(session):

@@ -25,6 +25,7 @@ from engine.clock import Clock, FixedClock
 from engine.crypto.atomic import atomic_write_bytes
 from engine.crypto.keys import Ed25519Signer
 from engine.roster import records as rec
+from tests.support import postgres
 
 START = datetime(2026, 2, 18, 8, 30, tzinfo=UTC)
 ADMIN = "admin"
@@ -81,6 +82,10 @@ def add_target(site: Site, env: str, name: str, driver: str, options: dict | Non
 
 
 def make_site(home: Path, clock: Clock | None = None, db_url: str | None = None) -> Site:
+    """A site in ``home``; its database is SQLite there, or a fresh PostgreSQL database on
+    the PostgreSQL pass (``STELLA_TEST_DB``, tests/support/postgres.py)."""
+    if db_url is None and (server := postgres.server_url()) is not None:
+        db_url = postgres.fresh_database(server)
     config = SiteConfig.resolve(home=home, db_url=db_url, clock=clock or FixedClock(START))
     seed = hashlib.sha256(b"stella-test-user:" + ADMIN.encode()).digest()
     site = setup.init_site(config, "test-site", admin=ADMIN, passphrase=passphrase_of(ADMIN),
