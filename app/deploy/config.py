@@ -29,12 +29,13 @@ from typing import Any
 from app.drivers.command import CommandTemplateError, EnvironmentCommands
 from app.errors import UsageError
 from engine.canary import GateConfigError, HealthGate
+from engine.canary.metrics import MetricsConfigError, MetricsSettings
 from engine.run.stages import deploy_percent
 
 DEFAULT_GATE = HealthGate(min_healthy_fraction=0.95, max_error_rate=0.01,
                           window_seconds=300.0, interval_seconds=10.0)
 DEMO_WINDOW = "DEMO_ONLY_window_seconds"
-_KNOWN = ("gates", "auto_continue", "commands", DEMO_WINDOW)
+_KNOWN = ("gates", "auto_continue", "commands", "metrics", DEMO_WINDOW)
 
 
 class DeployConfigError(UsageError):
@@ -51,6 +52,7 @@ class DeployConfig:
     auto_continue: bool = False
     commands: EnvironmentCommands | None = None
     demo_window_seconds: float | None = None
+    metrics: MetricsSettings | None = None  # a metrics provider measures the canary instead of the targets
     raw: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -82,12 +84,18 @@ class DeployConfig:
                 commands = EnvironmentCommands.from_dict(data["commands"])
             except CommandTemplateError as err:
                 raise DeployConfigError(err.reason, field=f"commands.{err.field}") from None
+        metrics = None
+        if data.get("metrics") is not None:
+            try:
+                metrics = MetricsSettings.from_json(data["metrics"])
+            except MetricsConfigError as err:
+                raise DeployConfigError(err.reason, field=err.field) from None
         demo = data.get(DEMO_WINDOW)
         if demo is not None and (isinstance(demo, bool) or not isinstance(demo, (int, float)) or demo <= 0):
             raise DeployConfigError("a positive number of seconds", field=DEMO_WINDOW)
         config = cls(gates={str(k): dict(v) for k, v in gates.items()}, auto_continue=auto,
                      commands=commands, demo_window_seconds=None if demo is None else float(demo),
-                     raw=data)
+                     metrics=metrics, raw=data)
         for stage in ("default", *config.gates):
             config.gate_for(stage)  # each merged gate must be valid too
         return config

@@ -31,6 +31,7 @@ from app.deploy.canary import CanaryResult, Wait, json_safe, real_wait, run_cana
 from app.deploy.config import DeployConfigError
 from app.deploy.drivers import COMMAND, DriverSet
 from app.deploy.history import Moved, moved_targets
+from app.deploy.metrics_canary import run_metrics_canary
 from app.deploy.reconcile import observe_row
 from app.deploy.settings import deploy_config
 from app.deploy.targets import (
@@ -155,9 +156,16 @@ class DeployStep:
 
         ctx.log(f"measuring {len(stage)} target(s) every {gate.interval_seconds:g}s "
                 f"for {gate.window_seconds:g}s")
-        result = run_canary(gate=gate, targets=stage, sampler=drivers.health, clock=ctx.clock,
-                            record=lambda data: ctx.record(ev.STEP_CRITERIA, data),
-                            should_stop=ctx.should_stop, wait=self.wait, env_total=len(everyone))
+        if config.metrics is not None:
+            ctx.log(f"metrics provider: {config.metrics.describe()}")
+            result = run_metrics_canary(gate=gate, settings=config.metrics, targets=stage, release=release,
+                                        stage=ctx.step, environment=env, clock=ctx.clock,
+                                        record=lambda data: ctx.record(ev.STEP_CRITERIA, data),
+                                        should_stop=ctx.should_stop, wait=self.wait, env_total=len(everyone))
+        else:
+            result = run_canary(gate=gate, targets=stage, sampler=drivers.health, clock=ctx.clock,
+                                record=lambda data: ctx.record(ev.STEP_CRITERIA, data),
+                                should_stop=ctx.should_stop, wait=self.wait, env_total=len(everyone))
         return self._decide(ctx, config.auto_continue, release, rows, result, moved)
 
     def _deploy(self, ctx: StepContext, stage: Sequence[Target], release: ReleaseRef, drivers: DriverSet,

@@ -1,0 +1,91 @@
+"""The canary loop of a deploy stage measured by a metrics provider (Prometheus):
+every ``gate.interval_seconds`` each configured query is evaluated, judged by
+:class:`engine.canary.metrics.MetricAnalysis` and recorded as a ``step.criteria``
+event, until the analysis decides or an operator stops the stage.
+
+Each event's data has the keys of :func:`app.deploy.canary.criteria` (what the Deploy
+Stage View reads) plus ``provider`` (who answered, or could not) and the measurement's
+``queries``: the PromQL as sent, its evaluation time and the raw answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from app.deploy.canary import STOPPED, CanaryResult, Record, Wait, json_safe, real_wait
+from app.deploy.prometheus import PrometheusClient
+from app.drivers.base import ReleaseRef, Target
+from engine.canary import HealthGate
+from engine.canary.gate import percent
+from engine.canary.metrics import (
+    MetricAnalysis,
+    MetricDecision,
+    MetricMeasurement,
+    MetricsSettings,
+    placeholders,
+)
+from engine.clock import Clock
+
+
+def run_metrics_canary(*, gate: HealthGate, settings: MetricsSettings, targets: Sequence[Target],
+                       release: ReleaseRef, stage: str, environment: str, clock: Clock, record: Record,
+                       should_stop: Callable[[], bool], wait: Wait = real_wait,
+                       client: PrometheusClient | None = None, env_total: int | None = None) -> CanaryResult:
+    client = client or PrometheusClient(settings)
+    values = placeholders(targets=[t.name for t in targets], stage=stage, environment=environment,
+                          release=release.name, version=release.version, digest=release.digest)
+    rendered = [(q.name, q.render(values)) for q in settings.queries]
+    analysis = MetricAnalysis(gate, settings, clock, len(targets))
+    while True:
+        if should_stop():
+            return CanaryResult(STOPPED, analysis.decision, analysis)  # type: ignore[arg-type]
+        began = clock.now()
+        answers = [client.query(name, promql, began) for name, promql in rendered]
+        decision = analysis.observe(answers)
+        record(metric_criteria(gate, settings, decision, analysis.measurements[-1], env_total or len(targets)))
+        if decision.final:
+            return CanaryResult(decision.status, decision, analysis)  # type: ignore[arg-type]
+        spent = (clock.now() - began).total_seconds()
+        if wait(min(gate.interval_seconds, max(gate.interval_seconds - spent, 0.0)), should_stop):
+            return CanaryResult(STOPPED, analysis.decision, analysis)  # type: ignore[arg-type]
+
+
+def metric_criteria(gate: HealthGate, settings: MetricsSettings, decision: MetricDecision,
+                    last: MetricMeasurement, env_total: int) -> dict[str, Any]:
+    status = decision.status
+    return json_safe({
+        "met": status == "passed",
+        "summary": summary(settings, decision, last),
+        "status": status,
+        "reason": decision.reason,
+        "policy": gate.summary,
+        "provider": {"name": settings.provider, "address": settings.address,
+                     "answered": last.phase != "error"},
+        "healthy": None,
+        "total": last.total_targets,
+        "environment_targets": env_total,
+        "error_rate": last.error_rate,
+        "p95_ms": last.p95_ms,
+        "requests": None,
+        "phase": last.phase,
+        "progress": decision.progress,
+        "auto_rollback": "triggered" if decision.rollback else "not triggered",
+        "decision": decision.to_json(),
+        "measurement": last.to_json(),
+    })
+
+
+def summary(settings: MetricsSettings, decision: MetricDecision, last: MetricMeasurement) -> str:
+    """``prometheus · error rate 0.4% · p95 210ms · measuring 40%`` (or ``ERROR: …``)."""
+    parts = [settings.provider]
+    if last.phase == "error":
+        parts.append(f"ERROR {decision.consecutive_errors}/{settings.consecutive_error_limit + 1}: "
+                     + "; ".join(last.notes))
+    else:
+        parts.append("error rate " + ("n/a" if last.error_rate is None else percent(last.error_rate)))
+        parts.append("p95 " + ("n/a" if last.p95_ms is None else f"{last.p95_ms:.0f}ms"))
+    parts.append(f"measuring {decision.progress * 100:.0f}%" if decision.status == "measuring"
+                 else decision.status)
+    return " · ".join(parts)
+
