@@ -85,7 +85,8 @@ def _check_component(part: str, path: str) -> None:
 
 def collision_key(path: str) -> str:
     """Canonical caseless form: equal keys mean the same file on some filesystem."""
-    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", path).casefold())
+    key = unicodedata.normalize("NFD", unicodedata.normalize("NFD", path).casefold())
+    return path if key == path else key  # one string, not two, for most paths
 
 
 def parent_dirs(path: str) -> Iterable[str]:

@@ -59,7 +59,7 @@ from airgap_bundles.errors import (
     WrongRole,
 )
 from airgap_bundles.kinds import Inspector, inspector_for
-from airgap_bundles.manifest import BundleManifest
+from airgap_bundles.manifest import BundleManifest, ListedStatement
 from airgap_bundles.metering import MeteredSource, ProgressCallback
 from airgap_bundles.options import DEFAULT_LIMITS, AllowOlder, BundleLimits, VersionHistory
 from airgap_bundles.paths import MANIFEST_NAME, check_member_path
@@ -75,7 +75,7 @@ from airgap_bundles.tarstream import TarMember, TarReader
 from engine.clock import rfc3339
 from engine.crypto import dsse
 from engine.crypto.errors import CryptoError
-from engine.crypto.intoto import INTOTO_PAYLOAD_TYPE, Statement
+from engine.crypto.intoto import INTOTO_PAYLOAD_TYPE
 from engine.crypto.large_envelope import LargeEnvelope, parse_large_envelope
 from engine.crypto.trust_root import TrustRoot
 
@@ -258,12 +258,13 @@ class _Verification:
                 raise StatementInvalid("statement is not UTF-8 text", member=MANIFEST_NAME) \
                     from None
             envelope.message.clear()
-        try:
-            statement = Statement.from_bytes(payload)  # type: ignore[arg-type]
+        try:  # subjects read lean: a manifest may list hundreds of thousands of them
+            statement = ListedStatement.from_payload(payload)
         except CryptoError as exc:
             raise StatementInvalid(exc.message, member=MANIFEST_NAME) from None
         del payload
         manifest = BundleManifest.from_statement(statement, max_members=self.limits.max_members - 1)
+        del statement
         predicate = manifest.predicate
         self.ok(
             f"{predicate.kind} {predicate.name!r} version {predicate.version}, "

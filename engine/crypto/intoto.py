@@ -8,9 +8,9 @@ its own owner (bundle manifests, evidence, ...).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.canonical import canonical_bytes
 from engine.crypto.errors import StatementFormatError
@@ -56,21 +56,8 @@ class Statement:
 
     @classmethod
     def from_json(cls, obj: Any) -> Statement:
-        if not isinstance(obj, dict):
-            raise StatementFormatError("statement must be a JSON object")
-        if obj.get("_type") != STATEMENT_TYPE:
-            raise StatementFormatError(f"statement _type must be {STATEMENT_TYPE!r}")
-        raw_subjects = obj.get("subject")
-        if not isinstance(raw_subjects, list) or not raw_subjects:
-            raise StatementFormatError("statement subject must be a non-empty list")
-        subjects = tuple(_parse_subject(item, i) for i, item in enumerate(raw_subjects))
-        predicate_type = obj.get("predicateType")
-        if not isinstance(predicate_type, str) or not predicate_type:
-            raise StatementFormatError("statement predicateType must be a non-empty string")
-        predicate = obj.get("predicate", {})
-        if not isinstance(predicate, dict):
-            raise StatementFormatError("statement predicate must be a JSON object")
-        return cls(subjects=subjects, predicate_type=predicate_type, predicate=predicate)
+        subjects, predicate_type, predicate = statement_parts(obj, parse_subject)
+        return cls(subjects=tuple(subjects), predicate_type=predicate_type, predicate=predicate)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -85,7 +72,33 @@ class Statement:
         return canonical_bytes(self.to_json())
 
 
-def _parse_subject(item: Any, index: int) -> Subject:
+_S = TypeVar("_S")
+
+
+def statement_parts(
+    obj: Any, subject: Callable[[Any, int], _S]
+) -> tuple[list[_S], str, dict[str, Any]]:
+    """Check the statement layer of parsed JSON ``obj``; each subject goes through
+    ``subject(item, index)`` (normally :func:`parse_subject`; a reader of large
+    statements may pass items it already validated in a leaner form)."""
+    if not isinstance(obj, dict):
+        raise StatementFormatError("statement must be a JSON object")
+    if obj.get("_type") != STATEMENT_TYPE:
+        raise StatementFormatError(f"statement _type must be {STATEMENT_TYPE!r}")
+    raw_subjects = obj.get("subject")
+    if not isinstance(raw_subjects, list) or not raw_subjects:
+        raise StatementFormatError("statement subject must be a non-empty list")
+    subjects = [subject(item, i) for i, item in enumerate(raw_subjects)]
+    predicate_type = obj.get("predicateType")
+    if not isinstance(predicate_type, str) or not predicate_type:
+        raise StatementFormatError("statement predicateType must be a non-empty string")
+    predicate = obj.get("predicate", {})
+    if not isinstance(predicate, dict):
+        raise StatementFormatError("statement predicate must be a JSON object")
+    return subjects, predicate_type, predicate
+
+
+def parse_subject(item: Any, index: int) -> Subject:
     if not isinstance(item, dict):
         raise StatementFormatError(f"subject {index} must be a JSON object")
     name = item.get("name")
