@@ -25,6 +25,18 @@ def _light_key_kdf(monkeypatch):
     monkeypatch.setattr(key_wrap, "DEFAULT_SCRYPT", TEST_SCRYPT)
 
 
+def pytest_collection_modifyitems(config, items):  # noqa: ANN001 (pytest hook)
+    """The PostgreSQL pass runs every test that reaches the database through the site;
+    a module that opens the SQLite file itself (to tamper with it, say) stays SQLite's."""
+    if postgres.server_url() is None:
+        return
+    skip = pytest.mark.skip(reason="opens the site's SQLite file directly")
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and "sqlite3" in vars(module):
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _drop_test_databases():
     """On the PostgreSQL pass, each test's databases go when the test ends."""
