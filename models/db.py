@@ -17,6 +17,8 @@ from models.readonly import read_only_engine
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 WRITE_LOCK_KEY = 0x5354454C4C41  # "STELLA": the site's one writer lock on PostgreSQL
+CHANGE_CHANNEL = "stella_site_changed"
+"""PostgreSQL channel every write transaction notifies on commit (app/agent/change_signal)."""
 
 
 def sqlite_url(path: Path) -> str:
@@ -62,6 +64,8 @@ class Database:
                         session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                         {"key": WRITE_LOCK_KEY})
                     yield session
+                    if self.is_postgresql:  # delivered on commit only, to every listener
+                        session.execute(text(f"NOTIFY {CHANGE_CHANNEL}"))
         finally:
             connection.close()
 
