@@ -148,3 +148,25 @@ def test_buttons_have_mnemonics_and_name_their_shortcut(qtbot, window, site):
     assert len(letters) == len(set(letters)), "two buttons answer to the same Alt+letter"
     assert "Ctrl+Shift+P" in view.actions_bar.buttons["pause"].toolTip() \
         or "Not now" in view.actions_bar.buttons["pause"].toolTip()
+
+
+def test_the_timeline_keeps_the_current_step_in_view(qtbot, window, site):
+    from app.executor import Executor
+    from tests.support.doubles import doubles_registry
+    from views.common.page import list_height
+
+    pid = new_promotion(site, "eu-stage")
+    Executor(site, pid, doubles_registry(auto_continue=False)).run()  # waits at deploy-10
+    view = open_run(qtbot, window, pid)
+    view.table.setFixedHeight(list_height(view.table, 3))  # a short timeline: it must scroll
+    view.table.scrollToTop()
+    with qtbot.waitSignal(view.snapshot_loaded, timeout=5000):
+        view.refresh()
+    current = view.snapshot.state.current_step
+    assert current == "deploy-10"
+    row = max(r for r in range(view.model.rowCount())
+              if view.model.data(view.model.index(r, 0), STEP_ROLE) == current)
+    assert row >= 3  # below the three rows the table shows
+    assert view.table.verticalScrollBar().value() > 0
+    shown = view.table.visualRect(view.model.index(row, 0))
+    assert view.table.viewport().rect().contains(shown.center())

@@ -144,6 +144,7 @@ class GateOverviewTab(QWidget):
         bar = QHBoxLayout()
         self.filter_edit = QLineEdit()
         self.filter_edit.setObjectName("findingFilter")
+        self.filter_edit.setAccessibleName("Filter findings")
         self.filter_edit.setPlaceholderText("Filter: id, alias, package, severity, rule…")
         self.filter_edit.setClearButtonEnabled(True)
         bar.addWidget(self.filter_edit, 1)

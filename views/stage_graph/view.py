@@ -40,7 +40,7 @@ NODE_H = 62.0
 COLUMN_W = 134.0
 LANE_H = 150.0
 BRANCH_RISE = 62.0
-MIN_SCALE = 0.6
+MIN_SCALE = 0.9  # below this labels are too small to read (~7 px at 0.6); scroll instead
 
 FORWARD_COLOUR = QColor("#546e7a")
 BRANCH_COLOUR = QColor("#78909c")
@@ -62,14 +62,14 @@ class StageNodeItem(QGraphicsPathItem):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.title_item = QGraphicsTextItem(self)
         font = QFont()
-        font.setPointSizeF(8.5)
+        font.setPointSizeF(9.0)
         font.setBold(True)
         self.title_item.setFont(font)
         self.title_item.setTextWidth(NODE_W - 8)
         self.title_item.setHtml(f"<div align='center'>{title}</div>")
         self.status_item = QGraphicsSimpleTextItem(self)
         small = QFont()
-        small.setPointSizeF(7.5)
+        small.setPointSizeF(8.5)
         self.status_item.setFont(small)
         self._place_text()
 
@@ -229,7 +229,7 @@ class StageGraphView(QGraphicsView):
     def _label(self, text: str, centre: QPointF, colour: QColor) -> QGraphicsItem:
         item = QGraphicsSimpleTextItem(text)
         font = QFont()
-        font.setPointSizeF(7.5)
+        font.setPointSizeF(8.5)
         font.setItalic(True)
         item.setFont(font)
         item.setBrush(QBrush(colour))
@@ -246,7 +246,8 @@ class StageGraphView(QGraphicsView):
         view = self.viewport().rect()
         if rect.width() <= 0 or view.width() <= 0:
             return
-        scale = min(view.width() / rect.width(), view.height() / rect.height(), 1.25)
+        # fit the width; a short view scrolls rather than shrinking the labels
+        scale = min(view.width() / rect.width(), 1.25)
         scale = max(scale, MIN_SCALE)
         self.resetTransform()
         self.scale(scale, scale)
