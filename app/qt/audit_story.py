@@ -13,11 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from airgap_bundles.export import layout
-from airgap_bundles.export.narrative import RunStory, tell
+from airgap_bundles.export.narrative import SECTIONS, RunStory, tell
 from airgap_bundles.export.timeline import TimelineFormatError, decode_timeline
 from engine.crypto import dsse
 from engine.crypto.errors import CryptoError
 from engine.crypto.intoto import Statement
+
+__all__ = ["SECTIONS", "RunStory", "story_of"]  # the screens read the story from here
 
 
 def story_of(files: Mapping[str, bytes]) -> RunStory | None:
