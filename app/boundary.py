@@ -150,10 +150,11 @@ def _sqlite_error(message: str, db_url: str | None) -> StellaError:
     if "locked" in lowered or "busy" in lowered:
         return NotNow(f"{where} is locked by another stella process (or a backup) for longer "
                       "than the wait allows; try again when it has finished")
-    if "readonly" in lowered or "read-only" in lowered:
+    readonly = "readonly" in lowered or "read-only" in lowered
+    if readonly and not (path is not None and device_full(path)):
         return NotNow(f"{where} is read-only; read commands work, but this one writes: "
                       "make the site's home writable (or use a writable copy) and run it again")
-    if "full" in lowered or (path is not None and _device_full(path)):
+    if readonly or "full" in lowered or (path is not None and device_full(path)):
         return NotNow(f"no space left on the device holding {where}; nothing was committed: "
                       "free some space and run the command again")
     if "unable to open" in lowered:
@@ -175,7 +176,8 @@ def _sqlite_error(message: str, db_url: str | None) -> StellaError:
     return NotNow(f"the database {where} cannot be used now: {terminal_safe(message)[:200]}")
 
 
-def _device_full(path: Path) -> bool:
+def device_full(path: Path) -> bool:
+    """Less free space than SQLite needs on the device holding ``path``."""
     try:
         info = os.statvfs(path.parent if not path.exists() else path)
     except OSError:

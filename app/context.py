@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
+from app.boundary import device_full
 from app.errors import NotFound, NotNow
 from app.leftovers import remove_leftovers
+from app.reads_only import only_reading
 from app.site import SiteConfig
 from engine.clock import rfc3339
 from models.db import Database
 from models.migrate import current_revision, head_revision, upgrade
-from models.readonly import cannot_write
+from models.readonly import cannot_write, sqlite_file
 from models.tables import Site as SiteRow
 from models.tlog_store import LOG_WRITER, LazyLogWriter, LogWriter
 
 
 class Site:
-    def __init__(self, config: SiteConfig, *, read_only: bool = False) -> None:
+    def __init__(self, config: SiteConfig, *, read_only: bool = False,
+                 no_shm: bool = False) -> None:
         self.config = config
-        self.db = Database(config.db_url, read_only=read_only)
+        self.db = Database(config.db_url, read_only=read_only, no_shm=no_shm)
         self.db.write_info[LOG_WRITER] = LazyLogWriter(self._log_writer)
 
     @property
@@ -42,7 +46,18 @@ class Site:
         if not read_only:
             config.paths.make_private()
         site = cls(config, read_only=read_only)
-        revision = current_revision(site.db.engine)  # one query; Alembic only when behind
+        try:
+            revision = current_revision(site.db.engine)  # one query; Alembic only when behind
+        except OperationalError:
+            db_file = sqlite_file(config.db_url)
+            if read_only or not only_reading() or db_file is None or not device_full(db_file):
+                raise
+            # A full disk: SQLite cannot size its -shm file, so a read command opens the
+            # database read-only (immutable when its -wal holds nothing) and reads.
+            site.close()
+            read_only = True
+            site = cls(config, read_only=True, no_shm=True)
+            revision = current_revision(site.db.engine)
         if revision is None:
             raise NotFound(f"the database {config.db_url} holds no site: run `stella init` first")
         if revision != head_revision():

@@ -40,11 +40,13 @@ def cannot_write(url: str) -> bool:
     return not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
 
 
-def read_only_engine(url: str) -> Engine:
+def read_only_engine(url: str, *, no_shm: bool = False) -> Engine:
+    """``no_shm``: the ``-shm`` file cannot be made (a full disk) although the file
+    system is writable; see :func:`read_only_uri`."""
     path = sqlite_file(url)
     if path is None:
         raise ValueError(f"not a SQLite file URL: {url}")
-    uri = read_only_uri(path)
+    uri = read_only_uri(path, no_shm=no_shm)
 
     def connect() -> sqlite3.Connection:
         return sqlite3.connect(uri, uri=True, check_same_thread=False)
@@ -52,12 +54,18 @@ def read_only_engine(url: str) -> Engine:
     return create_engine("sqlite://", creator=connect, future=True)
 
 
-def read_only_uri(path: Path) -> str:
+def read_only_uri(path: Path, *, no_shm: bool = False) -> str:
     """A ``file:`` URI (for ``sqlite3.connect(uri, uri=True)``) that reads ``path``
-    without writing anything, on a writable or a read-only file system."""
+    without writing anything, on a writable or a read-only file system.
+
+    ``no_shm`` (a full disk: SQLite cannot give its ``-shm`` file its size) opens it
+    ``immutable=1`` when the ``-wal`` file holds nothing, so the database file alone is
+    the whole committed state; a ``-wal`` with frames keeps ``mode=ro`` (it must be read)."""
     wal = path.with_name(path.name + "-wal")
     shm = path.with_name(path.name + "-shm")
     frozen = _read_only_file_system(path) and not (wal.exists() and shm.exists())
+    if no_shm and not frozen:
+        frozen = not wal.exists() or wal.stat().st_size == 0
     mode = "mode=ro&immutable=1" if frozen else "mode=ro"
     return f"file:{quote(str(path.resolve()))}?{mode}"
 

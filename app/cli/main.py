@@ -454,7 +454,11 @@ def _dispatch(args_list: list[str], registry: StepRegistry | None) -> int:
         return Handler("commands:gui")(args) or 0
     if registry is not None:
         args.registry = registry
-    result = args.handler(args)
+    from app.cli.reads import only_reads
+    from app.reads_only import reads_only
+
+    with reads_only(only_reads(args.handler)):  # a full disk still answers reads
+        result = args.handler(args)
     return int(result or 0)
 
 

@@ -8,6 +8,7 @@ file as another user drop to ``nobody`` in a subprocess (root only)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -58,7 +59,7 @@ ROWS = [
     row("missing-required-option", "promote create --to eu-stage", 2, r"required: --release"),
     row("bad-choice", "rollback P-1 --scope nowhere", 2, r"invalid choice: 'nowhere'"),
     row("unknown-option", "promotions --frobnicate", 2, r"unrecognized arguments"),
-    row("driver-choice", H + ["target", "add", "eu-stage", "t1", "--driver", "ssh"], 2, r"invalid choice: 'ssh'"),
+    row("driver-choice", H + ["target", "add", "eu-stage", "t1", "--driver", "telnet"], 2, r"invalid choice: 'telnet'"),
     row("role-choice", H + ["user", "add", "zed", "--role", "god"], 2, r"invalid choice: 'god'"),
     row("kind-choice", "bundle build {src} --kind nope --name n --version 1 --key k --out o", 2, r"invalid choice"),
     row("allow-older-no-reason", H + AS + ["import", "{good}", "--allow-older"], 2, r"--allow-older needs --reason"),
@@ -150,7 +151,9 @@ ROWS = [
     row("db-unknown-scheme", "--db foo://bar promotions", 2, r"unknown database kind 'foo'"),
     row("db-not-a-url", "--db notaurl promotions", 2, r"not a database URL"),
     row("db-mysql-no-driver", "--db mysql://u@127.0.0.1:1/x promotions", 2, r"driver|unknown database|cannot reach"),
-    row("db-postgres", "--db postgresql+psycopg://u:secret@127.0.0.1:1/x promotions", 2, r"driver .* not installed|cannot reach"),
+    # without the driver a usage error (2); with it, the server cannot be reached now (4)
+    row("db-postgres", "--db postgresql+psycopg://u:secret@127.0.0.1:1/x promotions",
+        4 if importlib.util.find_spec("psycopg") else 2, r"driver .* not installed|cannot reach"),
     row("db-sqlite-no-site", "--db sqlite:///{root}/empty.db releases", 3, r"no site|stella init"),
     row("db-sqlite-folder", "--db sqlite:///{dir} promotions", 1, r"cannot open the database|is a folder"),
     row("db-garbage-file", "--db sqlite:///{garbage} promotions", 1, DAMAGED),
@@ -169,8 +172,14 @@ ROWS = [
     row("readonly-import", ["--home", "{readonly}", "--as", "alice", "import", "{good}"], 4, READ_ONLY, "readonly"),
     row("readonly-backup-into", H + ["backup", "{readonly}/b.db"], 4, READ_ONLY, "readonly"),
     row("readonly-keys", "keys generate --out {readonly}/k", 4, READ_ONLY, "readonly"),
-    # -- a full disk ----------------------------------------------------------------------
-    row("full-promotions", "--home {full}/home promotions", 4, FULL, "full"),
+    # -- a full disk: reads work (opened read-only), writes say there is no space --------
+    *[row(f"full-read-{'-'.join(cmd)}", ["--home", "{full}/home", *cmd], 0, r"^$", "full")
+      for cmd in (["promotions"], ["releases"], ["user", "list"], ["env", "list"], ["bundles"],
+                  ["trust", "show"], ["feeds"], ["schedule", "list"])],
+    row("full-timeline-missing", "--home {full}/home timeline P-404", 3, r"no promotion P-404", "full"),
+    row("full-pause", "--home {full}/home --as alice pause P-1 --reason r", 4, FULL, "full"),
+    row("full-env-add", "--home {full}/home --as admin env add zz", 4, FULL, "full"),
+    row("full-user-add", "--home {full}/home --as admin user add zed --role operator", 4, FULL, "full"),
     row("full-import", ["--home", "{full}/home", "--as", "alice", "import", "{good}"], 4, FULL, "full"),
     row("full-backup", H + ["backup", "{full}/b.db"], 4, FULL, "full"),
     row("full-keys", "keys generate --out {full}/k", 4, FULL, "full"),
