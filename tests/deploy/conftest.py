@@ -4,7 +4,6 @@ demo fleet (processes on 127.0.0.1) on the system clock, always stopped afterwar
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +29,7 @@ from tests.support.deploy import (
     product_registry,
 )
 from tests.support.factories import START, make_site
+from tests.support.postgres import copy_home
 
 OLD = ("1.2.0", "sha256:" + "c3" * 32)
 FAKE_TARGETS = tuple(f"t{i:02d}" for i in range(1, 11))
@@ -72,7 +72,7 @@ def _site_template(tmp_path_factory) -> Path:
 
 
 def _copy(template: Path, home: Path, clock) -> Site:  # noqa: ANN001
-    shutil.copytree(template, home)
+    copy_home(template, home)
     return Site.open(SiteConfig.resolve(home=home, clock=clock))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from engine.crypto.keys import Ed25519Signer
 from engine.crypto.trust_root import sign_trust_root, trust_root_document
 from tests.support.doubles import doubles_registry
 from tests.support.factories import START, add_release, make_site, who
+from tests.support.postgres import copy_home
 
 ROOT_KEY = Ed25519Signer.from_seed(bytes([1]) * 32)
 RELEASE_KEY = Ed25519Signer.from_seed(bytes([2]) * 32)
@@ -51,7 +51,7 @@ def _templates(tmp_path_factory):
     trusted = make_site(root / "trusted")
     install_trust_root(trusted)
     trusted.close()
-    shutil.copytree(root / "trusted", root / "sealed")
+    copy_home(root / "trusted", root / "sealed")
     site = _open(root / "sealed")
     pid = sealed_promotion(site)
     site.close()
@@ -60,14 +60,14 @@ def _templates(tmp_path_factory):
 
 @pytest.fixture
 def trusted_site(_templates, tmp_path):
-    site = _open(shutil.copytree(_templates["trusted"], tmp_path / "home"))
+    site = _open(copy_home(_templates["trusted"], tmp_path / "home"))
     yield site
     site.close()
 
 
 @pytest.fixture
 def sealed(_templates, tmp_path):
-    site = _open(shutil.copytree(_templates["sealed"], tmp_path / "home"))
+    site = _open(copy_home(_templates["sealed"], tmp_path / "home"))
     yield site, _templates["pid"]
     site.close()
 
@@ -88,7 +88,7 @@ def auditor_export(_templates, tmp_path_factory):
     from app.services import exports
 
     root = tmp_path_factory.mktemp("auditor")
-    site = _open(shutil.copytree(_templates["sealed"], root / "home"))
+    site = _open(copy_home(_templates["sealed"], root / "home"))
     pid = _templates["pid"]
     out = root / "out"
     out.mkdir()

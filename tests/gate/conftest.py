@@ -6,8 +6,6 @@ The site is built once per session by the real services and copied per test
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from app.context import Site
@@ -18,13 +16,14 @@ from engine.clock import FixedClock
 from engine.run.state import RunState
 from tests.support.factories import START, make_site, who
 from tests.support.gate_data import gate_registry, store_feed, store_policy_doc
+from tests.support.postgres import copy_home
 
 
 @pytest.fixture(scope="session")
 def _templates(tmp_path_factory):
     root = tmp_path_factory.mktemp("gate-templates")
     make_site(root / "bare").close()
-    shutil.copytree(root / "bare", root / "gate")
+    copy_home(root / "bare", root / "gate")
     site = Site.open(SiteConfig.resolve(home=root / "gate", clock=FixedClock(START)))
     store_feed(site)
     store_policy_doc(site)
@@ -34,7 +33,7 @@ def _templates(tmp_path_factory):
 
 def _open_copy(template, tmp_path) -> Site:
     home = tmp_path / "home"
-    shutil.copytree(template, home)
+    copy_home(template, home)
     return Site.open(SiteConfig.resolve(home=home, clock=FixedClock(START)))
 
 

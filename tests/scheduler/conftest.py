@@ -3,7 +3,6 @@ test moves, and helpers to put feeds and promotions on it."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from engine.clock import FixedClock, rfc3339
 from tests.support.doubles import doubles_registry
 from tests.support.factories import START, add_release, make_site, who
 from tests.support.gate_data import store_feed
+from tests.support.postgres import copy_home
 
 OPENS = START + timedelta(hours=1)  # 09:30, an hour after the test clock starts
 
@@ -35,7 +35,7 @@ def clock():
 @pytest.fixture
 def site(_template, tmp_path, clock):
     home = tmp_path / "home"
-    shutil.copytree(_template, home)
+    copy_home(_template, home)
     opened = Site.open(SiteConfig.resolve(home=home, clock=clock))
     yield opened
     opened.close()

@@ -4,7 +4,6 @@ window. Teardown stops every background task before the site is closed."""
 from __future__ import annotations
 
 import gc
-import shutil
 
 import pytest
 
@@ -17,6 +16,7 @@ from app.site import SiteConfig
 from engine.clock import FixedClock
 from tests.support.doubles import doubles_registry
 from tests.support.factories import START, add_release, make_site, passphrase_of, who
+from tests.support.postgres import copy_home
 
 POLL_MS = 100
 
@@ -34,7 +34,7 @@ def site(_site_template, tmp_path):
     """A fresh site home per test: a copy of the template (migrations and key
     generation once per session, not once per test)."""
     home = tmp_path / "home"
-    shutil.copytree(_site_template, home)
+    copy_home(_site_template, home)
     opened = Site.open(SiteConfig.resolve(home=home, clock=FixedClock(START)))
     yield opened
     opened.close()
