@@ -20,7 +20,7 @@ from engine.run.history import LoggedEvent, event_leaf
 from engine.tlog.store import NodeId
 from engine.tlog.tree import LogTree
 from models.event_leaf import EventLeaf
-from models.tables import EvidenceItem, TlogCheckpoint, TlogNode
+from models.tables import EvidenceItem, Site, TlogCheckpoint, TlogNode
 
 if TYPE_CHECKING:  # note keys load the cryptography library: only a writer needs them
     from engine.tlog.keys import NoteSigner
@@ -84,6 +84,10 @@ class LogWriter:
     now: Callable[[], str]
 
     def append(self, session: Session, entries: Sequence[bytes]) -> range:
+        # One log writer at a time: on PostgreSQL a row lock on the site (SQLite's
+        # write transactions are already serial), so two appends never compute the
+        # same size and collide on the tree's nodes.
+        session.execute(select(Site.id).with_for_update()).all()
         tree = LogTree(SqlNodeStore(session), log_size(session))
         indexes = tree.append_many(entries)
         from engine.tlog.checkpoint import sign_checkpoint
