@@ -177,6 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
     _schedule_commands(command, group)
     _agent_commands(command)
     _site_commands(command)
+    p = command("migrate", "site_commands:migrate", "copy this site's database into an empty "
+                "one (PostgreSQL) and verify every chain, the roster and the log there",
+                target=group("site", "the site's database"))
+    p.add_argument("--to", required=True, dest="to_url", metavar="URL",
+                   help="the empty target database, e.g. postgresql+psycopg://stella@db-host/site")
 
     p = command("gui", "commands:gui", "the desktop app")
     p.add_argument("--audit", metavar="PATH",

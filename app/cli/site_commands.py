@@ -60,3 +60,26 @@ def restore(args: argparse.Namespace) -> int:
     print(f"  the database it replaced is kept as {terminal_safe(result.previous)}")
     print("  run `stella doctor` to check the restored site")
     return 0
+
+
+def migrate(args: argparse.Namespace) -> int:
+    """Exit 0 when the copy verified, 1 when it holds a problem (the source is untouched)."""
+    from app.services.site_migrate import migrate_site
+
+    report = migrate_site(_config(args), args.to_url)
+    if args.json:
+        emit_json({"ok": report.ok, "target": report.target, "rows": report.rows,
+                   "runs_verified": report.runs_verified,
+                   "roster_records": report.roster_records, "problems": report.problems})
+        return 0 if report.ok else 1
+    print(f"copied {sum(report.rows.values())} rows into {terminal_safe(report.target)}")
+    print(f"  ✓ roster: {report.roster_records} signed records verified from record #0")
+    print(f"  {'✓' if report.ok else '✗'} runs: {report.runs_verified} chains and their site-log "
+          "entries verified under the signed checkpoint")
+    for problem in report.problems:
+        print(f"  ✗ {terminal_safe(problem)}")
+    if not report.ok:
+        return 1
+    print("the site's own database is unchanged; to use the copy, put its URL in "
+          "database.url in each workstation's site home (or pass --db)")
+    return 0
