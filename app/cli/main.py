@@ -332,7 +332,7 @@ def _roster_commands(command: Callable, group: Callable) -> None:
     p = command("add", "roster_commands:target_add", "add a deploy target (admin)", target=target)
     p.add_argument("env")
     p.add_argument("name")
-    p.add_argument("--driver", required=True, choices=["command", "demo-fleet"])
+    p.add_argument("--driver", required=True, choices=["command", "demo-fleet", "ssh"])
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="driver option (repeatable)")
     p.add_argument("--passphrase-file", metavar="F", help=admin_pass)

@@ -4,6 +4,8 @@ settings (and the site home) configure it.
 - ``command``: :class:`app.drivers.command.CommandDriver` with the environment's
   ``commands`` settings; the materialised inputs are handed to the commands as
   ``STELLA_INPUT_*`` environment variables (:mod:`app.secrets.resolver`).
+- ``ssh``: :class:`app.drivers.ssh.SshDriver` runs the same ``commands`` on each host
+  over SSH (host key pinned per target, client key from the site's secrets provider).
 - ``demo-fleet``: :class:`app.drivers.demo_fleet.DemoFleetDriver` over the demo
   targets running under ``<home>/demo-fleet/<env>/`` (adopted: started by the demo,
   verified by pid and name before use).
@@ -25,6 +27,9 @@ from app.drivers.command import CommandDriver
 from app.drivers.demo_fleet import DRIVER_NAME as DEMO_FLEET
 from app.drivers.demo_fleet import DemoFleet, DemoFleetDriver, TargetUnreachable
 from app.drivers.demo_fleet.http import http_get
+from app.drivers.ssh import DRIVER_NAME as SSH
+from app.drivers.ssh import SshDriver
+from app.secrets.resolver import InputResolver, site_providers
 from engine.canary.health import HealthSample, unreachable_sample
 
 COMMAND = "command"
@@ -38,7 +43,7 @@ class DriverSet:
                  factories: Mapping[str, DriverFactory] | None = None) -> None:
         self.site = site
         self.extra_env = dict(extra_env or {})
-        self._factories: dict[str, DriverFactory] = {COMMAND: _command, DEMO_FLEET: _demo_fleet}
+        self._factories: dict[str, DriverFactory] = {COMMAND: _command, DEMO_FLEET: _demo_fleet, SSH: _ssh}
         self._factories.update(factories or {})
         self._drivers: dict[tuple[str, str], DeployDriver] = {}
         self.fleets: dict[str, DemoFleet] = {}
@@ -83,6 +88,22 @@ def _command(drivers: DriverSet, env: str) -> DeployDriver:
         raise DriverError(f"environment {env!r} has command targets but no deploy commands configured "
                           "(stella env configure … with a 'commands' setting)")
     return CommandDriver({env: config.commands}, clock=drivers.site.clock, extra_env=drivers.extra_env)
+
+
+def _ssh(drivers: DriverSet, env: str) -> DeployDriver:
+    config = deploy_config(drivers.site, env)
+    if config.commands is None:
+        raise DriverError(f"environment {env!r} has SSH targets but no deploy commands configured "
+                          "(stella env configure … with a 'commands' setting: they run on each host)")
+    resolver = InputResolver(site_providers(drivers.site.paths.home / "secrets"))
+
+    def secret(ref: str) -> str:
+        found = resolver.resolve(ref)
+        if not found.resolved or found.value is None:
+            raise DriverError(f"SSH client key {ref}: {found.reason}")
+        return found.value.reveal_text()
+
+    return SshDriver({env: config.commands}, resolve_secret=secret, clock=drivers.site.clock)
 
 
 def _demo_fleet(drivers: DriverSet, env: str) -> DeployDriver:

@@ -65,6 +65,15 @@ class OptionSpec:
 DECLARED: dict[str, tuple[OptionSpec, ...]] = {
     "command": (),
     "demo-fleet": (),
+    "ssh": (
+        OptionSpec("host", HOST, "the host to reach over SSH", required=True),
+        OptionSpec("port", PORT, "the SSH port"),
+        OptionSpec("user", TEXT, "the user the commands run as", required=True, max_length=64),
+        OptionSpec("host_key", TEXT, "the pinned known_hosts entry of the host", required=True,
+                   max_length=8192),
+        OptionSpec("client_key", TEXT, "a secrets reference to the client's private key "
+                   "(e.g. file:ssh/deploy-key)", required=True),
+    ),
 }
 
 

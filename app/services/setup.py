@@ -35,7 +35,7 @@ from models.tables import Site as SiteRow
 
 ROLES = rec.ROLES
 log = logging.getLogger(__name__)
-DRIVERS = ("command", "demo-fleet")
+DRIVERS = ("command", "demo-fleet", "ssh")
 
 
 def check_name(kind: str, name: str) -> str:

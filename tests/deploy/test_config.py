@@ -96,7 +96,9 @@ def test_artifacts_of_unbundled_and_bundled_releases(site):
 
 def test_driver_kinds_and_their_refusals(site):
     drivers = DriverSet(site)
-    with pytest.raises(DriverError, match="driver 'ssh', which this build does not have"):
+    with pytest.raises(DriverError, match="driver 'winrm', which this build does not have"):
+        drivers.driver(Target(env="eu-stage", name="x", driver="winrm"))
+    with pytest.raises(DriverError, match="has SSH targets but no deploy commands configured"):
         drivers.driver(Target(env="eu-stage", name="x", driver="ssh"))
     with pytest.raises(DriverError, match="has command targets but no deploy commands configured"):
         drivers.driver(Target(env="eu-stage", name="x", driver="command"))

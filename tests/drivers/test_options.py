@@ -24,10 +24,18 @@ EXAMPLE = {"ssh": (OptionSpec("host", HOST, "the host", required=True),
 
 
 def test_every_built_in_driver_declares_its_options():
-    assert set(DECLARED) == {"command", "demo-fleet"}
+    assert set(DECLARED) == {"command", "demo-fleet", "ssh"}
 
 
-@pytest.mark.parametrize("driver", sorted(DECLARED))
+def test_the_ssh_driver_needs_its_host_user_pinned_key_and_client_key():
+    with pytest.raises(UsageError, match="needs option client_key, host, host_key, user"):
+        validate_options("ssh", {})
+    given = {"host": "10.0.0.5", "port": "2222", "user": "deploy", "client_key": "file:ssh-deploy-key",
+             "host_key": "[10.0.0.5]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB"}
+    assert validate_options("ssh", given) == given
+
+
+@pytest.mark.parametrize("driver", sorted(d for d, specs in DECLARED.items() if not specs))
 def test_a_driver_without_options_refuses_any(driver):
     assert validate_options(driver, {}) == {}
     with pytest.raises(UsageError, match=f"driver {driver} has no option port: it takes no"):
