@@ -88,6 +88,7 @@ class DeployStage:
     next_label: str
     event_count: int
     problems: tuple[str, ...] = ()
+    provider: str = ""  # a metrics provider's line: who answered the last measurement, or its error
 
     @property
     def slo(self) -> str:
@@ -145,7 +146,7 @@ def load_deploy_stage(site: Site, promotion_id: str, step: str) -> DeployStage:
         policy=str(latest.get("policy") or (gate.summary if gate else "")),
         gate_text=gate.describe() if gate else "",
         phase=phase,
-        healthy=healthy_now if "measurement" in latest else None,
+        healthy=healthy_now if "measurement" in latest and not latest.get("provider") else None,
         total=_int(latest.get("total")) if "measurement" in latest else None,
         environment_targets=len(names),
         error_rate=_float(latest.get("error_rate")), p95_ms=_float(latest.get("p95_ms")),
@@ -156,6 +157,7 @@ def load_deploy_stage(site: Site, promotion_id: str, step: str) -> DeployStage:
         required_measurements=int(decision.get("requiredMeasurements")
                                   or (gate.required_measurements if gate else 0)),
         reason=str(latest.get("reason") or ""),
+        provider=provider_text(latest),
         auto_rollback=trigger is not None, trigger_reason=trigger or "",
         points=tuple(_point(data) for data in measured if _point(data) is not None),
         max_error_rate=gate.max_error_rate if gate else None,
@@ -346,3 +348,18 @@ def rollback_impact(site: Site, promotion_id: str, scope: str) -> dict[str, Any]
                   release=dict(state.release), environment=state.to_env,
                   previous=[{"version": v, "digest": d} for v, d in previous])
     return result
+
+
+def provider_text(latest: Mapping[str, Any]) -> str:
+    """``prometheus at http://…: answered`` or ``…: ERROR (2 in a row, 3rd ends the analysis) — why``."""
+    provider = latest.get("provider")
+    if not isinstance(provider, Mapping):
+        return ""
+    where = f"{provider.get('name')} at {provider.get('address')}"
+    if provider.get("answered"):
+        return f"{where}: answered"
+    decision = latest.get("decision") or {}
+    notes = (latest.get("measurement") or {}).get("notes") or []
+    streak, limit = decision.get("consecutiveErrors"), decision.get("consecutiveErrorLimit")
+    count = f" ({streak} in a row, {limit} tolerated)" if streak is not None and limit is not None else ""
+    return f"{where}: ERROR{count} — {'; '.join(str(n) for n in notes)}"

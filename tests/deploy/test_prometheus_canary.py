@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.executor import Executor
+from app.qt.deploy_snapshots import load_deploy_stage
 from app.services import promotions
 from engine.run import events as ev
 from tests.support.deploy import add_demo_release, add_environment, product_registry
@@ -91,6 +92,7 @@ def test_a_healthy_canary_proceeds_on_prometheus_answers(live_site, demo_fleet, 
     assert rows[-1]["error_rate"] == 0.0 and all(r["phase"] != "error" for r in rows)
     assert rows[-1]["p95_ms"] is not None and rows[-1]["p95_ms"] < 500
     assert version_of(demo_fleet, "eu-demo-01") == "1.3.0-rc1"
+    assert load_deploy_stage(site, pid, "deploy-10").provider == f"prometheus at {prometheus.address}: answered"
 
 
 def test_prometheus_stopped_mid_canary_gives_error_measurements_and_pauses(live_site, demo_fleet, prometheus):
@@ -123,6 +125,11 @@ def test_prometheus_stopped_mid_canary_gives_error_measurements_and_pauses(live_
     assert rows[-1]["decision"]["cause"] == "errors" and rows[-1]["status"] == "inconclusive"
     assert "metrics provider error: 3 consecutive" in rows[-1]["reason"]
     assert not any(e.type == ev.ROLLBACK_REQUESTED for e in events)
+    stage = load_deploy_stage(site, pid, "deploy-10")  # what the Deploy Stage View shows
+    assert stage.provider.startswith(f"prometheus at {prometheus.address}: ERROR (3 in a row, 2 tolerated)")
+    assert "no answer from" in stage.provider and stage.healthy is None
+    from views.deploy_stage.view import current_html
+    assert "Metrics:" in current_html(stage) and "ERROR" in current_html(stage)
 
 
 def test_prometheus_stopped_mid_canary_rolls_back_when_so_configured(live_site, demo_fleet, prometheus):

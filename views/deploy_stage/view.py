@@ -327,7 +327,16 @@ def current_html(stage: DeployStage) -> str:
     return (f"healthy <b>{healthy}</b> (of {stage.environment_targets} in {escape(stage.environment)})"
             f" &nbsp;|&nbsp; Error rate: <b>{rate_text(stage.error_rate)}</b> &nbsp;|&nbsp; "
             f"Latency p95: <b>{ms_text(stage.p95_ms)}</b> &nbsp;|&nbsp; SLO: "
-            f"<span style='color:{colour}'><b>{slo}</b></span>")
+            f"<span style='color:{colour}'><b>{slo}</b></span>" + provider_html(stage))
+
+
+def provider_html(stage: DeployStage) -> str:
+    """Which metrics provider measured the stage; an Error measurement in the error colour."""
+    if not stage.provider:
+        return ""
+    error = ": ERROR" in stage.provider
+    colour = status_hex("failed" if error else "succeeded")
+    return f"<br>Metrics: <span style='color:{colour}'>{escape(stage.provider)}</span>"
 
 
 def trigger_html(stage: DeployStage) -> str:
