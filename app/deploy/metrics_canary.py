@@ -59,7 +59,7 @@ def metric_criteria(gate: HealthGate, settings: MetricsSettings, decision: Metri
         "summary": summary(settings, decision, last),
         "status": status,
         "reason": decision.reason,
-        "policy": gate.summary,
+        "policy": settings.policy(gate),
         "provider": {"name": settings.provider, "address": settings.address,
                      "answered": last.phase != "error"},
         "healthy": None,

@@ -142,6 +142,12 @@ class MetricsSettings:
         return cls(address=address, queries=parsed, timeout_seconds=timeout, max_response_bytes=cap,
                    consecutive_error_limit=errors, on_error=on_error, raw=dict(data))
 
+    def policy(self, gate: HealthGate) -> str:
+        """``proceed if error-rate < 0.05, p95-latency < 0.5 for 5m (prometheus)``."""
+        rules = ", ".join(f"{q.name} {q.success}" if q.success else f"not {q.name} {q.failure}"
+                          for q in self.queries)
+        return f"proceed if {rules} for {duration(gate.window_seconds)} ({self.provider})"
+
     def describe(self) -> str:
         return (f"{self.provider} at {self.address}: {'; '.join(q.describe() for q in self.queries)}; "
                 f"{self.consecutive_error_limit} consecutive error(s) tolerated, then {self.on_error}")
@@ -403,7 +409,7 @@ class MetricAnalysis:
             last=last)
 
     def to_json(self) -> dict[str, Any]:
-        return {"policy": self._gate.summary, "gate": self._gate.to_dict(),
+        return {"policy": self._settings.policy(self._gate), "gate": self._gate.to_dict(),
                 "provider": {"name": self._settings.provider, "address": self._settings.address,
                              "queries": [{"name": q.name, "query": q.query,
                                           "success": None if q.success is None else str(q.success),
