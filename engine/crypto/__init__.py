@@ -15,51 +15,64 @@ passed in by the caller.
 
 from __future__ import annotations
 
-from engine.crypto.dsse import (
-    Envelope,
-    Signature,
-    VerifiedPayload,
-    pae,
-    sign,
-    valid_signers,
-    verify,
-)
-from engine.crypto.errors import (
-    CryptoError,
-    EnvelopeFormatError,
-    KeyFormatError,
-    KeyPassphraseError,
-    PayloadTypeError,
-    SignatureThresholdError,
-    SigningError,
-    StatementFormatError,
-    TrustRootError,
-    TrustRootExpired,
-    TrustRootFormatError,
-    TrustRootNotSelfSigned,
-    TrustRootRotationNotAuthorised,
-    TrustRootVersionError,
-    UnknownRoleError,
-    UnsupportedKeyError,
-)
-from engine.crypto.intoto import INTOTO_PAYLOAD_TYPE, STATEMENT_TYPE, Statement, Subject
-from engine.crypto.keys import (
-    Ed25519Signer,
-    PublicKey,
-    Signer,
-    keyid_of,
-    load_private_key,
-    load_public_key,
-    save_private_key,
-    save_public_key,
-)
-from engine.crypto.trust_root import (
-    TRUST_ROOT_PAYLOAD_TYPE,
-    Role,
-    TrustRoot,
-    sign_trust_root,
-    trust_root_document,
-)
+import importlib
+from typing import Any
+
+# Names resolve on first use (PEP 562): a command that only needs the errors or a
+# statement's shape, say listing promotions through the roster's types, must not load
+# the cryptography library (~0.1 s) with the key and envelope modules.
+_WHERE = {
+    "Envelope": "dsse",
+    "Signature": "dsse",
+    "VerifiedPayload": "dsse",
+    "pae": "dsse",
+    "sign": "dsse",
+    "valid_signers": "dsse",
+    "verify": "dsse",
+    "CryptoError": "errors",
+    "EnvelopeFormatError": "errors",
+    "KeyFormatError": "errors",
+    "KeyPassphraseError": "errors",
+    "PayloadTypeError": "errors",
+    "SignatureThresholdError": "errors",
+    "SigningError": "errors",
+    "StatementFormatError": "errors",
+    "TrustRootError": "errors",
+    "TrustRootExpired": "errors",
+    "TrustRootFormatError": "errors",
+    "TrustRootNotSelfSigned": "errors",
+    "TrustRootRotationNotAuthorised": "errors",
+    "TrustRootVersionError": "errors",
+    "UnknownRoleError": "errors",
+    "UnsupportedKeyError": "errors",
+    "INTOTO_PAYLOAD_TYPE": "intoto",
+    "STATEMENT_TYPE": "intoto",
+    "Statement": "intoto",
+    "Subject": "intoto",
+    "Ed25519Signer": "keys",
+    "PublicKey": "keys",
+    "Signer": "keys",
+    "keyid_of": "keys",
+    "load_private_key": "keys",
+    "load_public_key": "keys",
+    "save_private_key": "keys",
+    "save_public_key": "keys",
+    "TRUST_ROOT_PAYLOAD_TYPE": "trust_root",
+    "Role": "trust_root",
+    "TrustRoot": "trust_root",
+    "sign_trust_root": "trust_root",
+    "trust_root_document": "trust_root",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'engine.crypto' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"engine.crypto.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "INTOTO_PAYLOAD_TYPE",
