@@ -34,8 +34,6 @@ from app.qt.errors import Failure
 from app.qt.operation import Operation
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from app.qt.snapshots import REASON_REQUIRED, RunSnapshot, load_run_snapshot
-from app.services import scheduler
-from app.services.run_requests import request_run
 from engine.run.stages import SEAL, deploy_percent
 from engine.run.state import RunState
 from views.approval.dialog import ApprovalDialog
@@ -467,7 +465,9 @@ class RunTimelineView(QWidget):
             self.run_now()
             return
         site, actor = self.ctx.site, self.ctx.actor or ""
-        (Operation(self, lambda: request_run(site, pid, actor, "started from the run view"),
+        passphrase = session.passphrase_for(self.ctx.session, actor)
+        (Operation(self, lambda: session.request_run(site, pid, actor, passphrase,
+                                                     "started from the run view"),
                    tasks=self.ctx.tasks)
          .broadcasts(self.ctx.changes, ChangeSet.run(pid), initiator=self)
          .run())
@@ -487,9 +487,11 @@ class RunTimelineView(QWidget):
         dialog.setObjectName("runNowDialog")
         dialog.finish_layout()
         site, actor, pid = self.ctx.site, self.ctx.actor or "", snapshot.promotion_id
+        passphrase = session.passphrase_for(self.ctx.session, actor)
 
         def submit(reason: str | None) -> None:
-            (Operation(self, lambda: scheduler.run_now(site, schedule_id, actor, reason or ""),
+            (Operation(self, lambda: session.run_now(site, schedule_id, actor, passphrase,
+                                                     reason or ""),
                        tasks=self.ctx.tasks)
              .broadcasts(self.ctx.changes, ChangeSet(promotions=frozenset({pid}),
                                                      schedules=True), initiator=self)
@@ -507,7 +509,10 @@ class RunTimelineView(QWidget):
         agent_up = status is not None and status.running
         self.run_button.setText("▶ Start run" if agent_up else "▶ Start agent")
         state = snapshot.state if snapshot else None
-        if not agent_up:
+        if snapshot is not None and snapshot.actor_role == session.AUDITOR:
+            self.run_button.setEnabled(False)  # auditors start nothing, the agent included
+            self.run_button.setToolTip(f"Not now: {session.READ_ONLY}")
+        elif not agent_up:
             self.run_button.setEnabled(status is not None and not self.ctx.agent.starting)
             self.run_button.setToolTip("No agent runs on this site: start it (it keeps running "
                                        "when this app quits) and it advances every run")
@@ -515,9 +520,6 @@ class RunTimelineView(QWidget):
             self.run_button.setEnabled(False)
             self.run_button.setToolTip("Select a promotion first" if pid is None
                                        else "Loading the promotion…")
-        elif snapshot.actor_role == session.AUDITOR:
-            self.run_button.setEnabled(False)
-            self.run_button.setToolTip(f"Not now: {session.READ_ONLY}")
         elif snapshot.schedule_id:
             slot = slot_time(snapshot.scheduled_at)
             self.run_button.setText("▶ Run now…")
