@@ -5,10 +5,14 @@ openssh-server cannot be installed."""
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import Iterator
 
 import pytest
 
+from app.cli.main import main
 from app.deploy.drivers import DriverSet
 from app.drivers.base import DriverError, ReleaseRef, Target
 from app.drivers.command import EnvironmentCommands
@@ -17,14 +21,17 @@ from app.drivers.ssh_keys import HostKeyRefused
 from app.executor import Executor
 from app.services import promotions
 from app.services.logs import step_logs
+from engine.canonical import canonical_digest
 from engine.run import events as ev
+from tests.support import factories
 from tests.support.deploy import (
     add_demo_release,
     add_environment,
     product_registry,
     release_manifest,
 )
-from tests.support.factories import who
+from tests.support.factories import passphrase_of, who
+from tests.support.fork_runner import ForkRunner
 from tests.support.sshd_server import SshServer
 
 HOSTS = ("web-01", "web-02")
@@ -118,7 +125,6 @@ def test_a_promotion_deploys_to_two_ssh_hosts_and_rolls_back(live_site, sshd):
                     {"gates": {"default": {"window_seconds": 0.6, "interval_seconds": 0.2,
                                            "max_error_rate": None}},
                      "auto_continue": True, "commands": commands(sshd)})
-    from tests.support import factories
     for name in HOSTS:
         factories.add_target(site, "hosts", name, "ssh", dict(target(sshd, name).options))
     add_demo_release(site, "1.3.0", artifacts=False)
@@ -134,3 +140,65 @@ def test_a_promotion_deploys_to_two_ssh_hosts_and_rolls_back(live_site, sshd):
     assert any("installing platform 1.3.0 on web-02" in line for line in logs)
     assert not any("PRIVATE KEY" in line for line in logs)
     assert any(e.type == ev.TARGET_DEPLOY_STARTED for e in events)
+
+
+def prepare_site(site, sshd: SshServer) -> None:  # noqa: ANN001
+    secrets = site.paths.home / "secrets"
+    secrets.mkdir(mode=0o700, exist_ok=True)
+    secrets.chmod(0o700)
+    key = secrets / "ssh-deploy-key"
+    key.write_text(sshd.client_private)
+    key.chmod(0o600)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL and fork")
+def test_an_executor_killed_mid_deploy_is_reconciled_by_observing_the_hosts(
+        live_site, sshd, monkeypatch, capsys):
+    site = live_site
+    prepare_site(site, sshd)
+    old = canonical_digest(release_manifest("1.2.0"))
+    for name in HOSTS:
+        sshd.set_installed(name, old, "1.2.0")
+    (sshd.root / "slow").write_text("1.5")
+    add_environment(site, "hosts", (), "ssh", {"gates": {"default": {
+        "window_seconds": 0.6, "interval_seconds": 0.2, "max_error_rate": None}}, "commands": commands(sshd)})
+    for name in HOSTS:
+        factories.add_target(site, "hosts", name, "ssh", dict(target(sshd, name).options))
+    new = add_demo_release(site, "1.3.0", artifacts=False)
+    pid = promotions.create_promotion(site, "platform@1.3.0", "hosts", who(site, "alice"))
+    home = str(site.paths.home)
+    runner = ForkRunner()
+    try:
+        child = runner.start("--home", home, "run", pid)
+        deadline = time.monotonic() + 30
+        while not sshd.busy("web-01"):
+            assert runner.ended(child, 0.01) is None, "the run ended before its first deployment"
+            assert time.monotonic() < deadline, "the deployment never started on web-01"
+        os.kill(child, signal.SIGKILL)  # while web-01's install runs over SSH
+        assert runner.wait(child) == -signal.SIGKILL
+    finally:
+        runner.close()
+    deadline = time.monotonic() + 10
+    while sshd.busy("web-01") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    landed = sshd.version_of("web-01")  # the install may finish without anyone listening
+    assert landed in ("1.2.0", "1.3.0") and sshd.version_of("web-02") == "1.2.0"
+
+    assert main(["--home", home, "run", pid], registry=product_registry()) == 0  # recovery
+    events, state = promotions.load_run(site, pid)
+    assert state.status == "interrupted" and state.current_step == "deploy-10"
+    observed = [e.data for e in events if e.type == ev.TARGET_OBSERVED]
+    assert [(o["target"], o["digest"]) for o in observed] == [
+        ("web-01", new if landed == "1.3.0" else old)]  # asked of the host, over SSH
+    if landed == "1.3.0":
+        capsys.readouterr()
+        assert main(["--home", home, "rollback", pid, "--scope", "full", "--preview"],
+                    registry=product_registry()) == 0
+        assert "web-01: 1.3.0 → 1.2.0" in capsys.readouterr().out
+        monkeypatch.setenv("STELLA_PASSPHRASE", passphrase_of("olga"))
+        assert main(["--home", home, "rollback", pid, "--scope", "full", "--reason", "executor died",
+                     "--as", "olga"], registry=product_registry()) == 0
+        assert main(["--home", home, "run", pid], registry=product_registry()) == 0
+        _, state = promotions.load_run(site, pid)
+        assert state.status == "rolled-back"
+        assert [sshd.version_of(n) for n in HOSTS] == ["1.2.0", "1.2.0"]

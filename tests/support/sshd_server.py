@@ -23,8 +23,11 @@ INSTALL = """#!/bin/sh
 # install TARGET DIGEST VERSION RELEASE: what a host's installer does, in one file
 set -e
 echo "installing $4 $3 on $1"
+touch "{root}/hosts/$1.busy"
+[ -f "{root}/slow" ] && sleep "$(cat "{root}/slow")"
 printf '%s %s %s\\n' "$2" "$3" "$4" > "{root}/hosts/$1.version.tmp"
 mv "{root}/hosts/$1.version.tmp" "{root}/hosts/$1.version"
+rm -f "{root}/hosts/$1.busy"
 echo "done"
 """
 STATUS = """#!/bin/sh
@@ -62,6 +65,13 @@ class SshServer:
     @property
     def status(self) -> str:
         return str(self.root / "bin" / "status")
+
+    def busy(self, target: str) -> bool:
+        return (self.root / "hosts" / f"{target}.busy").exists()
+
+    def set_installed(self, target: str, digest: str, version: str, release: str = "platform") -> None:
+        (self.root / "hosts").mkdir(parents=True, exist_ok=True)
+        (self.root / "hosts" / f"{target}.version").write_text(f"{digest} {version} {release}\n")
 
     def version_of(self, target: str) -> str | None:
         path = self.root / "hosts" / f"{target}.version"
