@@ -10,13 +10,19 @@ QT_SYSTEM_LIBS := libegl1 libgl1 libxkbcommon0 libfontconfig1 libdbus-1-3 libxcb
 	libxkbcommon-x11-0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-render-util0 \
 	libxcb-image0 libxcb-randr0 libxcb-xinerama0 libxcb-xfixes0 libglib2.0-0
 
-.PHONY: run test lint dist smoke system-deps venv clean screenshots demo-screenshots bench
+.PHONY: run test test-postgresql lint dist smoke system-deps venv clean screenshots demo-screenshots bench
 
 run: venv
 	$(VENV)/bin/stella --home "$(HOME_DIR)" demo
 
 test: venv
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+# The tests that reach the database, again on a private throw-away PostgreSQL cluster
+# (scripts/pg-cluster.sh installs PostgreSQL from the distribution when missing).
+PG_TESTS ?= tests/models tests/app tests/scheduler tests/agent tests/exports/test_enforce_approval_race.py
+test-postgresql: venv
+	QT_QPA_PLATFORM=offscreen ./scripts/pg-cluster.sh run -- $(PY) -m pytest -q $(PG_TESTS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

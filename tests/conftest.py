@@ -27,14 +27,18 @@ def _light_key_kdf(monkeypatch):
 
 def pytest_collection_modifyitems(config, items):  # noqa: ANN001 (pytest hook)
     """The PostgreSQL pass runs every test that reaches the database through the site;
-    a module that opens the SQLite file itself (to tamper with it, say) stays SQLite's."""
+    a module that opens the SQLite file itself (to tamper with it, say), or says why it is
+    about SQLite only (``SQLITE_ONLY = "…"``), stays SQLite's."""
     if postgres.server_url() is None:
         return
-    skip = pytest.mark.skip(reason="opens the site's SQLite file directly")
     for item in items:
         module = getattr(item, "module", None)
-        if module is not None and "sqlite3" in vars(module):
-            item.add_marker(skip)
+        if module is None:
+            continue
+        reason = getattr(module, "SQLITE_ONLY", None) or (
+            "opens the site's SQLite file directly" if "sqlite3" in vars(module) else None)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(autouse=True)

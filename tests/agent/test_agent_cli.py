@@ -23,7 +23,8 @@ def test_start_status_stop(tmp_path, capsys):
         code, out = stella(home, capsys, "agent", "status", "--json")
         status = json.loads(out)
         assert code == 0 and status["running"] and status["pid"] > 0
-        assert status["log_file"].endswith("run/agent.log")
+        assert status["log_file"].endswith(("run/agent.log", ".log"))  # agent-<db>.log off SQLite
+        assert "/run/agent" in status["log_file"]
         code, again = stella(home, capsys, "agent", "start")  # one per site: the same one
         assert code == 0 and f"(pid {status['pid']})" in again
     finally:

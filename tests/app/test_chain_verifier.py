@@ -36,8 +36,9 @@ def test_an_altered_event_marks_the_run_chain_broken(site):
     _two_runs(site)
     append(site, "P-0001", every_kind()[4:5])  # moved: the verifier will look at it
     with site.db.write() as session:
-        session.execute(update(RunEvent).where(RunEvent.promotion_id == "P-0001", RunEvent.seq == 2)
-                        .values(raw=RunEvent.raw + b" "))
+        row = (RunEvent.promotion_id == "P-0001", RunEvent.seq == 2)
+        raw = bytes(session.scalar(select(RunEvent.raw).where(*row)))  # bytes, on any database
+        session.execute(update(RunEvent).where(*row).values(raw=raw + b" "))
     found = chain_verifier.verify_pending(site)
     assert [p for p, _ in found.broken] == ["P-0001"] and "event #2" in found.broken[0][1]
     shown = {p.id: p.status for p in promotions.list_promotions(site)}

@@ -14,6 +14,8 @@ from engine.clock import FixedClock
 from tests.bundles.helpers import NOW, ROOT, bundle_bytes, predicate, release_files
 from tests.support.factories import make_site
 
+SQLITE_ONLY = "modes of the SQLite database file in the home"
+
 
 def mode(path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)

@@ -21,6 +21,7 @@ from tests.support.deploy import add_demo_release, product_registry
 from tests.support.factories import passphrase_of, who
 from tests.support.fork_runner import ForkRunner
 
+SQLITE_ONLY = "kills at moments read from the SQLite file (tests/app/test_crash_recovery.py)"
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL, fork and POSIX shell commands")
 
 

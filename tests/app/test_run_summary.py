@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.context import Site
 from app.errors import Rejected
@@ -56,8 +56,9 @@ def test_lists_read_the_summary_and_opening_a_run_verifies_the_chain(site):
     new_run(site, "P-0001")
     append(site, "P-0001", [created("P-0001"), *every_kind()[:3]])
     with site.db.write() as session:
-        session.execute(update(RunEvent).where(RunEvent.promotion_id == "P-0001", RunEvent.seq == 1)
-                        .values(raw=RunEvent.raw + b" "))
+        row = (RunEvent.promotion_id == "P-0001", RunEvent.seq == 1)
+        raw = bytes(session.scalar(select(RunEvent.raw).where(*row)))  # bytes, on any database
+        session.execute(update(RunEvent).where(*row).values(raw=raw + b" "))
     assert promotions.list_promotions(site)[0].status == "waiting"  # the list trusts the summary
     with pytest.raises(Rejected, match="broken"):
         promotions.load_run(site, "P-0001")  # opening a run does not

@@ -1,4 +1,4 @@
-"""Two ``stella scheduler tick`` processes released at the same instant against the same
+"""Three ``stella scheduler tick`` processes released at the same instant against the same
 site database: the due job runs exactly once."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from app.services import promotions, scheduler
 from tests.scheduler.conftest import new_promotion
 
 ROOT = Path(__file__).resolve().parents[2]
-PROCESSES = 2
+PROCESSES = 3  # three workstations (or agents) ticking at once
 
 
 def test_concurrent_ticks_run_a_due_job_exactly_once(site, tmp_path):
