@@ -10,7 +10,7 @@ from app.cli import edge
 from app.cli.render import emit_json, run_json, timeline_text
 from app.context import Site
 from app.errors import NotFound, Rejected, UsageError
-from app.services import actions, promotions, setup
+from app.services import promotions
 from app.services.releases import list_releases
 from app.services.stage_names import require_stage
 from app.site import SiteConfig
@@ -38,6 +38,8 @@ def _site(args: argparse.Namespace) -> Site:
 
 
 def env_list(args: argparse.Namespace) -> int:
+    from app.services import setup  # a listing of promotions need not load the roster
+
     envs = setup.list_environments(_site(args))
     rows = [{"name": e.name, "workflow": e.workflow, "approvals_required": e.approvals_required,
              "baseline": e.baseline} for e in envs]
@@ -136,6 +138,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def action(args: argparse.Namespace) -> int:
+    from app.services import actions  # signing and the roster, only to act
+
     site = _site(args)
     who = _deploy().confirm_actor(site, args)
     state = actions.act(site, args.promotion, args.action, who, args.reason)
@@ -144,6 +148,8 @@ def action(args: argparse.Namespace) -> int:
 
 
 def rollback(args: argparse.Namespace) -> int:
+    from app.services import actions
+
     site = _site(args)
     if args.preview:
         impact = actions.preview(site, args.promotion, args.scope)
@@ -224,8 +230,9 @@ def export(args: argparse.Namespace) -> int:
         except LookupError as exc:
             raise NotFound(str(exc)) from None
     destination = medium.mount_point if medium else args.to_dir
+    who = _deploy().confirm_actor(site, args)  # the exporter signs the custody event
     outcome = exports.export(site, args.promotion, args.export_kind, destination,
-                             args.actor or "", split_size=split,
+                             who, split_size=split,
                              allow_partial=getattr(args, "partial", False), medium=medium,
                              progress=_progress)
     if sys.stderr.isatty():

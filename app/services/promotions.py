@@ -11,10 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.context import Site
 from app.errors import NotFound, NotNow, Rejected
-from app.services import schedule_hold, site_roster
+from app.services import schedule_hold
 from app.services.releases import find_release
-from app.services.roles import require_signer
-from engine.roster import sign_new_events
 from engine.run import events as ev
 from engine.run import stages
 from engine.run.state import RunState, fold
@@ -57,6 +55,11 @@ def create_promotion(site: Site, release_ref: str, to_env: str, who: Identity,
     """Create a promotion of a release (by NAME@VERSION or digest) into ``to_env``, by an
     authenticated requester whose signature its first events carry. The environment's
     workflow and required approvals are read from the verified site roster."""
+    # the roster and its signatures load the cryptography library: only writers pay
+    from app.services import site_roster
+    from app.services.roles import require_signer
+    from engine.roster import sign_new_events
+
     actor = who.name
     with site.db.write() as session:
         at = site.now()

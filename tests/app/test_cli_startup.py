@@ -59,3 +59,13 @@ def test_the_policy_package_loads_the_cel_engine_only_to_compile_a_policy():
         "from engine.policy.model import _compile, Rule\n"
         "_compile(Rule(id='r', action='warn', message='m', condition='true', description=None,"
         " each_finding=None))")
+
+
+def test_listing_promotions_loads_no_cryptography(site):
+    """`stella promotions` reads the run summaries: the roster, signing and the
+    cryptography library load only for commands that write or verify."""
+    code = ("from app.cli.main import main\n"
+            f"main(['--home', {str(site.paths.home)!r}, 'promotions'])")
+    loaded = _loaded_after(code)
+    assert "sqlalchemy" in loaded  # the probe did reach the listing
+    assert "cryptography" not in loaded
