@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, Signal, Slot
 
 from app.context import Site
-from app.executor import ExecutionResult, Executor
 from app.qt.changes import EXECUTOR, ChangeBroadcaster, ChangeSet
 from app.qt.errors import Failure, error_hub
 from app.qt.operation import Operation
 from app.qt.worker import TaskControl, TaskManager
 from app.steps.base import StepRegistry
+
+if TYPE_CHECKING:  # the executor (~0.3 s of imports) loads when a run first starts
+    from app.executor import ExecutionResult
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +63,8 @@ class ExecutorRunner(QObject):
         site, registry = self._site, self.registry_factory()
 
         def advance(control: TaskControl) -> ExecutionResult:
+            from app.executor import Executor  # in the worker: the window opens without it
+
             executor = Executor(site, promotion_id, registry,
                                 on_change=lambda: self._advanced.emit(promotion_id),
                                 should_stop=control.cancelled)
