@@ -42,7 +42,7 @@ from sqlalchemy import insert  # noqa: E402
 from app.services import exports  # noqa: E402
 from models.tables import StepLog  # noqa: E402
 from tests.exports.conftest import install_trust_root, sealed_promotion  # noqa: E402
-from tests.support.factories import make_site  # noqa: E402
+from tests.support.factories import make_site, who  # noqa: E402
 
 STEPS = ("deploy-10", "deploy-50", "deploy-100", "post-deploy-verify")
 BATCH = 20_000
@@ -78,7 +78,7 @@ def run_export(site, pid: str, folder: Path, level: int) -> dict[str, float]:  #
         marks.setdefault(update.phase, time.perf_counter())
 
     start = time.perf_counter()
-    outcome = exports.export(site, pid, "auditor", folder, "audrey", level=level,
+    outcome = exports.export(site, pid, "auditor", folder, who(site, "audrey"), level=level,
                              progress=progress)
     end = time.perf_counter()
     archive = folder / outcome.files.archive.name

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.services import exports
+from tests.support.factories import who
 from tests.views.evidence_helpers import flip_byte, install_trust_root
 
 Save = Callable[[object, str], None]
@@ -56,9 +57,9 @@ def shoot_evidence(window, site, ids: dict[str, str], out: Path, save: Save,  # 
 
     # the completed run, exported as an auditor bundle and as an evidence pack
     done = ids["completed"]
-    auditor = exports.export(site, done, "auditor", media, "audrey")
-    exports.export(site, done, "evidence", media, "audrey")
-    exports.export(site, ids["live"], "evidence", media, "olga", allow_partial=True)
+    auditor = exports.export(site, done, "auditor", media, who(site, "audrey"))
+    exports.export(site, done, "evidence", media, who(site, "audrey"))
+    exports.export(site, ids["live"], "evidence", media, who(site, "olga"), allow_partial=True)
     show(done)
     dialog = view.open_step_detail("seal-evidence")
     dialog.resize(900, 640)

@@ -161,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
                            help="a detected removable medium: label, mount point, device or 'auto'")
         p.add_argument("--split-size", metavar="SIZE",
                        help="write parts of at most SIZE (e.g. 4G, 700M) with signed manifests")
+        p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
         if kind == "evidence":
             p.add_argument("--partial", action="store_true",
                            help="confirm exporting a run that is not sealed yet")

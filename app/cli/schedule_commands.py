@@ -97,8 +97,8 @@ def schedule_cancel(args: argparse.Namespace) -> int:
 
 def schedule_run_now(args: argparse.Namespace) -> int:
     site = _site(args)
-    deploy_commands.confirm_actor(site, args)
-    info = scheduler.run_now(site, args.schedule, args.actor or "", args.reason)
+    who = deploy_commands.confirm_actor(site, args)  # signs the run.requested event
+    info = scheduler.run_now(site, args.schedule, who, args.reason)
     if args.json:
         emit_json(info.to_json())
         return 0

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.context import Site
 from app.services import actions, identity, setup
 from engine.run.state import RunState
+
+if TYPE_CHECKING:
+    from app.services.scheduler import ScheduleInfo
 
 AUDITOR = "auditor"
 READ_ONLY = "auditors are read-only"
@@ -102,3 +105,19 @@ def act(site: Site, promotion_id: str, action: str, actor: str, passphrase: str 
     who = confirm(site, actor, passphrase)
     return actions.act(site, promotion_id, action, who, reason, scope=scope,
                        data=dict(data) if data else None)
+
+
+def request_run(site: Site, promotion_id: str, actor: str, passphrase: str | None,
+                reason: str | None) -> RunState:
+    """"Start run" by the signed-in user: their key signs the ``run.requested`` event."""
+    from app.services.run_requests import request_run as request
+
+    return request(site, promotion_id, confirm(site, actor, passphrase), reason)
+
+
+def run_now(site: Site, schedule_id: str, actor: str, passphrase: str | None,
+            reason: str) -> ScheduleInfo:
+    """"Run now instead of at <slot>" by the signed-in user, signed with their key."""
+    from app.services import scheduler
+
+    return scheduler.run_now(site, schedule_id, confirm(site, actor, passphrase), reason)

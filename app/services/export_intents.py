@@ -36,8 +36,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.site_keys import executor_signer
 from engine.canonical import canonical_bytes
 from engine.crypto.atomic import atomic_write_bytes
+from engine.roster import EXECUTOR
 
 try:
     import fcntl
@@ -275,7 +277,17 @@ def _resolve(site, intent: Intent) -> Recovery:  # noqa: ANN001
         return Recovery(RECORDED, promotion, name,
                         f"the export {directory / name} of {promotion} was already recorded")
     if receipt is not None and _all_present(directory, record):
-        seq = exports.append_custody_event(site, promotion, record["actor"], record["event"])
+        signer = executor_signer(site.paths.keys)
+        if signer is None:
+            return Recovery(UNRESOLVED, promotion, name,
+                            f"an interrupted export of {promotion} to {directory} is complete "
+                            "but cannot be recorded: this site has no executor key to sign "
+                            "the record")
+        # Nobody is signed in at start-up: the executor key signs the record, and the
+        # receipt inside it still names who exported.
+        seq = exports.append_custody_event(
+            site, promotion, EXECUTOR, record["event"], signer,
+            reason=f"recorded at start-up: {record['actor']}'s export was interrupted")
         _write_custody(directory, name, receipt)
         remove(hidden_temporaries(directory, name))
         return Recovery(RECORDED, promotion, name,

@@ -51,14 +51,16 @@ from app.context import Site
 from app.errors import NotFound, NotNow, Rejected, UsageError
 from app.leftovers import staging_prefix
 from app.services import export_authority, export_intents, export_policy
-from app.services.roles import require_role
+from app.services.identity import Identity
+from app.services.roles import require_signer
 from app.site_keys import LOG_KEY, log_signer, site_signer
 from engine.crypto import dsse
 from engine.crypto.errors import CryptoError
 from engine.crypto.intoto import Statement
-from engine.crypto.keys import PublicKey, load_private_key
+from engine.crypto.keys import PublicKey, Signer, load_private_key
 from engine.crypto.trust_root import TrustRoot
 from engine.evidence import statements
+from engine.roster import sign_new_events
 from engine.run import events as ev
 from engine.run.stages import SEAL
 from engine.run.state import SUCCEEDED, fold
@@ -189,11 +191,11 @@ def _spool_logs(session, promotion_id: str, steps: list[str], folder: Path) -> l
             for step in handles]
 
 
-def _snapshot(site: Site, promotion_id: str, bundle: str, actor: str, allow_partial: bool,
+def _snapshot(site: Site, promotion_id: str, bundle: str, who: Identity, allow_partial: bool,
               spool: Path) -> _Snapshot:
     row_site = site.row()
     with site.db.read() as session:
-        require_role(session, actor, EXPORTERS, "export evidence")
+        require_signer(session, who, EXPORTERS, "export evidence", site.now())
         promotion = session.get(Promotion, promotion_id)
         if promotion is None:
             raise NotFound(f"no promotion {promotion_id}")
@@ -276,14 +278,16 @@ def render_report(content: ExportContent) -> bytes:
     return render_pdf(build_report(content, parse_events(content.events)))
 
 
-def export(site: Site, promotion_id: str, kind: str, destination: Path | str, actor: str, *,
+def export(site: Site, promotion_id: str, kind: str, destination: Path | str, who: Identity, *,
            split_size: int | None = None, allow_partial: bool = False,
            medium: Medium | None = None, level: int = DEFAULT_LEVEL,
            progress: Callable[[ExportProgress], None] | None = None,
            cancel: Callable[[], bool] | None = None,
            renderer: Callable[[ExportContent], bytes] = render_report) -> ExportOutcome:
     """Export ``promotion_id`` as an evidence pack (``kind="evidence"``) or an auditor bundle
-    (``kind="auditor"``) into the folder ``destination``; see the module docstring."""
+    (``kind="auditor"``) into the folder ``destination``; see the module docstring.
+    ``who`` (authenticated) signs the custody event."""
+    actor = who.name
     if kind not in KINDS:
         raise UsageError(f"export kind must be one of {', '.join(KINDS)}")
     bundle = KINDS[kind]
@@ -295,7 +299,7 @@ def export(site: Site, promotion_id: str, kind: str, destination: Path | str, ac
     site.paths.staging.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=staging_prefix("export"),  # owner: see leftovers
                                      dir=site.paths.staging) as spool:
-        snapshot = _snapshot(site, promotion_id, bundle, actor, allow_partial, Path(spool))
+        snapshot = _snapshot(site, promotion_id, bundle, who, allow_partial, Path(spool))
         content = snapshot.content
         try:
             plan = plan_export(content, renderer(content), signer)
@@ -346,7 +350,7 @@ def export(site: Site, promotion_id: str, kind: str, destination: Path | str, ac
         export_intents.abandon(intent)
         raise
     try:
-        seq = append_custody_event(site, promotion_id, actor, data)
+        seq = append_custody_event(site, promotion_id, actor, data, who.signer)
     except Exception as exc:
         left = export_intents.abandon(intent)
         kept = (f"; could not remove {', '.join(p.name for p in left)}" if left
@@ -378,11 +382,14 @@ def _custody_data(files: ExportFiles, receipt: bytes, partial: bool, bundle: str
     }
 
 
-def append_custody_event(site: Site, promotion_id: str, actor: str,
-                         data: dict[str, Any]) -> int:
-    """Append ``export.recorded`` (the export's completion); returns its sequence number."""
+def append_custody_event(site: Site, promotion_id: str, actor: str, data: dict[str, Any],
+                         signer: Signer, reason: str | None = None) -> int:
+    """Append ``export.recorded`` (the export's completion), signed by ``actor``'s key
+    ``signer`` (the executor's for a record made at start-up); returns its sequence number."""
     with site.db.write() as session:
-        _, head = run_store.head_of(session, promotion_id)
-        event = ev.NewEvent(ev.EXPORT_RECORDED, actor=actor, at=site.now(), data=data)
-        appended = run_store.append(session, promotion_id, head, [event])
+        seq, head = run_store.head_of(session, promotion_id)
+        event = ev.NewEvent(ev.EXPORT_RECORDED, actor=actor, at=site.now(), reason=reason,
+                            data=data)
+        signed = sign_new_events(promotion_id, seq, head, [event], signer)
+        appended = run_store.append(session, promotion_id, head, signed)
     return appended[0].seq

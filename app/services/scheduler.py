@@ -23,10 +23,12 @@ from sqlalchemy.orm import Session
 from app.context import Site
 from app.errors import NotFound, NotNow, UsageError
 from app.services.health import JobIssue, register_job_source
+from app.services.identity import Identity
 from app.services.promotions import _load
-from app.services.roles import OPERATORS, require_role
+from app.services.roles import OPERATORS, require_role, require_signer
 from engine import schedule as sched
 from engine.clock import parse_rfc3339, rfc3339
+from engine.roster import sign_new_events
 from engine.run import events as ev
 from engine.run.state import DONE_STATUSES
 from engine.schedule import job as jobs
@@ -400,24 +402,26 @@ def cancel_schedule(site: Site, schedule_id: str, actor: str, reason: str) -> Sc
     return get_schedule(site, schedule_id)
 
 
-def run_now(site: Site, schedule_id: str, actor: str, reason: str) -> ScheduleInfo:
+def run_now(site: Site, schedule_id: str, who: Identity, reason: str) -> ScheduleInfo:
     """Run a scheduled promotion at once instead of at its slot: the slot is cancelled
-    and a ``run.requested`` event with the reason goes on the run's chain, in one
-    transaction; the site agent then starts it (schedules are law otherwise)."""
+    and a ``run.requested`` event with the reason, signed by ``who`` (authenticated),
+    goes on the run's chain, in one transaction; the site agent then starts it
+    (schedules are law otherwise)."""
     why = _reason(reason, "run a scheduled promotion now instead of at its slot")
+    actor = who.name
     with site.db.write() as session:
-        require_role(session, actor, OPERATORS, "run a scheduled promotion now")
+        stamp = site.now()
+        require_signer(session, who, OPERATORS, "run a scheduled promotion now", stamp)
         row = _locked(session, schedule_id)
         if row.status == jobs.RUNNING:
             raise NotNow(f"{schedule_id} is running its promotion now")
         if row.status not in (jobs.SCHEDULED, jobs.DEAD_LETTERED):
             raise NotNow(f"{schedule_id} is {row.status}: there is no slot to run now instead")
-        _, state = _load(session, row.promotion_id)
+        events, state = _load(session, row.promotion_id)
         if state.terminal:
             raise NotNow(f"{row.promotion_id} has ended ({state.status})")
         slot = sched.time_text(window_of(row).opens_at)
         _transition(row, jobs.CANCELLED)
-        stamp = site.now()
         row.status, row.cancelled_by, row.updated_at = jobs.CANCELLED, actor, stamp
         row.cancel_reason = f"run now instead of at {slot}: {why}"
         for dead in session.scalars(select(ScheduleDeadLetter).where(
@@ -428,8 +432,9 @@ def run_now(site: Site, schedule_id: str, actor: str, reason: str) -> ScheduleIn
         event = ev.NewEvent(ev.RUN_REQUESTED, actor=actor, at=stamp, reason=why,
                             data={"schedule": schedule_id, "instead_of": row.window_start,
                                   "until": row.until_step})
+        signed = sign_new_events(row.promotion_id, len(events), state.head, [event], who.signer)
         try:
-            run_store.append(session, row.promotion_id, state.head, [event])
+            run_store.append(session, row.promotion_id, state.head, signed)
         except run_store.HeadMoved as exc:
             raise NotNow(str(exc)) from None
     return get_schedule(site, schedule_id)

@@ -11,7 +11,7 @@ from app.services import actions, promotions
 from app.services.run_requests import request_run
 from tests.support.agent_process import as_user
 from tests.support.doubles import doubles_registry
-from tests.support.factories import add_release, make_site
+from tests.support.factories import add_release, make_site, who
 
 
 @pytest.fixture
@@ -39,8 +39,8 @@ def look(agent: Agent) -> list[str]:
 
 def test_it_moves_started_runs_only(agent_site):
     fresh, asked, paused = create(agent_site), create(agent_site), create(agent_site)
-    request_run(agent_site, asked, "olga", "go")
-    request_run(agent_site, paused, "olga", "go")
+    request_run(agent_site, asked, who(agent_site, "olga"), "go")
+    request_run(agent_site, paused, who(agent_site, "olga"), "go")
     actions.act(agent_site, paused, "pause", as_user(agent_site, "olga"), "not yet")
     agent = Agent(agent_site, doubles_registry)
     assert look(agent) == [asked]
@@ -56,7 +56,7 @@ def test_a_big_first_look_is_spread_over_several(agent_site, monkeypatch):
     monkeypatch.setattr(service, "FOLDS_PER_LOOK", 2)
     pids = [create(agent_site) for _ in range(5)]
     for pid in pids:
-        request_run(agent_site, pid, "olga", "go")
+        request_run(agent_site, pid, who(agent_site, "olga"), "go")
     agent = Agent(agent_site, doubles_registry)
     first = look(agent)
     assert first == sorted(pids, reverse=True)[:2]  # the newest first, two per look

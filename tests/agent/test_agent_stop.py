@@ -16,7 +16,7 @@ from app.services.run_requests import request_run
 from app.site import SiteConfig
 from engine.run import events as ev
 from tests.support.agent_process import as_user, start_agent, stop_agent
-from tests.support.factories import add_release, make_site
+from tests.support.factories import add_release, make_site, who
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def running_step(site, pid):
 def test_sigterm_lets_the_running_step_finish_and_starts_no_other(agent_site, tmp_path):
     pid = promotions.create_promotion(agent_site, "platform@1.3.0-rc1", "eu-stage",
                                         as_user(agent_site, "alice"))
-    request_run(agent_site, pid, "olga")
+    request_run(agent_site, pid, who(agent_site, "olga"))
     proc = start_agent(agent_site.paths.home, tmp_path / "agent.log", step_delay=1.5, grace=10)
     wait_for(lambda: running_step(agent_site, pid) is not None)
     step = running_step(agent_site, pid)
@@ -62,7 +62,7 @@ def test_sigterm_lets_the_running_step_finish_and_starts_no_other(agent_site, tm
 def test_sigkill_loses_nothing_and_the_next_agent_recovers(agent_site, tmp_path):
     pid = promotions.create_promotion(agent_site, "platform@1.3.0-rc1", "eu-stage",
                                         as_user(agent_site, "alice"))
-    request_run(agent_site, pid, "olga")
+    request_run(agent_site, pid, who(agent_site, "olga"))
     home = agent_site.paths.home
     proc = start_agent(home, tmp_path / "agent.log", step_delay=3.0)
     wait_for(lambda: running_step(agent_site, pid) is not None)

@@ -98,7 +98,7 @@ def test_a_command_printing_the_secret_encoded_leaves_no_trace_in_logs_or_export
 
     out = tmp_path / "medium"
     out.mkdir()
-    outcome = exports.export(site, pid, "evidence", out, "olga", allow_partial=True,
+    outcome = exports.export(site, pid, "evidence", out, who(site, "olga"), allow_partial=True,
                              renderer=lambda content: b"%PDF-1.4 test report\n")
     with tarfile.open(out / outcome.files.archive.name, "r:gz") as tar:
         for member in (m for m in tar.getmembers() if m.isfile()):

@@ -126,7 +126,7 @@ def test_secret_values_never_appear_anywhere_stored_or_exported(live_site, tmp_p
     exports = pytest.importorskip("app.services.exports")
     out = tmp_path / "medium"
     out.mkdir()
-    outcome = exports.export(site, pid, "evidence", out, "olga", allow_partial=True,
+    outcome = exports.export(site, pid, "evidence", out, who(site, "olga"), allow_partial=True,
                              renderer=lambda content: b"%PDF-1.4 test report\n")
     archives = list(out.glob("*.tar.gz"))
     assert archives, outcome

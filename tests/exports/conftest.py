@@ -92,7 +92,7 @@ def auditor_export(_templates, tmp_path_factory):
     pid = _templates["pid"]
     out = root / "out"
     out.mkdir()
-    outcome = exports.export(site, pid, "auditor", out, "audrey")
+    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
     archive = out / outcome.files.archive.name
     folder = extract(archive, root / "extracted")
     yield {"site": site, "pid": pid, "outcome": outcome, "archive": archive, "folder": folder,

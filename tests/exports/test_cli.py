@@ -9,11 +9,12 @@ from app.executor import Executor
 from app.services import promotions
 from tests.exports.conftest import extract
 from tests.support.doubles import doubles_registry
-from tests.support.factories import add_release, who
+from tests.support.factories import add_release, passphrase_of, who
 
 
-def test_export_then_verify(sealed, tmp_path, capsys):
+def test_export_then_verify(sealed, tmp_path, capsys, monkeypatch):
     site, pid = sealed
+    monkeypatch.setenv("STELLA_PASSPHRASE", passphrase_of("audrey"))  # audrey signs custody
     home = str(site.paths.home)
     out = tmp_path / "out"
     out.mkdir()
@@ -50,8 +51,10 @@ def test_verify_needs_no_site(tmp_path, capsys, monkeypatch):
     assert not (tmp_path / "nowhere").exists()
 
 
-def test_exit_codes_for_unsealed_runs_and_unknown_promotions(trusted_site, tmp_path, capsys):
+def test_exit_codes_for_unsealed_runs_and_unknown_promotions(trusted_site, tmp_path, capsys,
+                                                             monkeypatch):
     site = trusted_site
+    monkeypatch.setenv("STELLA_PASSPHRASE", passphrase_of("olga"))
     add_release(site)
     pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
     Executor(site, pid, doubles_registry()).run(until="gate-eval")

@@ -16,9 +16,11 @@ import pytest
 
 from airgap_bundles.audit import verify_path
 from app.context import Site
-from app.services import doctor, exports, promotions
+from app.services import doctor, exports, history, promotions
 from app.site import SiteConfig
+from engine.roster import EXECUTOR
 from engine.run import events as ev
+from tests.support.factories import who
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -73,7 +75,10 @@ def test_a_kill_between_rename_and_custody_is_recorded_at_the_next_start(sealed,
         assert len(lines) == 1 and "verified and now recorded" in lines[0]
         assert not doctor.examine(site.config).problems
         [custody] = _custody_events(reopened, pid)[before:]
-        assert custody.actor == "audrey" and custody.data["archive"] == archive.name
+        # nobody is signed in at start-up: the executor key signs, the reason names who exported
+        assert custody.actor == EXECUTOR and "audrey" in (custody.reason or "")
+        assert custody.data["archive"] == archive.name
+        assert history.history_of(reopened, pid).ok  # the recovered record is signed
         receipt = out / f"{archive.name}.custody.dsse.json"
         assert receipt.is_file() and stat.S_IMODE(receipt.stat().st_mode) == 0o600
         assert not list(site.paths.custody.glob("*.json"))
@@ -145,7 +150,7 @@ def test_a_live_export_in_another_process_is_left_alone(sealed, out, monkeypatch
         return real_commit(self)
 
     monkeypatch.setattr(writer.PreparedExport, "commit", commit)
-    outcome = exports.export(site, pid, "auditor", out, "audrey")
+    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
     assert seen == [[]]
     assert (out / outcome.files.archive.name).is_file()
     assert not list(site.paths.custody.glob("*.json"))
@@ -155,7 +160,7 @@ def test_custody_receipt_is_private_under_umask_022(sealed, out):
     site, pid = sealed
     old = os.umask(0o022)
     try:
-        outcome = exports.export(site, pid, "auditor", out, "audrey")
+        outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
     finally:
         os.umask(old)
     assert stat.S_IMODE(outcome.custody_file.stat().st_mode) == 0o600

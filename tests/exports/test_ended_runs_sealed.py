@@ -12,7 +12,7 @@ from app.services import actions, evidence, promotions
 from engine.crypto import dsse
 from tests.deploy.conftest import FakeEnv
 from tests.support.deploy import add_demo_release
-from tests.support.factories import who
+from tests.support.factories import passphrase_of, who
 
 
 def _predicate(site, item) -> dict:  # noqa: ANN001
@@ -29,8 +29,9 @@ def _breaching_run(site) -> tuple[FakeEnv, str]:  # noqa: ANN001
 
 
 def test_an_automatically_rolled_back_run_is_sealed_and_its_auditor_bundle_verifies(
-        trusted_site, tmp_path, capsys):
+        trusted_site, tmp_path, capsys, monkeypatch):
     site = trusted_site
+    monkeypatch.setenv("STELLA_PASSPHRASE", passphrase_of("audrey"))
     env, pid = _breaching_run(site)
     _, state = promotions.load_run(site, pid)
     assert state.status == "rolled-back" and state.step("seal-evidence").status == "succeeded"

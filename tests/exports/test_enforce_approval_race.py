@@ -92,7 +92,7 @@ def test_twenty_concurrent_approvals_leave_no_refused_evidence(trusted_site, tmp
         assert (f"approval-{name}".encode() in sealed) == (name in won)
     out = tmp_path / "out"
     out.mkdir()
-    outcome = exports.export(site, pid, "auditor", out, "audrey")
+    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
     folder = extract(out / outcome.files.archive.name, tmp_path / "x")
     shipped = sorted(p.name for p in folder.glob("evidence/*/approval-*.dsse.json"))
     assert shipped == sorted(f"approval-{n}.dsse.json" for n in won)

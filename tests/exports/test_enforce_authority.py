@@ -21,7 +21,7 @@ from tests.support.factories import add_release, passphrase_of, who
 def _export(site, pid, tmp_path, name="out"):
     out = tmp_path / name
     out.mkdir()
-    outcome = exports.export(site, pid, "auditor", out, "audrey")
+    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
     return out / outcome.files.archive.name
 
 

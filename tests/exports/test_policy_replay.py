@@ -81,7 +81,7 @@ def bundle(_template, tmp_path_factory):
     site = _open(shutil.copytree(home, root / "home"))
     out = root / "out"
     out.mkdir()
-    outcome = exports.export(site, pid, "auditor", out, "audrey")
+    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
     verdicts = [gate.stored_verdict(site, v.verdict_id) for v in gate.verdicts(site, pid)]
     site.close()
     archive = out / outcome.files.archive.name
@@ -91,7 +91,7 @@ def bundle(_template, tmp_path_factory):
 
 def _export(site: Site, pid: str, directory) -> object:  # noqa: ANN001
     directory.mkdir()
-    outcome = exports.export(site, pid, "auditor", directory, "audrey")
+    outcome = exports.export(site, pid, "auditor", directory, who(site, "audrey"))
     return directory / outcome.files.archive.name
 
 

@@ -12,6 +12,7 @@ from airgap_bundles.audit import reassemble, verify_path
 from airgap_bundles.export.statements import PartManifest
 from app.cli.main import main
 from app.services import exports
+from tests.support.factories import who
 
 SPLIT = 16 << 10
 
@@ -21,7 +22,7 @@ def split_export(sealed, tmp_path):
     site, pid = sealed
     out = tmp_path / "medium"
     out.mkdir()
-    outcome = exports.export(site, pid, "auditor", out, "audrey", split_size=SPLIT)
+    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"), split_size=SPLIT)
     return out, outcome
 
 

@@ -17,6 +17,7 @@ from engine.clock import rfc3339
 from engine.run import events as ev
 from tests.scheduler.conftest import OPENS, new_promotion
 from tests.support.doubles import doubles_registry
+from tests.support.factories import who
 
 
 def run_events(site, pid):
@@ -74,10 +75,10 @@ def test_run_now_needs_a_reason_records_it_and_cancels_the_slot(site, clock):
                                      actor="olga")
     for reason in ("", "   "):
         with pytest.raises(UsageError, match="a reason is required"):
-            scheduler.run_now(site, info.id, "olga", reason)
+            scheduler.run_now(site, info.id, who(site, "olga"), reason)
     assert scheduler.get_schedule(site, info.id).status == "scheduled"
 
-    done = scheduler.run_now(site, info.id, "olga", "hotfix for INC-42 cannot wait")
+    done = scheduler.run_now(site, info.id, who(site, "olga"), "hotfix for INC-42 cannot wait")
     assert done.status == "cancelled"
     assert done.cancel_reason == ("run now instead of at 2026-02-18 09:30 UTC: "
                                   "hotfix for INC-42 cannot wait")
@@ -87,7 +88,7 @@ def test_run_now_needs_a_reason_records_it_and_cancels_the_slot(site, clock):
     assert asked.reason == "hotfix for INC-42 cannot wait"
     assert asked.data["schedule"] == info.id and asked.data["instead_of"] == rfc3339(OPENS)
     with pytest.raises(NotNow, match="no slot to run now instead"):
-        scheduler.run_now(site, info.id, "olga", "again")
+        scheduler.run_now(site, info.id, who(site, "olga"), "again")
 
     look(Agent(site, doubles_registry))  # still an hour before the slot
     assert run_events(site, pid)[1].status == "completed"

@@ -20,6 +20,8 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from tests.support.factories import who
+
 
 def settle(ms: int = 150) -> None:
     loop = QEventLoop()
@@ -183,7 +185,7 @@ def windows(site, ids: dict[str, str]) -> Iterator[tuple[str, QWidget]]:  # noqa
     for name in ("completed", "rolled_back"):  # the auditor's story of two sealed runs
         folder = site.paths.home.parent / "exports" / name
         folder.mkdir(parents=True, exist_ok=True)
-        archive = exports.export(site, ids[name], "auditor", folder, "audrey").files.archive
+        archive = exports.export(site, ids[name], "auditor", folder, who(site, "audrey")).files.archive
         auditor = AuditorWindow()
         auditor.show()
         auditor.view.verify(str(folder / archive.name))

@@ -14,6 +14,7 @@ from app.services import promotions
 from app.services.run_requests import request_run
 from tests.support.agent_process import start_agent, stop_agent
 from tests.support.doubles import doubles_registry
+from tests.support.factories import who
 from tests.views.conftest import new_promotion, open_run
 
 
@@ -58,7 +59,7 @@ def test_the_status_bar_shows_the_agent_and_start_run_takes_effect(qtbot, window
 
 def test_quitting_leaves_a_live_run_running_under_the_agent(qtbot, window, site, tmp_path):
     pid = new_promotion(site, "eu-stage")
-    request_run(site, pid, "olga", "canary tonight")
+    request_run(site, pid, who(site, "olga"), "canary tonight")
     proc = start_agent(site.paths.home, tmp_path / "agent.log", step_delay=0.6)
     try:
         window.ctx.agent.check()

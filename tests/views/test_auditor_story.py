@@ -47,7 +47,7 @@ def bundles(qapp, tmp_path_factory):
         for name, pid in (("completed", done), ("rolled_back", rolled)):
             folder = root / name
             folder.mkdir()
-            outcome = exports.export(site, pid, "auditor", folder, "audrey")
+            outcome = exports.export(site, pid, "auditor", folder, who(site, "audrey"))
             out[name] = folder / outcome.files.archive.name
     finally:
         report_pdf.render_pdf = real

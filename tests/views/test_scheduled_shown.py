@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from app.services import promotions, scheduler
 from tests.support.factories import START
-from tests.views.conftest import new_promotion, open_run
+from tests.views.conftest import new_promotion, open_run, sign_in_as
 from views.promotions.model import STATUS
 
 
@@ -31,7 +31,7 @@ def test_run_now_instead_of_the_slot_asks_for_a_reason(qtbot, window, site):
     pid = new_promotion(site)
     info = scheduler.create_schedule(site, pid, at=START + timedelta(hours=14, minutes=30),
                                      window=timedelta(hours=2), actor="olga")
-    window.ctx.set_actor("olga")
+    sign_in_as(window, "olga")  # olga's key signs the run.requested event
     view = open_run(qtbot, window, pid)
     qtbot.waitUntil(lambda: view.snapshot.schedule_id == info.id)
     dialog = view.run_now()

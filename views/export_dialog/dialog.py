@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import UsageError
+from app.qt import session
 from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
@@ -289,9 +290,11 @@ class ExportDialog(QDialog):
         site, pid, kind, actor = self.ctx.site, self.promotion_id, self.kind, self.ctx.actor or ""
         split = self.split_size()
         partial = self.partial_check.isChecked()
+        passphrase = session.passphrase_for(self.ctx.session, actor)
 
         def job(control):  # noqa: ANN001,ANN202 (TaskControl → ExportOutcome)
-            return exports.export(site, pid, kind, destination.folder, actor, split_size=split,
+            who = session.confirm(site, actor, passphrase)  # signs the custody event
+            return exports.export(site, pid, kind, destination.folder, who, split_size=split,
                                   allow_partial=partial, medium=destination.medium,
                                   progress=control.progress, cancel=control.cancelled)
 
