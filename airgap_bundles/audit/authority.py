@@ -6,12 +6,13 @@ same functions the site runs, on what the export ships."""
 from __future__ import annotations
 
 from airgap_bundles.audit.context import Context
-from airgap_bundles.audit.report import APPROVALS, COMPLETENESS
+from airgap_bundles.audit.report import APPROVALS, COMPLETENESS, EVENTS
 from airgap_bundles.export import layout
 from airgap_bundles.export.roster_file import RosterFileError, decode_roster
 from engine.evidence import statements
 from engine.evidence.approval_rule import check_approvals
 from engine.roster import Roster, RosterError, verify_roster
+from engine.roster.run_signatures import check_event_signatures
 from engine.run.history import RunLogError, decode_run_log, event_leaf, history_problems
 from engine.run.stages import APPROVAL
 from engine.run.state import DONE_STATUSES, SKIPPED, fold
@@ -85,6 +86,26 @@ def _genesis(roster: Roster) -> str:
            f"(key {keyids})"
 
 
+def check_run_signatures(ctx: Context, roster: Roster | None) -> None:
+    """Every event of timeline.json is signed by a key the shipped roster held for its
+    actor at that time, or an executor key for the executor's events — the rule the
+    site's timeline applies (engine/roster/run_signatures.py)."""
+    assert ctx.index is not None and ctx.events is not None
+    if ctx.item(layout.ROSTER) is None:
+        ctx.report.note(EVENTS, layout.TIMELINE, "the events' signatures cannot be checked: "
+                        "the export ships no site roster (an older export)")
+        return
+    if roster is None:
+        ctx.report.failed(EVENTS, layout.TIMELINE, "the events' signatures cannot be checked: "
+                          "the shipped site roster does not verify")
+        return
+    check = check_event_signatures(ctx.index.promotion, ctx.events, roster)
+    if check.ok:
+        ctx.report.passed(EVENTS, layout.TIMELINE, check.summary)
+    else:
+        ctx.report.failed(EVENTS, layout.TIMELINE, check.summary)
+
+
 def check_run_approvals(ctx: Context) -> None:
     """If the run passed its approval step, its approvals satisfy the approval rule
     under the shipped roster; a run that never passed it needs nothing."""
@@ -94,6 +115,7 @@ def check_run_approvals(ctx: Context) -> None:
         return
     state = fold(ctx.events)
     roster = _roster(ctx) if ctx.item(layout.ROSTER) is not None else None
+    check_run_signatures(ctx, roster)
     names = [s.name for s in state.steps]
     if APPROVAL not in names or state.step(APPROVAL).status not in DONE_STATUSES:
         report.note(APPROVALS, layout.TIMELINE, "the run did not pass an approval step")

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from app.context import Site
 from app.errors import Rejected
+from app.services import site_roster
 from app.services.promotions import _load
 from app.site_keys import log_signer
+from engine.roster.run_signatures import check_event_signatures
 from engine.run import events as ev
 from engine.run.history import LoggedEvent, event_leaf, history_problems
 from engine.run.state import RunState
@@ -49,6 +51,7 @@ class HistoryCheck:
     logged: int
     checkpoint_size: int
     problems: tuple[str, ...]
+    signatures: str = ""  # who signed the events (engine/roster/run_signatures.py)
 
     @property
     def ok(self) -> bool:
@@ -58,10 +61,11 @@ class HistoryCheck:
     def summary(self) -> str:
         if self.problems:
             return "; ".join(self.problems)
+        signed = f"; {self.signatures}" if self.signatures else ""
         if not self.logged:
-            return "recorded before the site logged run events"
+            return "recorded before the site logged run events" + signed
         return (f"complete: {self.logged} of {self.events} events in the site log, under its "
-                f"signed checkpoint of {self.checkpoint_size} entries")
+                f"signed checkpoint of {self.checkpoint_size} entries" + signed)
 
 
 def _log_problems(session: Session, site: Site, promotion_id: str,
@@ -111,8 +115,22 @@ def check_history(session: Session, site: Site, promotion_id: str,
     logged = logged_events(session, promotion_id)
     problems = history_problems(promotion_id, events, logged)
     size, log_problems = _log_problems(session, site, promotion_id, logged, full)
+    signed, signature_problems = _signature_problems(session, promotion_id, events)
     return HistoryCheck(promotion_id, len(events), len(logged), size,
-                        tuple(problems + log_problems))
+                        tuple(problems + log_problems + signature_problems), signed)
+
+
+def _signature_problems(session: Session, promotion_id: str,
+                        events: Sequence[ev.Event]) -> tuple[str, list[str]]:
+    """Every event signed by its actor's roster key (the rule `stella verify` applies
+    to an export too): a row rewritten or added with a valid chain but no valid
+    signature is named."""
+    try:
+        roster = site_roster.load(session)
+    except site_roster.RosterDamaged as exc:
+        return "", [f"promotion {promotion_id}: its events' signatures cannot be checked: {exc}"]
+    check = check_event_signatures(promotion_id, events, roster)
+    return check.summary, list(check.problems)
 
 
 def history_of(site: Site, promotion_id: str, full: bool = True) -> HistoryCheck:
