@@ -64,6 +64,7 @@ class RunSnapshot:
     scheduled_at: str | None = None  # its schedule's slot, while the run waits for it
     schedule_id: str | None = None  # that schedule (Run now cancels it)
     history_problem: str | None = None  # the stored history is not the one the site log holds
+    history_unsigned: bool = False  # ... because an event is not signed by its actor's key
 
     @property
     def promotion_id(self) -> str:
@@ -113,6 +114,7 @@ def load_run_snapshot(site: Site, promotion_id: str, actor: str | None) -> RunSn
         scheduled_at=slot if state.status == "pending" else None,
         schedule_id=schedule_id if state.status == "pending" else None,
         history_problem=None if history.ok else history.summary,
+        history_unsigned=history.unsigned,
     )
 
 

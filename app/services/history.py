@@ -52,6 +52,7 @@ class HistoryCheck:
     checkpoint_size: int
     problems: tuple[str, ...]
     signatures: str = ""  # who signed the events (engine/roster/run_signatures.py)
+    unsigned: bool = False  # some event is not signed by its actor's roster key
 
     @property
     def ok(self) -> bool:
@@ -117,7 +118,8 @@ def check_history(session: Session, site: Site, promotion_id: str,
     size, log_problems = _log_problems(session, site, promotion_id, logged, full)
     signed, signature_problems = _signature_problems(session, promotion_id, events)
     return HistoryCheck(promotion_id, len(events), len(logged), size,
-                        tuple(problems + log_problems + signature_problems), signed)
+                        tuple(problems + log_problems + signature_problems), signed,
+                        bool(signature_problems))
 
 
 def _signature_problems(session: Session, promotion_id: str,

@@ -79,7 +79,12 @@ class RunHeader(QFrame):
                                          "starts it, at its slot and inside its window")
         self.started.setText(f"Started: {when(state.created_at)}"
                              + (f" &nbsp; Ended: {when(state.ended_at)}" if state.ended_at else ""))
-        if snapshot.history_problem:  # links intact, but events are missing (a cut tail)
+        if snapshot.history_unsigned:  # links intact, but an event no roster key signed
+            self.chain.setText(f"Chain: <span style='color:#c62828'>✗ not signed</span> — "
+                               f"{state.event_count} events stored; one is not signed by its "
+                               "actor's key")
+            self.chain.setToolTip(snapshot.history_problem)
+        elif snapshot.history_problem:  # links intact, but events are missing (a cut tail)
             self.chain.setText(f"Chain: <span style='color:#c62828'>✗ incomplete</span> — "
                                f"{state.event_count} events stored; the site log holds more")
             self.chain.setToolTip(snapshot.history_problem)
