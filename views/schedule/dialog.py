@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.qt import session
 from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
@@ -303,7 +304,9 @@ class ScheduleDialog(QDialog):
             self.request()
         self.create_button.setEnabled(False)
         self.result.hide()
-        (Operation(self, lambda: scheduler.create_schedule(site, pid, actor=actor, **request),
+        passphrase = session.passphrase_for(self.ctx.session, actor)
+        (Operation(self, lambda: scheduler.create_schedule(  # the actor proves who they are
+            site, pid, actor=session.confirm(site, actor, passphrase).name, **request),
                    tasks=self.ctx.tasks)
          .broadcasts(self.ctx.changes, ChangeSet(promotions=frozenset({pid}), schedules=True),
                      initiator=self)

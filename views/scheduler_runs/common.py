@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.qt import session
 from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.operation import Operation
@@ -87,10 +88,13 @@ def job_action(parent: QWidget, ctx: GuiContext, action: str, schedule_id: str, 
     dialog.setObjectName(f"{action}JobDialog")
     dialog.finish_layout()
     site, actor = ctx.site, ctx.actor or ""
+    passphrase = session.passphrase_for(ctx.session, actor)
 
     def submit() -> None:
         reason = dialog.request().reason or ""
-        (Operation(parent, lambda: call(site, schedule_id, actor, reason), tasks=ctx.tasks)
+        (Operation(parent, lambda: call(site, schedule_id,  # the actor proves who they are
+                                        session.confirm(site, actor, passphrase).name, reason),
+                   tasks=ctx.tasks)
          .broadcasts(ctx.changes, ChangeSet(schedules=True), initiator=parent)
          .success(done)
          .run())
