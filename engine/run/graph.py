@@ -13,16 +13,14 @@ from the start), which is linear in the graph size and gives the same picture ev
 time; force-directed layouts are slow and move between runs (DESIGN §11). The
 rollback node is not a stage in the sequence: it hangs beneath the canary stages it
 serves.
-
-The graph has a few dozen nodes at most, so it is a small adjacency structure of its
-own rather than networkx: importing networkx costs ~0.13 s of CPU under the GIL, and
-the GUI built its first graph while a run was advancing, stalling the event loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import networkx as nx
 
 from engine.run import stages
 
@@ -76,50 +74,20 @@ class StageGraphLayout:
         raise KeyError(name)
 
 
-@dataclass
-class StageGraph:
-    """Nodes (``kind``, ``title``) and directed edges (``kind``, ``label``), both kept
-    in insertion order so the layout is the same every time."""
-
-    nodes: dict[str, dict[str, str]] = field(default_factory=dict)
-    succ: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
-
-    def add_node(self, name: str, **data: str) -> None:
-        self.nodes[name] = data
-        self.succ.setdefault(name, {})
-
-    def add_edge(self, source: str, target: str, **data: str) -> None:
-        self.succ[source][target] = data
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.nodes
-
-    def successors(self, name: str) -> list[str]:
-        return list(self.succ[name])
-
-    def predecessors(self, name: str) -> list[str]:
-        return [source for source, targets in self.succ.items() if name in targets]
-
-    def edges(self) -> Iterator[tuple[str, str, dict[str, str]]]:
-        for source, targets in self.succ.items():
-            for target, data in targets.items():
-                yield source, target, data
-
-
-def stage_graph(steps: Sequence[str]) -> StageGraph:
+def stage_graph(steps: Sequence[str]) -> nx.DiGraph:
     """The workflow's steps as a directed graph with ``kind`` on nodes and edges."""
     if not steps:
         raise StageGraphError("a stage graph needs at least one step")
     if len(set(steps)) != len(steps):
         raise StageGraphError("a step appears twice in the workflow")
-    graph = StageGraph()
+    graph = nx.DiGraph()
     for name in steps:
         graph.add_node(name, kind=STEP, title=stages.step_title(name))
     for source, target in zip(steps, steps[1:], strict=False):
         graph.add_edge(source, target, kind=FORWARD, label="")
     if stages.APPROVAL in graph:
-        before = graph.predecessors(stages.APPROVAL)
-        after = graph.successors(stages.APPROVAL)
+        before = list(graph.predecessors(stages.APPROVAL))
+        after = list(graph.successors(stages.APPROVAL))
         for source in before:
             for target in after:
                 graph.add_edge(source, target, kind=BRANCH, label="no approval required")
@@ -131,44 +99,24 @@ def stage_graph(steps: Sequence[str]) -> StageGraph:
     return graph
 
 
-def _generations(names: list[str], edges: list[tuple[str, str]]) -> list[list[str]]:
-    """Kahn's algorithm by layers: each generation is every node whose predecessors
-    are all in earlier ones (the longest path from a start)."""
-    waiting = {name: 0 for name in names}
-    targets: dict[str, list[str]] = {name: [] for name in names}
-    for source, target in edges:
-        waiting[target] += 1
-        targets[source].append(target)
-    layer = [name for name in names if waiting[name] == 0]
-    generations = []
-    placed = 0
-    while layer:
-        generations.append(layer)
-        placed += len(layer)
-        following = []
-        for name in layer:
-            for target in targets[name]:
-                waiting[target] -= 1
-                if waiting[target] == 0:
-                    following.append(target)
-        layer = following
-    if placed != len(names):
-        raise StageGraphError("the workflow's steps form a cycle")
-    return generations
-
-
-def layout(graph: StageGraph) -> StageGraphLayout:
+def layout(graph: nx.DiGraph) -> StageGraphLayout:
     """Columns from topological generations; lanes by node kind."""
-    sequence = [name for name, data in graph.nodes.items() if data["kind"] == STEP]
-    links = [(u, v) for u, v, data in graph.edges() if data["kind"] in (FORWARD, BRANCH)]
+    sequence = nx.DiGraph()
+    sequence.add_nodes_from(n for n, kind in graph.nodes(data="kind") if kind == STEP)
+    sequence.add_edges_from((u, v) for u, v, kind in graph.edges(data="kind")
+                            if kind in (FORWARD, BRANCH))
+    if not nx.is_directed_acyclic_graph(sequence):
+        raise StageGraphError("the workflow's steps form a cycle")
+    # multipartite_layout would give the same columns but needs numpy; the
+    # generations are the columns.
     columns: dict[str, float] = {}
-    for generation, names in enumerate(_generations(sequence, links)):
+    for generation, names in enumerate(nx.topological_generations(sequence)):
         for name in names:
             columns[name] = float(generation)
     count = int(max(columns.values())) + 1
 
     nodes = []
-    for name, data in graph.nodes.items():
+    for name, data in graph.nodes(data=True):
         if data["kind"] == STEP:
             nodes.append(GraphNode(name, data["title"], STEP, columns[name], MAIN_LANE))
         else:
@@ -176,7 +124,7 @@ def layout(graph: StageGraph) -> StageGraphLayout:
             column = sum(feeders) / len(feeders) if feeders else 0.0
             nodes.append(GraphNode(name, data["title"], SIDE, column, ROLLBACK_LANE))
     edges = tuple(GraphEdge(u, v, data["kind"], data.get("label", ""))
-                  for u, v, data in graph.edges())
+                  for u, v, data in graph.edges(data=True))
     return StageGraphLayout(nodes=tuple(nodes), edges=edges, columns=count)
 
 
