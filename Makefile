@@ -20,7 +20,8 @@ test: venv
 
 # The tests that reach the database, again on a private throw-away PostgreSQL cluster
 # (scripts/pg-cluster.sh installs PostgreSQL from the distribution when missing).
-PG_TESTS ?= tests/models tests/app tests/scheduler tests/agent tests/exports/test_enforce_approval_race.py
+PG_TESTS ?= tests/models tests/app tests/scheduler tests/agent tests/exports/test_enforce_approval_race.py \
+	tests/exports/test_migrated_site_export.py
 test-postgresql: venv
 	QT_QPA_PLATFORM=offscreen ./scripts/pg-cluster.sh run -- $(PY) -m pytest -q $(PG_TESTS)
 
