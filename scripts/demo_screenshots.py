@@ -244,7 +244,7 @@ def _rolled_back(window, shots: Shooter) -> None:  # noqa: ANN001
 
 def _evidence_and_replay(window, shots: Shooter) -> None:  # noqa: ANN001
     """§14.7: P-0001's sealed evidence; §14.8: a replay of P-0002's verdict."""
-    from views.evidence_timeline.dialog import EvidenceTimelineDialog
+    from views.evidence.dialog import EvidenceTimelineDialog
 
     sealed = EvidenceTimelineDialog(window.ctx, "P-0001", window)
     sealed.resize(1420, 640)

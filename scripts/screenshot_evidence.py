@@ -24,7 +24,7 @@ Until = Callable[..., None]
 def shoot_evidence(window, site, ids: dict[str, str], out: Path, save: Save,  # noqa: ANN001
                    until: Until) -> None:
     from views.auditor.window import AuditorWindow
-    from views.evidence_timeline.dialog import EvidenceTimelineDialog
+    from views.evidence.dialog import EvidenceTimelineDialog
 
     install_trust_root(site)
     media = site.paths.home / "exports"

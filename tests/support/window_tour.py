@@ -77,7 +77,7 @@ def windows(site, ids: dict[str, str]) -> Iterator[tuple[str, QWidget]]:  # noqa
     from views.auditor.window import AuditorWindow
     from views.common.reason_dialog import ReasonDialog
     from views.deploy_stage.target_logs import TargetLogDialog
-    from views.evidence_timeline.packet_dialog import EvidencePacketDialog
+    from views.evidence.packet_dialog import EvidencePacketDialog
     from views.export_dialog.dialog import ExportDialog
     from views.import_dialog.dialog import ImportReportDialog
     from views.import_dialog.first_root import FirstRootDialog

@@ -9,8 +9,8 @@ from app.qt.audit_snapshots import result_of
 from app.qt.evidence_snapshots import load_evidence_timeline
 from tests.views.evidence_helpers import promotion
 from views.auditor.model import MESSAGE, RESULT, AuditTreeModel
-from views.evidence_timeline.columns import ROW_ROLE, Column, RowFilterProxy, RowTableModel
-from views.evidence_timeline.model import DIGEST, ENTRY_ROLE, NAME, EvidenceTreeModel
+from views.evidence.columns import ROW_ROLE, Column, RowFilterProxy, RowTableModel
+from views.evidence.model import DIGEST, ENTRY_ROLE, NAME, EvidenceTreeModel
 
 
 def test_evidence_tree_model(qtmodeltester, site):

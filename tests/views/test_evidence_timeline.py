@@ -8,8 +8,8 @@ from app.services import evidence, exports
 from tests.support.factories import who
 from tests.views.conftest import open_run, sign_in_as
 from tests.views.evidence_helpers import finish, install_trust_root, promotion
-from views.evidence_timeline.model import NAME, NOTE, STATE
-from views.evidence_timeline.view import EvidenceTimelineView
+from views.evidence.model import NAME, NOTE, STATE
+from views.evidence.view import EvidenceTimelineView
 
 STEPS = ["Promotion Created", "Inputs Materialized", "Gate Eval (Policy)", "Approval",
          "Deploy Workflow Start", "Deploy Canary 10%", "Deploy Canary 50%", "Deploy 100%",

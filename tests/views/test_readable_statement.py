@@ -7,7 +7,7 @@ import json
 from PySide6.QtCore import Qt
 
 from views.common.readable import ReadableMapping
-from views.evidence_timeline.packet_dialog import readable_statement
+from views.evidence.packet_dialog import readable_statement
 
 PROOF_CHAIN = {
     "_type": "https://in-toto.io/Statement/v1",

@@ -21,7 +21,7 @@ from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
 from views.common.page import read_only_table
-from views.evidence_timeline.columns import Column, RowTableModel
+from views.evidence.columns import Column, RowTableModel
 from views.platform_health.models import STATUS_COLOURS
 
 __all__ = ["Column", "LoadingPage", "RowTableModel", "heading", "note", "status_colour",

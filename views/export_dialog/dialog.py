@@ -46,7 +46,7 @@ from app.qt.operation import Operation
 from app.qt.worker import Worker
 from app.services import exports
 from views.common.geometry import fit_window
-from views.evidence_timeline.marks import GREEN, RED
+from views.evidence.marks import GREEN, RED
 from views.export_dialog.destination import DestinationChooser, MediaSource
 from views.export_dialog.text import human_size, outcome_text, progress_text
 

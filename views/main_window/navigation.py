@@ -8,7 +8,7 @@ from dataclasses import dataclass
 PROMOTIONS = "promotions"
 BUNDLES = "bundles-import"
 OPERATIONS = "operations"  # the overview of its section (views.operations)
-# the Evidence section's pages (views.evidence_timeline.pages builds them)
+# the Evidence section's pages (views.evidence.pages builds them)
 EVIDENCE_PAGES = frozenset({"evidence", "evidence-packets", "proof-chains", "export-center",
                             "evidence-bundles"})
 # Replay/Verify, Feeds + AirGap Ops, Platform Health (views.platform_health.pages builds them)

@@ -37,7 +37,7 @@ from views.common.geometry import fit_window
 from views.common.page import scrolling
 from views.common.placeholder import PlaceholderPage
 from views.common.shortcuts import BY_KEY, ShortcutsDialog, with_keys
-from views.evidence_timeline.pages import EvidencePages
+from views.evidence.pages import EvidencePages
 from views.login.dialog import LoginDialog
 from views.main_window.navigation import BUNDLES, NAVIGATION, OPERATIONS, PROMOTIONS, NavEntry
 from views.operations.page import OperationsPage

@@ -43,7 +43,7 @@ from views.common.palette import status_hex
 from views.common.reason_dialog import ActionRequest, ReasonDialog
 from views.common.shortcuts import bind, with_keys
 from views.deploy_stage.rollback_dialog import rollback_rerun_dialog
-from views.evidence_timeline.dialog import EvidenceTimelineDialog
+from views.evidence.dialog import EvidenceTimelineDialog
 from views.export_dialog.dialog import ExportDialog
 from views.health_banner.banner import DataHealthBanner
 from views.run_timeline.action_bar import LABELS, ActionBar

@@ -31,8 +31,8 @@ from app.qt.evidence_items import Artifact, StepArtifacts, load_step_artifacts
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from views.common.format import short, when
 from views.common.page import keyboard_table
-from views.evidence_timeline.columns import Column, RowTableModel
-from views.evidence_timeline.marks import GREEN, RED
+from views.evidence.columns import Column, RowTableModel
+from views.evidence.marks import GREEN, RED
 
 NAME, DIGEST, SOURCE = range(3)
 

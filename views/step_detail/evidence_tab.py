@@ -39,8 +39,8 @@ from app.qt.evidence_snapshots import (
 from app.qt.operation import Operation
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from views.common.page import keyboard_table
-from views.evidence_timeline.columns import Column, RowTableModel
-from views.evidence_timeline.marks import (
+from views.evidence.columns import Column, RowTableModel
+from views.evidence.marks import (
     GREEN,
     GREY,
     RED,
@@ -52,7 +52,7 @@ from views.evidence_timeline.marks import (
     entry_log_index,
     entry_mark,
 )
-from views.evidence_timeline.packet_dialog import PacketOpener
+from views.evidence.packet_dialog import PacketOpener
 
 NAME, RECEIPT, LOG_INDEX, ATTEMPT, DIGEST, CREATED, KIND = range(7)
 NOT_SEALED_TIP = f"Not yet: the proof chain is sealed at “{SEAL_TITLE}”"

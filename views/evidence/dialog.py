@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from app.qt.context import GuiContext
 from views.common.geometry import fit_window
-from views.evidence_timeline.view import EvidenceTimelineView
+from views.evidence.view import EvidenceTimelineView
 
 
 class EvidenceTimelineDialog(QDialog):

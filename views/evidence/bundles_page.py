@@ -10,8 +10,8 @@ from PySide6.QtWidgets import QSplitter, QWidget
 from app.qt.context import GuiContext
 from app.qt.evidence_lists import ExportedFile, list_export_files
 from views.auditor.view import AuditorView
-from views.evidence_timeline.export_center_page import COLUMNS as EXPORT_COLUMNS
-from views.evidence_timeline.list_page import ListPage
+from views.evidence.export_center_page import COLUMNS as EXPORT_COLUMNS
+from views.evidence.list_page import ListPage
 
 ARCHIVE = 4
 

@@ -17,7 +17,7 @@ from app.qt.evidence_snapshots import CheckpointEvidence, EvidenceEntry
 from views.common.format import mark
 from views.common.palette import status_colour
 from views.common.tree_model import TwoLevelTreeModel
-from views.evidence_timeline.marks import (
+from views.evidence.marks import (
     entry_attempt,
     entry_colour,
     entry_created,

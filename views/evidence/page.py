@@ -9,7 +9,7 @@ from app.qt.changes import Change
 from app.qt.context import GuiContext
 from app.qt.evidence_lists import promotion_ids
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
-from views.evidence_timeline.view import EvidenceTimelineView
+from views.evidence.view import EvidenceTimelineView
 
 
 class EvidencePage(QWidget):

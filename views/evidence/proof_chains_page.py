@@ -18,9 +18,9 @@ from app.qt.context import GuiContext
 from app.qt.evidence_lists import ProofChainRow, SealedItem, list_proof_chains
 from views.common.format import short, when
 from views.common.page import keyboard_table
-from views.evidence_timeline.columns import Column, RowTableModel
-from views.evidence_timeline.list_page import ListPage
-from views.evidence_timeline.packet_dialog import PacketOpener
+from views.evidence.columns import Column, RowTableModel
+from views.evidence.list_page import ListPage
+from views.evidence.packet_dialog import PacketOpener
 
 COLUMNS: list[Column[ProofChainRow]] = [
     Column("Promotion", lambda r: r.promotion_id, bold=True),

@@ -10,9 +10,9 @@ from PySide6.QtWidgets import QPushButton, QWidget
 from app.qt.context import GuiContext
 from app.qt.evidence_lists import SiteEvidenceRow, list_site_evidence
 from views.common.format import short, when
-from views.evidence_timeline.columns import Column
-from views.evidence_timeline.list_page import ListPage
-from views.evidence_timeline.packet_dialog import PacketOpener
+from views.evidence.columns import Column
+from views.evidence.list_page import ListPage
+from views.evidence.packet_dialog import PacketOpener
 
 COLUMNS: list[Column[SiteEvidenceRow]] = [
     Column("Log index", lambda r: str(r.record.log_index), sort=lambda r: r.record.log_index),

@@ -38,11 +38,11 @@ class EvidencePages(QObject):
         return self.pages[key]
 
     def _build(self, key: str) -> QWidget:
-        from views.evidence_timeline.bundles_page import EvidenceBundlesPage
-        from views.evidence_timeline.export_center_page import ExportCenterPage
-        from views.evidence_timeline.packets_page import PacketsPage
-        from views.evidence_timeline.page import EvidencePage
-        from views.evidence_timeline.proof_chains_page import ProofChainsPage
+        from views.evidence.bundles_page import EvidenceBundlesPage
+        from views.evidence.export_center_page import ExportCenterPage
+        from views.evidence.packets_page import PacketsPage
+        from views.evidence.page import EvidencePage
+        from views.evidence.proof_chains_page import ProofChainsPage
 
         if key == EVIDENCE:
             return EvidencePage(self.ctx)

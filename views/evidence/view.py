@@ -37,8 +37,8 @@ from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from views.common.format import short, when
 from views.common.page import keyboard_table
 from views.common.palette import status_badge_css
-from views.evidence_timeline.marks import AMBER, GREEN, GREY
-from views.evidence_timeline.model import (
+from views.evidence.marks import AMBER, GREEN, GREY
+from views.evidence.model import (
     ATTEMPT,
     CREATED,
     DIGEST,
@@ -49,7 +49,7 @@ from views.evidence_timeline.model import (
     STATE,
     EvidenceTreeModel,
 )
-from views.evidence_timeline.packet_dialog import PacketOpener
+from views.evidence.packet_dialog import PacketOpener
 from views.export_dialog.dialog import ExportDialog
 
 

@@ -9,9 +9,9 @@ from PySide6.QtWidgets import QPushButton, QWidget
 from app.qt.context import GuiContext
 from app.qt.evidence_lists import ExportedFile, list_export_files
 from views.common.format import when
-from views.evidence_timeline.columns import Column
-from views.evidence_timeline.list_page import ListPage
-from views.evidence_timeline.marks import GREY, RED
+from views.evidence.columns import Column
+from views.evidence.list_page import ListPage
+from views.evidence.marks import GREY, RED
 from views.export_dialog.dialog import ExportDialog
 from views.export_dialog.text import human_size
 

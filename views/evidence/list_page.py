@@ -31,8 +31,8 @@ from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from views.common.page import keyboard_table
-from views.evidence_timeline.columns import ROW_ROLE, Column, RowFilterProxy, RowTableModel
-from views.evidence_timeline.marks import RED
+from views.evidence.columns import ROW_ROLE, Column, RowFilterProxy, RowTableModel
+from views.evidence.marks import RED
 
 R = TypeVar("R")
 

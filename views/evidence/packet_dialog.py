@@ -26,7 +26,7 @@ from app.qt.worker import TaskManager
 from views.common.format import when
 from views.common.geometry import fit_window
 from views.common.readable import ReadableMapping
-from views.evidence_timeline.marks import GREEN, GREY, RED
+from views.evidence.marks import GREEN, GREY, RED
 
 
 class EvidencePacketDialog(QDialog):
