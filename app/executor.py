@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from app.context import Site
+from app.drivers.process import pid_alive
 from app.errors import NotNow, Rejected
 from app.services import schedule_hold
 from app.services.promotions import _load
@@ -54,16 +55,6 @@ class ExecutionResult:
     steps_run: int
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class Executor:
     def __init__(self, site: Site, promotion_id: str, registry: StepRegistry,
                  on_change: Callable[[], None] | None = None,
@@ -90,7 +81,7 @@ class Executor:
         with self.site.db.write() as session:
             _load(session, self.promotion_id)  # not found / broken chain surface here
             holder = leases.take(session, self.promotion_id, self.owner, socket.gethostname(),
-                                 os.getpid(), self.site.clock.now(), LEASE_TTL, _pid_alive)
+                                 os.getpid(), self.site.clock.now(), LEASE_TTL, pid_alive)
         if holder is not None:
             raise NotNow(f"promotion {self.promotion_id} is being executed by process {holder.pid} "
                          f"on {holder.host} (last heartbeat {holder.heartbeat_at:%H:%M:%S}); "

@@ -18,6 +18,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.drivers.process import pid_alive
 from app.errors import StellaError
 from app.leftovers import find_leftovers, remove_leftovers
 from app.site import SiteConfig
@@ -142,7 +143,7 @@ def _chains_and_leases(config: SiteConfig, report: DoctorReport, fix: bool) -> N
                 report.add("runs", PROBLEM, f"{promotion_id}: {problem}")
         host = socket.gethostname()
         for lease in leases:
-            gone = lease.host == host and not _process_exists(lease.pid)
+            gone = lease.host == host and not pid_alive(lease.pid)
             if not gone:
                 report.add("leases", NOTE, f"{lease.promotion_id} is held by {lease.owner} "
                            f"(pid {lease.pid} on {lease.host}), heartbeat {lease.heartbeat_at}")
@@ -161,16 +162,6 @@ def _chains_and_leases(config: SiteConfig, report: DoctorReport, fix: bool) -> N
             report.add("leases", OK, "no run is leased")
     finally:
         site.close()
-
-
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _staging(config: SiteConfig, report: DoctorReport, fix: bool) -> None:

@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from app.context import Site
+from app.drivers.process import pid_alive
 from app.errors import StellaError
-from app.executor import LEASE_TTL, ExecutionResult, _pid_alive
+from app.executor import LEASE_TTL, ExecutionResult
 from app.services import feeds, health, promotions
 from engine import schedule as sched
 from engine.clock import parse_rfc3339
@@ -109,7 +110,7 @@ def run_blocker(site: Site, state: RunState, now: datetime) -> str | None:
     beat = holder.heartbeat_at if holder.heartbeat_at.tzinfo else \
         holder.heartbeat_at.replace(tzinfo=now.tzinfo)
     alive = now - beat < LEASE_TTL and (holder.host != socket.gethostname()
-                                        or _pid_alive(holder.pid))
+                                        or pid_alive(holder.pid))
     if alive:
         return (f"another executor is advancing the run (process {holder.pid} on "
                 f"{holder.host})")

@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from app.context import Site
+from app.drivers.process import pid_alive
 from app.errors import NotFound, UsageError
-from app.executor import LEASE_TTL, _pid_alive
+from app.executor import LEASE_TTL
 from app.services import promotions, schedule_facts, scheduler
 from app.services.scheduler import AttemptInfo, DeadLetterInfo, ScheduleInfo
 from engine import schedule as sched
@@ -140,7 +141,7 @@ def orchestrator_screen(site: Site, now: datetime | None = None) -> Orchestrator
         beat = row.heartbeat_at if row.heartbeat_at.tzinfo else \
             row.heartbeat_at.replace(tzinfo=now.tzinfo)
         age = max(0.0, (now - beat).total_seconds())
-        if row.host == host and not _pid_alive(row.pid):
+        if row.host == host and not pid_alive(row.pid):
             state = "gone"
         else:
             state = "live" if age < LEASE_TTL.total_seconds() else "stale"

@@ -41,8 +41,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.context import Site
+from app.drivers.process import pid_alive
 from app.errors import NotNow, StellaError
-from app.executor import LEASE_TTL, ExecutionResult, Executor, _pid_alive
+from app.executor import LEASE_TTL, ExecutionResult, Executor
 from app.services import schedule_facts
 from app.services.scheduler import (
     dead_letter,
@@ -150,7 +151,7 @@ def tick_one(site: Site, schedule_id: str, runner: Runner,
 def _attempt_is_orphaned(site: Site, attempt: ScheduleAttempt, promotion_id: str,
                          now: datetime) -> bool:
     if attempt.host == socket.gethostname():
-        return not _pid_alive(attempt.pid)
+        return not pid_alive(attempt.pid)
     with site.db.read() as session:
         holder = leases.holder(session, promotion_id)
     started = parse_rfc3339(attempt.started_at)
