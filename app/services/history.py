@@ -116,19 +116,20 @@ def check_history(session: Session, site: Site, promotion_id: str,
     logged = logged_events(session, promotion_id)
     problems = history_problems(promotion_id, events, logged)
     size, log_problems = _log_problems(session, site, promotion_id, logged, full)
-    signed, signature_problems = _signature_problems(session, promotion_id, events)
+    signed, signature_problems = _signature_problems(session, site, promotion_id, events)
     return HistoryCheck(promotion_id, len(events), len(logged), size,
                         tuple(problems + log_problems + signature_problems), signed,
                         bool(signature_problems))
 
 
-def _signature_problems(session: Session, promotion_id: str,
+def _signature_problems(session: Session, site: Site, promotion_id: str,
                         events: Sequence[ev.Event]) -> tuple[str, list[str]]:
     """Every event signed by its actor's roster key (the rule `stella verify` applies
     to an export too): a row rewritten or added with a valid chain but no valid
     signature is named."""
     try:
         roster = site_roster.load(session)
+        site_roster.check_genesis(site.paths.keys, roster)
     except site_roster.RosterDamaged as exc:
         return "", [f"promotion {promotion_id}: its events' signatures cannot be checked: {exc}"]
     check = check_event_signatures(promotion_id, events, roster)

@@ -82,6 +82,7 @@ def init_site(config: SiteConfig, name: str = "site", *, admin: str, passphrase:
             site_roster.change_in(session, at, who, rec.EXECUTOR_ENROLLED,
                                   {"public_key": executor.public_key.to_pem()})
             identity.save_key(config.paths.keys, admin, signer, passphrase)
+        site_roster.pin_genesis(config.paths.keys, genesis)  # record #0, outside the database
     finally:
         db.dispose()
     return Site.open(config)
@@ -97,6 +98,8 @@ def _adopt(config: SiteConfig, db: Database, admin: str, passphrase: str,
         except ValueError as exc:
             raise Rejected(str(exc)) from None
         identity.save_key(config.paths.keys, admin, signer, passphrase)
+    with db.read() as session:  # the new record #0 replaces any pin of an earlier roster
+        site_roster.pin_genesis(config.paths.keys, site_roster.load(session))
     log.info("adopted a site created before its roster: %s", adopted)
     return Site.open(config)
 

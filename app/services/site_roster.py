@@ -9,10 +9,12 @@ refused change leaves everything as it was.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections.abc import Mapping
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 from app.context import Site
 from app.errors import Rejected
 from engine.clock import parse_rfc3339, rfc3339
+from engine.crypto.atomic import atomic_write_bytes
 from engine.roster import Roster, RosterError, verify_roster
 from engine.roster import records as rec
 from engine.roster.errors import RULE_ADMIN_ONLY
@@ -81,7 +84,41 @@ def _digest(raws: list[bytes]) -> bytes:
 
 def read(site: Site) -> Roster:
     with site.db.read() as session:
-        return load(session)
+        roster = load(session)
+    check_genesis(site.paths.keys, roster)
+    return roster
+
+
+# Record #0 pinned outside the database: a roster is only as trustworthy as its first
+# record, and every rule of verify_roster checks a roster against itself, so a database
+# writer could replace it wholesale with one of their own making. The keys folder
+# (0700, the site's owner only) holds its hash.
+GENESIS_PIN = "roster-genesis.sha256"
+
+
+def pin_genesis(keys: Path, roster: Roster) -> None:
+    atomic_write_bytes(keys / GENESIS_PIN, (roster.records[0].hash + "\n").encode("ascii"),
+                       mode=0o600)
+
+
+def check_genesis(keys: Path, roster: Roster) -> None:
+    """Raise :class:`RosterDamaged` unless the roster's record #0 is the pinned one. A
+    site created before the pin existed gets it now (trust on first use, once)."""
+    path = keys / GENESIS_PIN
+    try:
+        pinned = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        with contextlib.suppress(OSError):  # a read-only home pins on a later open
+            pin_genesis(keys, roster)
+        return
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RosterDamaged(f"the site roster's pinned record #0 ({path}) cannot be read: "
+                            f"{exc}") from None
+    if pinned != roster.records[0].hash:
+        raise RosterDamaged(
+            f"the site roster's record #0 is {roster.records[0].hash[:16]}…, not the one "
+            f"pinned in {path} ({pinned[:16]}…): the roster was replaced in the database; "
+            "restore the database from a backup")
 
 
 def record_time(roster: Roster, now: datetime) -> str:
