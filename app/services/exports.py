@@ -50,7 +50,7 @@ from airgap_bundles.media import Medium
 from app.context import Site
 from app.errors import NotFound, NotNow, Rejected, UsageError
 from app.leftovers import staging_prefix
-from app.services import export_authority, export_intents, export_policy
+from app.services import export_authority, export_intents, export_policy, site_roster
 from app.services.identity import Identity
 from app.services.roles import require_signer
 from app.site_keys import LOG_KEY, log_signer, site_signer
@@ -195,6 +195,8 @@ def _snapshot(site: Site, promotion_id: str, bundle: str, who: Identity, allow_p
               spool: Path) -> _Snapshot:
     row_site = site.row()
     with site.db.read() as session:
+        # the site key signs what ships: never a roster replaced in the database
+        site_roster.check_genesis(site.paths.keys, site_roster.load(session))
         require_signer(session, who, EXPORTERS, "export evidence", site.now())
         promotion = session.get(Promotion, promotion_id)
         if promotion is None:

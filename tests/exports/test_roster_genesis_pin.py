@@ -37,3 +37,20 @@ def test_a_roster_replaced_wholesale_is_refused(sealed, capsys):
     capsys.readouterr()
     assert main(["timeline", pid, "--home", str(site.paths.home)]) == 1
     assert "pinned" in capsys.readouterr().err
+
+
+def test_an_export_never_ships_a_replaced_roster(sealed, tmp_path):
+    from app.services import exports
+    from tests.support.factories import who
+
+    site, pid = sealed
+    real = who(site, "audrey")
+    mallory = signer_of("mallory")
+    fake = verify_roster([site_created(site.row().name, "mallory", mallory,
+                                       mallory.public_key.to_pem(), "2026-01-01T00:00:00Z")])
+    with site.db.write() as session:
+        session.execute(delete(RosterRecordRow))
+        roster_store.append(session, fake.records)
+    with pytest.raises(site_roster.RosterDamaged, match="pinned"):
+        exports.export(site, pid, "auditor", tmp_path, real)
+    assert not list(tmp_path.glob("*.tar.gz"))
