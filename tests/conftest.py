@@ -43,7 +43,10 @@ def pytest_collection_modifyitems(config, items):  # noqa: ANN001 (pytest hook)
 
 @pytest.fixture(autouse=True)
 def _drop_test_databases():
-    """On the PostgreSQL pass, each test's databases go when the test ends."""
+    """On the PostgreSQL pass, each test's databases go when the test ends. Databases
+    made before it (by session or module fixtures, set up first) are templates that
+    later tests copy: they stay until the throw-away cluster goes."""
+    postgres.created.clear()
     yield
     if postgres.created:
         postgres.drop_created()
