@@ -15,7 +15,7 @@ from app.services.run_requests import request_run
 from tests.support.agent_process import start_agent, stop_agent
 from tests.support.doubles import doubles_registry
 from tests.support.factories import who
-from tests.views.conftest import new_promotion, open_run
+from tests.views.conftest import new_promotion, open_run, sign_in_as
 
 
 def run_status(site, pid: str) -> str:
@@ -102,3 +102,16 @@ def test_quitting_with_a_live_run_and_no_agent_asks(qtbot, window, site):
     finally:
         stop.set()
         worker.join(30)
+
+
+def test_an_auditor_cannot_start_the_agent(qtbot, window):
+    """Auditors are read-only: the toolbar's and the status bar's Start agent are off for
+    them, as every run action is, and on again for an operator."""
+    qtbot.waitUntil(lambda: window.ctx.agent.status is not None)
+    assert window.agent_action.isEnabled()  # alice, a release manager, may start it
+    sign_in_as(window, "audrey")
+    qtbot.waitUntil(lambda: not window.agent_action.isEnabled())
+    assert not window.agent_button.isEnabled()
+    sign_in_as(window, "olga")
+    qtbot.waitUntil(window.agent_action.isEnabled)
+    assert window.agent_button.isEnabled()

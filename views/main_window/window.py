@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([185, 1180])
         self.setCentralWidget(splitter)
+        self._read_only = False  # the acting user is an auditor: they start nothing
         self._build_toolbar()
         self._build_menu()
         self._build_status_bar()
@@ -358,9 +359,11 @@ class MainWindow(QMainWindow):
         users = self.site_info.users if self.site_info else ()
         role = next((u.role for u in users if u.name == name), None)
         signed = session is not None and session.name == name
+        self._read_only = bool(name) and (role == "auditor" or (signed and session.read_only))
+        self._agent_changed(self.ctx.agent.status)
         if not name:
             text, tip = "<span style='color:#c62828'>not signed in</span>", "Sign in to act"
-        elif role == "auditor" or (signed and session.read_only):
+        elif self._read_only:
             text, tip = "<span style='color:#e65100'>read-only (auditor)</span>", \
                 "Auditors are read-only: every action is disabled"
         elif signed and session.has_key:
@@ -440,7 +443,8 @@ class MainWindow(QMainWindow):
         self.agent_label.setToolTip(tip)
         startable = status is not None and not status.running and not self.ctx.agent.starting
         self.agent_button.setVisible(startable)
-        self.agent_action.setEnabled(startable)
+        self.agent_button.setEnabled(not self._read_only)
+        self.agent_action.setEnabled(startable and not self._read_only)
 
     def live_runs(self) -> list[str]:
         """Promotions the list last showed RUNNING (no query: the GUI thread decides)."""
