@@ -3,6 +3,7 @@ developer's own settings."""
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -39,6 +40,14 @@ def pytest_collection_modifyitems(config, items):  # noqa: ANN001 (pytest hook)
             "opens the site's SQLite file directly" if "sqlite3" in vars(module) else None)
         if reason:
             item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(autouse=True)
+def _automatic_gc():
+    """A GUI context turns automatic garbage collection off while it lives (it collects
+    on the GUI thread); a test that never shut its context down must not leave it off."""
+    yield
+    gc.enable()
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ from app.qt.chain_verifier import ChainVerifierRunner
 from app.qt.changes import ChangeBroadcaster
 from app.qt.errors import ErrorHub, error_hub
 from app.qt.executor_runner import ExecutorRunner
+from app.qt.gc_collector import GuiThreadCollector
 from app.qt.poller import POLL_INTERVAL_MS, RunPoller
 from app.qt.scheduler_runner import SchedulerRunner
 from app.qt.session import SignedInUser
@@ -32,6 +33,7 @@ class GuiContext(QObject):
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.site = site
+        self.collector = GuiThreadCollector(self)  # before any worker thread exists
         self.tasks = TaskManager(parent=self)
         self.changes = ChangeBroadcaster(self)
         self.errors: ErrorHub = error_hub()
@@ -78,7 +80,9 @@ class GuiContext(QObject):
         self.tasks.close()
         scheduler_stopped = self.scheduler.shutdown(timeout_ms)
         stopped = self.executors.stop_all(timeout_ms) and scheduler_stopped
-        return self.tasks.wait(timeout_ms) and stopped
+        finished = self.tasks.wait(timeout_ms) and stopped
+        self.collector.stop()
+        return finished
 
 
 def _default_registry() -> StepRegistry:
