@@ -96,7 +96,7 @@ def build(config: SiteConfig) -> str:
 def shoot(config: SiteConfig, out: Path) -> list[Path]:
     from app.context import Site
     from app.gui import application, main_window
-    from app.qt.session import sign_in
+    from app.screens.session import sign_in
 
     app = application()
     site = Site.open(config)

@@ -71,7 +71,7 @@ def shoot(site, breached: str, retried: str, out: Path) -> list[Path]:  # noqa: 
     page = window.promotions
     view = page.run_view
     until(lambda: window.site_info is not None and page.model.rowCount() == 2)
-    from app.qt.session import sign_in
+    from app.screens.session import sign_in
 
     window.ctx.sign_in(sign_in(site, "audrey", passphrase_of("audrey")))  # an auditor
     page.splitter.setSizes([90, 700])

@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     site = make_site(args.home)
 
     from app.gui import application, main_window
-    from app.qt.session import sign_in
+    from app.screens.session import sign_in
     from scripts import shots
     from tests.support.doubles import doubles_registry
     from views.admin_pages.pages import SECURITY

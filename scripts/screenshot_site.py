@@ -153,7 +153,7 @@ def shoot(site, ids: dict[str, str], out: Path) -> list[Path]:  # noqa: ANN001
     save(dialog, "step-detail.png")
     dialog.close()
 
-    from app.qt.session import sign_in
+    from app.screens.session import sign_in
     from scripts.screenshot_gate import APPROVER_PASSPHRASE
 
     window.ctx.sign_in(sign_in(site, "bob", APPROVER_PASSPHRASE))  # bob has a key

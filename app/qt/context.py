@@ -1,6 +1,6 @@
 """Everything the screens share: the site, the task pool, the change broadcaster,
 the poller, the in-app executor, who the user is acting as and, once they signed in,
-their session (:mod:`app.qt.session`)."""
+their session (:mod:`app.screens.session`)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from app.qt.executor_runner import ExecutorRunner
 from app.qt.gc_collector import GuiThreadCollector
 from app.qt.poller import POLL_INTERVAL_MS, RunPoller
 from app.qt.scheduler_runner import SchedulerRunner
-from app.qt.session import SignedInUser
 from app.qt.worker import TaskManager
+from app.screens.session import SignedInUser
 from app.steps.base import StepRegistry
 
 

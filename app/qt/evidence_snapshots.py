@@ -17,7 +17,7 @@ from typing import Any
 
 from app.context import Site
 from app.errors import NotFound
-from app.qt.snapshots import NO_ACTOR
+from app.screens.snapshots import NO_ACTOR
 from app.services import evidence, promotions, trust
 from app.services.evidence import EvidenceRecord
 from engine.crypto import dsse

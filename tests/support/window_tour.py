@@ -198,7 +198,7 @@ def windows(site, ids: dict[str, str]) -> Iterator[tuple[str, QWidget]]:  # noqa
 
 def act_as(window, name: str) -> None:  # noqa: ANN001 (MainWindow)
     """Sign ``name`` in with their test key where the site has one, else act by name."""
-    from app.qt import session
+    from app.screens import session
     from tests.support import factories
 
     view = window.promotions.run_view

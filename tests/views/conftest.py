@@ -10,7 +10,7 @@ import pytest
 from app.context import Site
 from app.gui import main_window
 from app.qt.context import GuiContext
-from app.qt.session import sign_in
+from app.screens.session import sign_in
 from app.services import promotions
 from app.site import SiteConfig
 from engine.clock import FixedClock

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.executor import Executor
-from app.qt.session import READ_ONLY, sign_in
+from app.screens.session import READ_ONLY, sign_in
 from app.services import approvals, evidence, promotions
 from engine.crypto import dsse
 from engine.run import events as ev

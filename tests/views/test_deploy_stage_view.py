@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 
 from app.executor import Executor
 from app.qt.context import GuiContext
-from app.qt.session import READ_ONLY
+from app.screens.session import READ_ONLY
 from app.services import promotions
 from engine.canary.gate import percent
 from engine.run import events as ev

@@ -8,7 +8,7 @@ import pickle
 import pytest
 from PySide6.QtCore import Qt
 
-from app.qt.session import SignedInUser, sign_in
+from app.screens.session import SignedInUser, sign_in
 from app.services import identity
 from views.login.dialog import LoginDialog
 

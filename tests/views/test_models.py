@@ -7,7 +7,7 @@ from dataclasses import replace
 from PySide6.QtCore import Qt
 
 from app.executor import Executor
-from app.qt.snapshots import load_run_snapshot
+from app.screens.snapshots import load_run_snapshot
 from app.services.promotions import PromotionSummary
 from tests.support.doubles import doubles_registry
 from tests.views.conftest import new_promotion

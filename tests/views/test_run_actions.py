@@ -3,7 +3,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from app.executor import Executor
-from app.qt.session import sign_in
+from app.screens.session import sign_in
 from app.services import promotions
 from tests.support.doubles import doubles_registry
 from tests.support.factories import who

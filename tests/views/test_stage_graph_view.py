@@ -3,7 +3,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from app.executor import Executor
-from app.qt.snapshots import load_run_snapshot
+from app.screens.snapshots import load_run_snapshot
 from tests.support.doubles import doubles_registry
 from tests.views.conftest import new_promotion
 from views.common.palette import status_colour

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from app.cli.render import timeline_text
 from app.executor import Executor
-from app.qt.snapshots import load_run_snapshot
+from app.screens.snapshots import load_run_snapshot
 from app.services import actions, promotions
 from tests.support.deploy import advancing_wait
 from tests.support.factories import who

@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.qt import roster_ops
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
+from app.screens import roster_ops
 from engine.roster import ROLES
 
 ADMIN = "admin"

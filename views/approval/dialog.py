@@ -31,8 +31,8 @@ from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
-from app.qt.session import passphrase_for
-from app.qt.snapshots import RunSnapshot
+from app.screens.session import passphrase_for
+from app.screens.snapshots import RunSnapshot
 from app.services import approvals
 from engine.run.stages import APPROVAL, GATE
 from views.common.format import short

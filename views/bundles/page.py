@@ -44,7 +44,7 @@ from app.qt.import_jobs import (
     scan_media,
 )
 from app.qt.refresher import Refresher
-from app.qt.snapshots import NO_ACTOR
+from app.screens.snapshots import NO_ACTOR
 from views.bundles.drop import BundleDropFilter
 from views.bundles.importer import BundleImporter
 from views.bundles.media_strip import MediaScan, MediaStrip

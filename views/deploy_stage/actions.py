@@ -6,11 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
-from app.qt import session
 from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.operation import Operation
-from app.qt.snapshots import REASON_REQUIRED, RunSnapshot
+from app.screens import session
+from app.screens.snapshots import REASON_REQUIRED, RunSnapshot
 from views.common.reason_dialog import ActionRequest, ReasonDialog
 from views.deploy_stage.rollback_dialog import ROLLBACK, rollback_rerun_dialog, run_subject
 from views.run_timeline.action_bar import LABELS

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import QButtonGroup, QGroupBox, QRadioButton, QVBoxLayout
 
 from app.qt.context import GuiContext
 from app.qt.deploy_snapshots import rollback_impact
-from app.qt.snapshots import RunSnapshot
 from app.qt.worker import TaskManager
+from app.screens.snapshots import RunSnapshot
 from views.common.format import short
 from views.common.reason_dialog import ActionRequest, ReasonDialog, RollbackDialog
 

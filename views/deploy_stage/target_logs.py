@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QDialog, QLabel, QPlainTextEdit, QVBoxLayout, QWid
 from app.qt.changes import Change
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
-from app.qt.logs import LogLine, format_line
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
+from app.screens.logs import LogLine, format_line
 from app.services.logs import step_logs
 from views.common.geometry import fit_window
 

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import UsageError
-from app.qt import session
 from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
@@ -44,6 +43,7 @@ from app.qt.evidence_snapshots import (
 )
 from app.qt.operation import Operation
 from app.qt.worker import Worker
+from app.screens import session
 from app.services import exports
 from views.common.geometry import fit_window
 from views.evidence.marks import GREEN, RED

@@ -27,7 +27,7 @@ from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
-from app.qt.snapshots import RunSnapshot
+from app.screens.snapshots import RunSnapshot
 from app.services import replay
 from app.services.gate_screens import GateDetail, gate_detail
 from app.steps.gate import findings_text

@@ -1,7 +1,7 @@
 """Sign in as a user of the site (issue 6 item 4).
 
 A user with a signing key proves it with the passphrase that opens the key; the
-check (:func:`app.qt.session.sign_in`) runs in a worker, and a refusal is shown
+check (:func:`app.screens.session.sign_in`) runs in a worker, and a refusal is shown
 in the dialog, which stays open for another try. A user without a key signs in by
 name, as ``--as NAME`` on the command line. Auditors sign in read-only.
 """
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
-from app.qt.session import LoginChoice, SignedInUser, login_choices, sign_in
+from app.screens.session import LoginChoice, SignedInUser, login_choices, sign_in
 from views.common.geometry import fit_window
 from views.common.palette import status_hex
 

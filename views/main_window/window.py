@@ -28,8 +28,8 @@ from app.agent.lock import AgentStatus
 from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.operation import Operation
-from app.qt.session import SignedInUser
-from app.qt.snapshots import SiteInfo, load_site_info
+from app.screens.session import SignedInUser
+from app.screens.snapshots import SiteInfo, load_site_info
 from views.admin_pages.pages import AdminPages
 from views.bundles.page import BundlesPage
 from views.common.error_presenter import ErrorPresenter

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QPushButton, QWidget
 from app.qt.changes import Change
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
-from app.qt.operations import OperationsOverview, load_operations
 from app.qt.refresher import Refresher
+from app.screens.operations import OperationsOverview, load_operations
 from views.common.page import Page
 from views.common.palette import status_hex
 

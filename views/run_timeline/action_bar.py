@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from app.qt.snapshots import RunSnapshot
+from app.screens.snapshots import RunSnapshot
 from views.common.shortcuts import with_keys
 
 BUTTONS = (

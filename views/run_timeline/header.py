@@ -7,7 +7,7 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QWidget
 
-from app.qt.snapshots import RunSnapshot
+from app.screens.snapshots import RunSnapshot
 from views.common.format import short, slot_time, when
 from views.common.palette import status_badge_css
 

@@ -7,7 +7,7 @@ from html import escape
 
 from PySide6.QtWidgets import QWidget
 
-from app.qt.snapshots import RunSnapshot
+from app.screens.snapshots import RunSnapshot
 
 ORCHESTRATOR, SECURITY, RELEASE_CONTROL = "orchestrator", "security", "release-control"
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 
 from app.cli.render import attempt_text, step_text
-from app.qt.snapshots import RunSnapshot
+from app.screens.snapshots import RunSnapshot
 from views.common.format import clock_time, duration, mark
 from views.common.palette import status_colour
 from views.common.row_model import RowModel

@@ -1,7 +1,7 @@
 """Run / Timeline (seed §14.3): header, stage timeline, stage graph, current status
 and next step, quick actions.
 
-Everything shown comes from one :class:`~app.qt.snapshots.RunSnapshot` loaded in a
+Everything shown comes from one :class:`~app.screens.snapshots.RunSnapshot` loaded in a
 worker; the view reloads it whenever a change touching its promotion is broadcast
 (an action here, the in-app executor, or the poller noticing another process).
 """
@@ -27,13 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.cli.render import rollback_text
-from app.qt import session
 from app.qt.changes import Change, ChangeSet
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
-from app.qt.snapshots import REASON_REQUIRED, RunSnapshot, load_run_snapshot
+from app.screens import session
+from app.screens.snapshots import REASON_REQUIRED, RunSnapshot, load_run_snapshot
 from engine.run.stages import SEAL, deploy_percent
 from engine.run.state import RunState
 from views.approval.dialog import ApprovalDialog

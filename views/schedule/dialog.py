@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.qt import session
 from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
+from app.screens import session
 from app.services import scheduler
 from app.services.scheduler import ScheduleInfo
 from app.services.scheduler_screens import ScheduleForm, failing_now, schedule_form

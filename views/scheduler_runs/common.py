@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.qt import session
 from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.operation import Operation
 from app.qt.scheduler_runner import SchedulerRunner
+from app.screens import session
 from app.services import scheduler
 from views.common.page import read_only_table
 from views.common.reason_dialog import ReasonDialog

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.qt.snapshots import RunSnapshot
+from app.screens.snapshots import RunSnapshot
 from views.common.palette import status_colour, status_fill
 
 NODE_W = 112.0

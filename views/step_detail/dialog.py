@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.qt.context import GuiContext
-from app.qt.snapshots import RunSnapshot
+from app.screens.snapshots import RunSnapshot
 from engine.run.stages import deploy_percent
 from views.common.geometry import fit_window
 from views.deploy_stage.view import DeployStageView

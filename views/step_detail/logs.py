@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 from app.qt.changes import Change
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
-from app.qt.logs import LogLine, format_line, save_step_log
 from app.qt.operation import Operation
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
+from app.screens.logs import LogLine, format_line, save_step_log
 from app.services.logs import step_logs
 
 FOLLOW_INTERVAL_MS = 1000

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.qt.snapshots import RunSnapshot
+from app.screens.snapshots import RunSnapshot
 from views.common.format import duration, value_text, when
 from views.common.page import keyboard_table, list_height, read_only_table
 from views.common.palette import status_badge_css

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from app.context import Site
 from app.errors import NotFound
-from app.qt.session import AUDITOR, READ_ONLY
+from app.screens.session import AUDITOR, READ_ONLY
 from app.services import promotions, schedule_hold, setup
 from app.services.roles import roles_for
 from engine.run import actions as run_actions

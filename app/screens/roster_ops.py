@@ -6,7 +6,7 @@ not an admin, a roster rule) raises with the rule in its message."""
 from __future__ import annotations
 
 from app.context import Site
-from app.qt.session import SignedInUser
+from app.screens.session import SignedInUser
 from app.services import identity
 from app.services.identity import Identity
 
