@@ -59,7 +59,7 @@ class VerifyReport:
     """True once the verifier got as far as checking the signed index and its content."""
     verified: dict[str, bytes] = field(default_factory=dict)
     """The bytes of every file that matched its digest in the signed index, for the
-    screens that tell the run's story from what was checked (app.qt.audit_story)."""
+    screens that tell the run's story from what was checked (app.screens.audit_story)."""
 
     def add(self, level: str, item: str, ok: bool | None, message: str) -> bool | None:
         self.checks.append(Check(level, item, ok, message))

@@ -1,7 +1,7 @@
 """The run's story as an auditor reads it: every step and attempt, approvals with
 signer and reason, the gate verdict with its findings and policy, rollback decisions
 with the measurements behind them, and the custody chain. Each line names the export
-file it comes from. Pure: the auditor screen (app.qt.audit_story) tells it from the
+file it comes from. Pure: the auditor screen (app.screens.audit_story) tells it from the
 files verification checked, report.pdf (airgap_bundles.export.report) from what it
 exports."""
 

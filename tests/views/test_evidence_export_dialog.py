@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from airgap_bundles.media import Medium
-from app.qt.audit_snapshots import audit_bundle
+from app.screens.audit_snapshots import audit_bundle
 from app.services import promotions
 from engine.run import events as ev
 from tests.views.conftest import sign_in_as

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from airgap_bundles.audit.report import FILES, INCLUSION, SIGNATURES, VerifyReport
-from app.qt.audit_snapshots import result_of
-from app.qt.evidence_snapshots import load_evidence_timeline
+from app.screens.audit_snapshots import result_of
+from app.screens.evidence_snapshots import load_evidence_timeline
 from tests.views.evidence_helpers import promotion
 from views.auditor.model import MESSAGE, RESULT, AuditTreeModel
 from views.evidence.columns import ROW_ROLE, Column, RowFilterProxy, RowTableModel

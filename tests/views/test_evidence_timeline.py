@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.qt.changes import ChangeSet
-from app.qt.evidence_snapshots import NO_TRUST_ROOT, NOT_SEALED
+from app.screens.evidence_snapshots import NO_TRUST_ROOT, NOT_SEALED
 from app.services import evidence, exports
 from tests.support.factories import who
 from tests.views.conftest import open_run, sign_in_as

@@ -1,6 +1,6 @@
 """The verification report as a tree: each file (item) with every check made on it.
 
-A thin adapter over :class:`~app.qt.audit_snapshots.AuditResult`. Top-level rows are
+A thin adapter over :class:`~app.screens.audit_snapshots.AuditResult`. Top-level rows are
 items (internal id 0); a check's internal id is its item's row + 1. With
 ``only_failures`` the tree keeps the items that have a failed check, and under them
 only the failed checks.
@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 
-from app.qt.audit_snapshots import AuditItem, AuditResult, Check
+from app.screens.audit_snapshots import AuditItem, AuditResult, Check
 from views.common.tree_model import TwoLevelTreeModel
 
 ITEM, RESULT, LEVEL, MESSAGE = range(4)

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
-from app.qt.audit_story import SECTIONS, RunStory
+from app.screens.audit_story import SECTIONS, RunStory
 from views.common.page import keyboard_table
 from views.common.palette import status_hex
 

@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.qt.audit_snapshots import AuditResult, audit_bundle, reassemble_parts, save_report
 from app.qt.errors import Failure
 from app.qt.operation import Operation
 from app.qt.worker import TaskManager
+from app.screens.audit_snapshots import AuditResult, audit_bundle, reassemble_parts, save_report
 from views.auditor.model import GREEN, ITEM, LEVEL, MESSAGE, RED, RESULT, AuditTreeModel
 from views.auditor.story import StoryView
 from views.common.page import keyboard_table, scrolling

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QWidget
 
 from app.qt.context import GuiContext
-from app.qt.evidence_lists import ExportedFile, list_export_files
+from app.screens.evidence_lists import ExportedFile, list_export_files
 from views.auditor.view import AuditorView
 from views.evidence.export_center_page import COLUMNS as EXPORT_COLUMNS
 from views.evidence.list_page import ListPage

@@ -7,7 +7,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from app.qt.context import GuiContext
-from app.qt.evidence_lists import ExportedFile, list_export_files
+from app.screens.evidence_lists import ExportedFile, list_export_files
 from views.common.format import when
 from views.evidence.columns import Column
 from views.evidence.list_page import ListPage

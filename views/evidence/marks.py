@@ -5,7 +5,7 @@ A mark and a word always go with the colour, so colour is never the only signal.
 
 from __future__ import annotations
 
-from app.qt.evidence_snapshots import EvidenceEntry
+from app.screens.evidence_snapshots import EvidenceEntry
 from views.common.format import short, when
 
 CAPTURED = "✓"

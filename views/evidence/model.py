@@ -1,6 +1,6 @@
 """The Evidence Timeline as a tree: checkpoints in run order, their evidence below.
 
-A thin adapter over :class:`~app.qt.evidence_snapshots.CheckpointEvidence` values.
+A thin adapter over :class:`~app.screens.evidence_snapshots.CheckpointEvidence` values.
 Top-level rows are checkpoints (internal id 0); an entry's internal id is its
 checkpoint's row + 1, so ``parent()`` needs no lookup.
 """
@@ -13,7 +13,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from app.qt.evidence_snapshots import CheckpointEvidence, EvidenceEntry
+from app.screens.evidence_snapshots import CheckpointEvidence, EvidenceEntry
 from views.common.format import mark
 from views.common.palette import status_colour
 from views.common.tree_model import TwoLevelTreeModel

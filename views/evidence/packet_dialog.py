@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.context import Site
-from app.qt.evidence_items import EvidencePacket, load_packet
 from app.qt.operation import Operation
 from app.qt.worker import TaskManager
+from app.screens.evidence_items import EvidencePacket, load_packet
 from views.common.format import when
 from views.common.geometry import fit_window
 from views.common.readable import ReadableMapping

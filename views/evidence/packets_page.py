@@ -8,7 +8,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QPushButton, QWidget
 
 from app.qt.context import GuiContext
-from app.qt.evidence_lists import SiteEvidenceRow, list_site_evidence
+from app.screens.evidence_lists import SiteEvidenceRow, list_site_evidence
 from views.common.format import short, when
 from views.evidence.columns import Column
 from views.evidence.list_page import ListPage

@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from app.qt.changes import Change
 from app.qt.context import GuiContext
-from app.qt.evidence_lists import promotion_ids
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
+from app.screens.evidence_lists import promotion_ids
 from views.evidence.view import EvidenceTimelineView
 
 

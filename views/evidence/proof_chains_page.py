@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.qt.context import GuiContext
-from app.qt.evidence_lists import ProofChainRow, SealedItem, list_proof_chains
+from app.screens.evidence_lists import ProofChainRow, SealedItem, list_proof_chains
 from views.common.format import short, when
 from views.common.page import keyboard_table
 from views.evidence.columns import Column, RowTableModel

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 from app.qt.changes import Change
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
-from app.qt.evidence_snapshots import (
+from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
+from app.screens.evidence_snapshots import (
     AUDITOR_BUNDLE,
     EVIDENCE_PACK,
     SEAL_TITLE,
@@ -33,7 +34,6 @@ from app.qt.evidence_snapshots import (
     EvidenceTimeline,
     load_evidence_timeline,
 )
-from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from views.common.format import short, when
 from views.common.page import keyboard_table
 from views.common.palette import status_badge_css

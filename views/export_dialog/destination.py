@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.qt.errors import Failure
-from app.qt.evidence_lists import Medium, discover_media
 from app.qt.operation import Operation
 from app.qt.worker import TaskManager
+from app.screens.evidence_lists import Medium, discover_media
 from views.export_dialog.text import human_size
 
 MediaSource = Callable[[], list[Medium]]

@@ -34,16 +34,16 @@ from app.errors import UsageError
 from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
-from app.qt.evidence_lists import discover_media, promotion_ids
-from app.qt.evidence_snapshots import (
+from app.qt.operation import Operation
+from app.qt.worker import Worker
+from app.screens import session
+from app.screens.evidence_lists import discover_media, promotion_ids
+from app.screens.evidence_snapshots import (
     AUDITOR_BUNDLE,
     EVIDENCE_PACK,
     EvidenceTimeline,
     load_evidence_timeline,
 )
-from app.qt.operation import Operation
-from app.qt.worker import Worker
-from app.screens import session
 from app.services import exports
 from views.common.geometry import fit_window
 from views.evidence.marks import GREEN, RED

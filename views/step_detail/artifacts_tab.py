@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 from app.qt.changes import Change
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
-from app.qt.evidence_items import Artifact, StepArtifacts, load_step_artifacts
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
+from app.screens.evidence_items import Artifact, StepArtifacts, load_step_artifacts
 from views.common.format import short, when
 from views.common.page import keyboard_table
 from views.evidence.columns import Column, RowTableModel

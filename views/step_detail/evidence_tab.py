@@ -28,16 +28,16 @@ from PySide6.QtWidgets import (
 from app.qt.changes import Change
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
-from app.qt.evidence_items import ReceiptCheck, verify_receipts
-from app.qt.evidence_snapshots import (
+from app.qt.operation import Operation
+from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
+from app.screens.evidence_items import ReceiptCheck, verify_receipts
+from app.screens.evidence_snapshots import (
     PENDING_SEAL,
     SEAL_TITLE,
     EvidenceEntry,
     EvidenceTimeline,
     load_evidence_timeline,
 )
-from app.qt.operation import Operation
-from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from views.common.page import keyboard_table
 from views.evidence.columns import Column, RowTableModel
 from views.evidence.marks import (

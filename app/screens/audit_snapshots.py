@@ -16,7 +16,7 @@ from airgap_bundles.audit import Check, VerifyReport, reassemble, verify_path
 from airgap_bundles.audit.report import KEYS
 from airgap_bundles.export.narrative import RunStory
 from app.errors import Rejected
-from app.qt.audit_story import story_of
+from app.screens.audit_story import story_of
 from engine.crypto.atomic import atomic_write_bytes
 
 KEY_FOLDER = "trust/keys/"

@@ -11,7 +11,7 @@ from airgap_bundles import media
 from airgap_bundles.media import Medium  # noqa: F401 — the type the screens receive
 from app.context import Site
 from app.errors import StellaError
-from app.qt.evidence_snapshots import ExportRecord
+from app.screens.evidence_snapshots import ExportRecord
 from app.services import evidence, promotions
 from app.services.evidence import EvidenceRecord
 from app.services.promotions import PromotionSummary
