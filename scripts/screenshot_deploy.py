@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.executor import Executor
-from app.qt.deploy_snapshots import load_deploy_stage
+from app.screens.deploy_snapshots import load_deploy_stage
 from app.services import actions, promotions
 from tests.support.factories import passphrase_of, who
 from tests.support.stage_fakes import StageEnv, SteppedWait

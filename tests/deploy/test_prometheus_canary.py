@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from app.executor import Executor
-from app.qt.deploy_snapshots import load_deploy_stage
+from app.screens.deploy_snapshots import load_deploy_stage
 from app.services import promotions
 from engine.run import events as ev
 from tests.support.deploy import add_demo_release, add_environment, product_registry

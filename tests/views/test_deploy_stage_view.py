@@ -178,7 +178,7 @@ def test_the_targets_model_passes_the_model_tester(qtmodeltester, site):
     env = StageEnv(site, "model-prod", TARGETS, GATE, advancing_wait(site.clock))
     pid = start(env)
     Executor(site, pid, env.registry()).run()
-    from app.qt.deploy_snapshots import load_deploy_stage
+    from app.screens.deploy_snapshots import load_deploy_stage
 
     model = StageTargetTableModel()
     model.set_rows(load_deploy_stage(site, pid, "deploy-10").targets)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.executor import Executor, StepUnavailable
-from app.qt.deploy_snapshots import load_deploy_stage
+from app.screens.deploy_snapshots import load_deploy_stage
 from tests.support.deploy import advancing_wait
 from tests.support.stage_fakes import StageEnv
 from tests.views.deploy_helpers import GATE, TARGETS, start

@@ -1,5 +1,5 @@
 """The Deploy Stage View's targets table: a thin adapter over
-:class:`app.qt.deploy_snapshots.StageTarget` rows."""
+:class:`app.screens.deploy_snapshots.StageTarget` rows."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 
-from app.qt.deploy_snapshots import HEALTHY, UNHEALTHY, StageTarget
+from app.screens.deploy_snapshots import HEALTHY, UNHEALTHY, StageTarget
 from views.common.palette import status_hex
 from views.common.row_model import RowModel
 

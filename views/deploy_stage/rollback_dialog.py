@@ -16,8 +16,8 @@ from typing import Any
 from PySide6.QtWidgets import QButtonGroup, QGroupBox, QRadioButton, QVBoxLayout, QWidget
 
 from app.qt.context import GuiContext
-from app.qt.deploy_snapshots import rollback_impact
 from app.qt.worker import TaskManager
+from app.screens.deploy_snapshots import rollback_impact
 from app.screens.snapshots import RunSnapshot
 from views.common.format import short
 from views.common.reason_dialog import ActionRequest, ReasonDialog, RollbackDialog

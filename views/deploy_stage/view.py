@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.qt.context import GuiContext
-from app.qt.deploy_snapshots import DeployStage, load_deploy_stage
 from app.qt.errors import Failure
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
+from app.screens.deploy_snapshots import DeployStage, load_deploy_stage
 from app.screens.snapshots import RunSnapshot
 from app.services.roles import roles_for
 from engine.canary.gate import percent
