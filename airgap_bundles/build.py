@@ -94,7 +94,7 @@ def members_from_directory(source_dir: str | os.PathLike[str]) -> list[SourceMem
 
 
 def _opener(path: Path) -> Callable[[], BinaryIO]:
-    return lambda: open(path, "rb")  # noqa: SIM115 - the caller closes it
+    return lambda: open(path, "rb")
 
 
 def _ordered(members: Iterable[SourceMember], kind: str) -> list[SourceMember]:

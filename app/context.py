@@ -26,11 +26,11 @@ class Site:
         self.db.write_info[LOG_WRITER] = LazyLogWriter(self._log_writer)
 
     @property
-    def paths(self):  # noqa: ANN201 (SitePaths)
+    def paths(self):
         return self.config.paths
 
     @property
-    def clock(self):  # noqa: ANN201 (Clock)
+    def clock(self):
         return self.config.clock
 
     def now(self) -> str:
@@ -78,7 +78,7 @@ class Site:
             site.export_recovery = export_intents.recover_at_start(site)
         return site
 
-    def _log_writer(self, session) -> LogWriter:  # noqa: ANN001 (a write session)
+    def _log_writer(self, session) -> LogWriter:
         from app.site_keys import log_signer
 
         origin = session.scalar(select(SiteRow.log_origin))

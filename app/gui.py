@@ -46,7 +46,7 @@ def apply_style(app: QApplication) -> None:
         log.warning("%s", exc)
 
 
-def open_site(config: SiteConfig):  # noqa: ANN201 (app.context.Site)
+def open_site(config: SiteConfig):
     """Runs in a worker: import the data layer and open (and migrate) the site."""
     import views.main_window.window  # noqa: F401 — import off the GUI thread
     from app.context import Site
@@ -66,7 +66,7 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def main_window(site, registry_factory: Callable | None = None,  # noqa: ANN001,ANN201
+def main_window(site, registry_factory: Callable | None = None,
                 poll_interval_ms: int | None = None):
     """Build the main window on an open site and start it (loading, live polling)."""
     from app.qt.context import GuiContext
@@ -93,7 +93,7 @@ def launch(config: SiteConfig, start_runs: Sequence[str] = ()) -> int:
     splash.show()
     outcome: dict[str, object] = {"code": 0}
 
-    def opened(site) -> None:  # noqa: ANN001
+    def opened(site) -> None:
         window = main_window(site)
         outcome["window"] = window
         window.show()
@@ -102,7 +102,7 @@ def launch(config: SiteConfig, start_runs: Sequence[str] = ()) -> int:
             window.ctx.executors.start(promotion_id)  # type: ignore[attr-defined]
         splash.close()
 
-    def failed(failure) -> None:  # noqa: ANN001
+    def failed(failure) -> None:
         from app.errors import StellaError
 
         QMessageBox.critical(splash, f"{APP_NAME}: cannot open the site", failure.message)

@@ -41,16 +41,16 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def started_steps(site, pid: str) -> list[ev.Event]:  # noqa: ANN001
+def started_steps(site, pid: str) -> list[ev.Event]:
     events, _ = promotions.load_run(site, pid)
     return [e for e in events if e.type == ev.STEP_STARTED]
 
 
-def new_run(site) -> str:  # noqa: ANN001
+def new_run(site) -> str:
     return promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
 
 
-def action_latencies(site, paused: list[str]) -> list[float]:  # noqa: ANN001
+def action_latencies(site, paused: list[str]) -> list[float]:
     """Seconds from a resume being committed to the agent starting the next step."""
     latencies = []
     for pid in paused:
@@ -66,7 +66,7 @@ def action_latencies(site, paused: list[str]) -> list[float]:  # noqa: ANN001
     return latencies
 
 
-def schedule_lateness(site, count: int) -> list[float]:  # noqa: ANN001
+def schedule_lateness(site, count: int) -> list[float]:
     """Seconds between each slot opening and its run's first step starting."""
     first_slot = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=4)
     slots = {}

@@ -37,18 +37,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert
 
-from app.services import exports  # noqa: E402
-from models.tables import StepLog  # noqa: E402
-from tests.exports.conftest import install_trust_root, sealed_promotion  # noqa: E402
-from tests.support.factories import make_site, who  # noqa: E402
+from app.services import exports
+from models.tables import StepLog
+from tests.exports.conftest import install_trust_root, sealed_promotion
+from tests.support.factories import make_site, who
 
 STEPS = ("deploy-10", "deploy-50", "deploy-100", "post-deploy-verify")
 BATCH = 20_000
 
 
-def fill_logs(site, pid: str, megabytes: int, seed: int = 7) -> int:  # noqa: ANN001
+def fill_logs(site, pid: str, megabytes: int, seed: int = 7) -> int:
     """Insert step-log lines (like a health gate's polling output) totalling ``megabytes``."""
     rng = random.Random(seed)
     target = megabytes * 1_000_000
@@ -71,10 +71,10 @@ def fill_logs(site, pid: str, megabytes: int, seed: int = 7) -> int:  # noqa: AN
     return n
 
 
-def run_export(site, pid: str, folder: Path, level: int) -> dict[str, float]:  # noqa: ANN001
+def run_export(site, pid: str, folder: Path, level: int) -> dict[str, float]:
     marks: dict[str, float] = {}
 
-    def progress(update) -> None:  # noqa: ANN001
+    def progress(update) -> None:
         marks.setdefault(update.phase, time.perf_counter())
 
     start = time.perf_counter()

@@ -38,13 +38,13 @@ MiB = 1 << 20
 TICK_MS = 10
 
 
-def trusted_site(home: Path, root: bytes):  # noqa: ANN201 (Site)
+def trusted_site(home: Path, root: bytes):
     site = make_site(home)
     trust.install_first(site, root, "alice", confirmed=True)
     return site
 
 
-def gui_import(site, bundle: Path) -> dict:  # noqa: ANN001
+def gui_import(site, bundle: Path) -> dict:
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
     from app.gui import application

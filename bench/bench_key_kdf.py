@@ -21,14 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cryptography.hazmat.primitives import serialization  # noqa: E402
+from cryptography.hazmat.primitives import serialization
 
-from engine.crypto import key_wrap  # noqa: E402
-from engine.crypto.errors import KeyPassphraseError  # noqa: E402
-from engine.crypto.keys import Ed25519Signer  # noqa: E402
+from engine.crypto import key_wrap
+from engine.crypto.errors import KeyPassphraseError
+from engine.crypto.keys import Ed25519Signer
 
 
-def _median_ms(action, runs: int) -> float:  # noqa: ANN001
+def _median_ms(action, runs: int) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()

@@ -30,7 +30,7 @@ from tests.support.doubles import doubles_registry  # noqa: E402
 from tests.support.factories import START, add_release, make_site, who  # noqa: E402
 
 
-def median_ms(fn, runs: int) -> float:  # noqa: ANN001
+def median_ms(fn, runs: int) -> float:
     times = []
     for _ in range(runs):
         began = time.perf_counter()

@@ -44,7 +44,7 @@ def _worker(home: str, ids: list[str]) -> int:
     return 0
 
 
-def _site(root: Path, db_url: str | None, promotions: int):  # noqa: ANN202
+def _site(root: Path, db_url: str | None, promotions: int):
     from app.services import promotions as promotion_service
     from engine.clock import SystemClock
     from tests.support.factories import add_release, make_site, who

@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.tlog import (  # noqa: E402
+from engine.tlog import (
     LogTree,
     MemoryNodeStore,
     NodeId,

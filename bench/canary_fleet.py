@@ -26,7 +26,7 @@ from engine.canary import CanaryAnalysis, Exposition, HealthGate, HealthSample, 
 from engine.clock import FixedClock
 
 
-def timed(fn, repeat: int = 5) -> float:  # noqa: ANN001
+def timed(fn, repeat: int = 5) -> float:
     runs = []
     for _ in range(repeat):
         started = time.perf_counter()

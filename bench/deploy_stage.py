@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.deploy.settings import set_deploy_config  # noqa: E402
-from app.executor import Executor  # noqa: E402
-from app.services import promotions  # noqa: E402
-from engine.run import events as ev  # noqa: E402
-from tests.deploy.conftest import FakeEnv  # noqa: E402
-from tests.support.deploy import add_demo_release  # noqa: E402
-from tests.support.factories import make_site, who  # noqa: E402
+from app.deploy.settings import set_deploy_config
+from app.executor import Executor
+from app.services import promotions
+from engine.run import events as ev
+from tests.deploy.conftest import FakeEnv
+from tests.support.deploy import add_demo_release
+from tests.support.factories import make_site, who
 
 
 def main() -> None:

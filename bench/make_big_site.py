@@ -78,12 +78,12 @@ def _record_templates(site: Site, clock: SettableClock) -> list[Template]:
     recording: dict[str, Template] = {}
     real_append, real_record_in = run_store.append, evidence.record_in
 
-    def append(session, promotion_id, expected_head, new_events):  # noqa: ANN001,ANN202
+    def append(session, promotion_id, expected_head, new_events):
         if promotion_id in recording:
             recording[promotion_id].ops.append(("events", list(new_events)))
         return real_append(session, promotion_id, expected_head, new_events)
 
-    def record_in(session, site_, promotion_id, step, attempt, name, predicate_type, predicate,  # noqa: ANN001,ANN202
+    def record_in(session, site_, promotion_id, step, attempt, name, predicate_type, predicate,
                   extra_subjects=(), signer=None):
         if promotion_id in recording:
             recording[promotion_id].ops.append(("evidence", {
@@ -124,7 +124,7 @@ def _for_clone(new: ev.NewEvent, promotion_id: str, at: str) -> ev.NewEvent:
     return replace(new, at=at, data=data)
 
 
-def _replay(session, site: Site, template: Template, promotion_id: str, at: str,  # noqa: ANN001
+def _replay(session, site: Site, template: Template, promotion_id: str, at: str,
             release_id: int, created_at: datetime, signers: dict[str, Signer]) -> None:
     session.add(Promotion(id=promotion_id, release_id=release_id, from_env=template.from_env,
                           to_env=template.to_env, requester=template.requester,
@@ -189,7 +189,7 @@ def _clone_line(line: str, seal: dict[str, Any] | None) -> str:
     return line
 
 
-def _receipts(session) -> tuple[str, list]:  # noqa: ANN001
+def _receipts(session) -> tuple[str, list]:
     from models.tlog_store import latest_checkpoint
 
     return latest_checkpoint(session).note, []

@@ -122,7 +122,7 @@ def log_writer(session: Session) -> LogWriter | LazyLogWriter | None:
     return session.info.get(LOG_WRITER)
 
 
-def log_events(session: Session, promotion_id: str, sealed: Sequence) -> None:  # noqa: ANN001
+def log_events(session: Session, promotion_id: str, sealed: Sequence) -> None:
     """Make each appended event a leaf of the site log (when the session has a writer)."""
     writer = log_writer(session)
     if writer is None or not sealed:

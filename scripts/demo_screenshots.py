@@ -71,7 +71,7 @@ class Shooter:
                 raise SystemExit(f"demo screenshots: timed out waiting for {what}")
             self.spin(50)
 
-    def save(self, widget, name: str) -> Path:  # noqa: ANN001
+    def save(self, widget, name: str) -> Path:
         self.spin(150)  # let the last layout and paint land before grabbing
         path = self.out / f"{self.prefix}{name}.png"
         if not widget.grab().save(str(path)):
@@ -134,7 +134,7 @@ def shoot(config: SiteConfig, out: Path) -> list[Path]:
     return shots.saved
 
 
-def _login(window, shots: Shooter) -> None:  # noqa: ANN001
+def _login(window, shots: Shooter) -> None:
     """Who signs in on start: the dialog `stella demo` opens, with bob chosen."""
     login = window.ask_sign_in("bob")
     shots.until(lambda: login.choice() is not None and login.choice().name == "bob",
@@ -145,7 +145,7 @@ def _login(window, shots: Shooter) -> None:  # noqa: ANN001
     shots.until(lambda: window.login_dialog is None, "the login dialog to close")
 
 
-def _show(window, shots: Shooter, pid: str) -> None:  # noqa: ANN001
+def _show(window, shots: Shooter, pid: str) -> None:
     """The promotion's Run / Timeline, loaded, in the Promotions page."""
     view = window.promotions.run_view
     window.navigate("promotions")
@@ -154,7 +154,7 @@ def _show(window, shots: Shooter, pid: str) -> None:  # noqa: ANN001
                 and view.snapshot.actor == window.ctx.actor, f"{pid}'s run")
 
 
-def _run_screens(window, shots: Shooter) -> None:  # noqa: ANN001
+def _run_screens(window, shots: Shooter) -> None:
     """§14.3: the list with every state, and P-0005's run live at Canary 10%."""
     page = window.promotions
     view = page.run_view
@@ -183,7 +183,7 @@ def _run_screens(window, shots: Shooter) -> None:  # noqa: ANN001
     dialog.close()
 
 
-def _fit_list(page, rows: int | None = None) -> None:  # noqa: ANN001
+def _fit_list(page, rows: int | None = None) -> None:
     """The promotions list just tall enough for its rows (all, or none: folded away);
     the run view gets the rest."""
     table = page.table
@@ -194,12 +194,12 @@ def _fit_list(page, rows: int | None = None) -> None:  # noqa: ANN001
     page.splitter.setSizes([wanted, total - wanted])
 
 
-def _statuses(page) -> dict[str, str]:  # noqa: ANN001
+def _statuses(page) -> dict[str, str]:
     model = page.model
     return {model.summary(row).id: model.summary(row).status for row in range(model.rowCount())}
 
 
-def _deploy_screens(window, shots: Shooter) -> None:  # noqa: ANN001
+def _deploy_screens(window, shots: Shooter) -> None:
     """§14.5 and §14.6: the live canary's Deploy Stage View, then its rollback dialog."""
     view = window.promotions.run_view
     _show(window, shots, LIVE)
@@ -222,7 +222,7 @@ def _deploy_screens(window, shots: Shooter) -> None:  # noqa: ANN001
     dialog.close()
 
 
-def _approval(window, shots: Shooter) -> None:  # noqa: ANN001
+def _approval(window, shots: Shooter) -> None:
     """P-0004 waits for an approver: bob, signed in with his key, opens the decision."""
     view = window.promotions.run_view
     _show(window, shots, "P-0004")
@@ -233,7 +233,7 @@ def _approval(window, shots: Shooter) -> None:  # noqa: ANN001
     dialog.reject()
 
 
-def _rolled_back(window, shots: Shooter) -> None:  # noqa: ANN001
+def _rolled_back(window, shots: Shooter) -> None:
     view = window.promotions.run_view
     _show(window, shots, "P-0003")
     _fit_list(window.promotions, rows=0)
@@ -242,7 +242,7 @@ def _rolled_back(window, shots: Shooter) -> None:  # noqa: ANN001
     _fit_list(window.promotions)
 
 
-def _evidence_and_replay(window, shots: Shooter) -> None:  # noqa: ANN001
+def _evidence_and_replay(window, shots: Shooter) -> None:
     """§14.7: P-0001's sealed evidence; §14.8: a replay of P-0002's verdict."""
     from views.evidence.dialog import EvidenceTimelineDialog
 
@@ -270,7 +270,7 @@ def _evidence_and_replay(window, shots: Shooter) -> None:  # noqa: ANN001
     shots.save(window, "replay")
 
 
-def _schedule_screens(window, shots: Shooter) -> None:  # noqa: ANN001
+def _schedule_screens(window, shots: Shooter) -> None:
     """§14.9: P-0006's schedule (tomorrow 02:00 UTC), and Operations → Scheduler Runs."""
     view = window.promotions.run_view
     _show(window, shots, "P-0006")
@@ -286,7 +286,7 @@ def _schedule_screens(window, shots: Shooter) -> None:  # noqa: ANN001
     shots.save(window, "scheduler-runs")
 
 
-def _site_screens(window, shots: Shooter) -> None:  # noqa: ANN001
+def _site_screens(window, shots: Shooter) -> None:
     """Bundles / Import (trust root v2 in force), Feeds + AirGap Ops, Platform Health."""
     from views.main_window.navigation import BUNDLES
 

@@ -23,7 +23,7 @@ from tests.support.factories import add_target  # noqa: E402
 TRUST_ROOT = Path(airgap_bundles.__file__).parent / "samples" / "trust-root-v1.dsse.json"
 
 
-def add_fleet(site) -> None:  # noqa: ANN001
+def add_fleet(site) -> None:
     """Targets on both environments, so Release Control and Integrations have rows."""
     for env, names in (("eu-stage", ("eu-stage-01", "eu-stage-02")),
                        ("eu-prod", ("eu-prod-02", "eu-prod-03"))):
@@ -32,7 +32,7 @@ def add_fleet(site) -> None:  # noqa: ANN001
     trust.install_first(site, TRUST_ROOT.read_bytes(), "alice", confirmed=True)
 
 
-def shoot_admin(window, site, ids: dict[str, str], out: Path, save, until) -> None:  # noqa: ANN001
+def shoot_admin(window, site, ids: dict[str, str], out: Path, save, until) -> None:
     from views.admin_pages.pages import APPROVALS, INTEGRATIONS, RELEASE_CONTROL, SECURITY
 
     for key, name in ((APPROVALS, "approvals-page.png"), (RELEASE_CONTROL, "release-control.png"),

@@ -27,7 +27,7 @@ from tests.views.deploy_helpers import start  # noqa: E402
 GATE = {"window_seconds": "5m", "interval_seconds": "30s", "max_p95_ms": "400ms"}
 
 
-def build(home: Path):  # noqa: ANN201
+def build(home: Path):
     from datetime import timedelta
 
     from scripts.screenshot_deploy import _Jump
@@ -57,7 +57,7 @@ def build(home: Path):  # noqa: ANN201
     return site, breached, retried
 
 
-def shoot(site, breached: str, retried: str, out: Path) -> list[Path]:  # noqa: ANN001
+def shoot(site, breached: str, retried: str, out: Path) -> list[Path]:
     from app.gui import application, main_window
     from scripts import shots
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.context import Site  # noqa: E402
-from app.site import SiteConfig  # noqa: E402
+from app.context import Site
+from app.site import SiteConfig
 
 
 def main() -> int:

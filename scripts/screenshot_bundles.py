@@ -36,7 +36,7 @@ class _StepClock:
     def __init__(self) -> None:
         self._now = START - timedelta(hours=2)
 
-    def now(self):  # noqa: ANN201 (datetime)
+    def now(self):
         self._now += timedelta(minutes=1)
         return self._now
 
@@ -51,7 +51,7 @@ def _tampered(source: Path, target: Path, member: str = "release.json") -> Path:
     return target
 
 
-def build_bundles_site(home: Path):  # noqa: ANN201 (Site)
+def build_bundles_site(home: Path):
     site = make_site(home, clock=_StepClock())
     trust.install_first(site, (SAMPLES / "trust-root-v1.dsse.json").read_bytes(), "alice",
                         confirmed=True)
@@ -101,7 +101,7 @@ def shoot_bundles(home: Path, out: Path, save: Save, until: Until) -> None:
     reports: list = []
     page.report_shown.connect(reports.append)
 
-    def report(start: Callable[[], object], name: str, close: bool = True):  # noqa: ANN202
+    def report(start: Callable[[], object], name: str, close: bool = True):
         count = len(reports)
         start()
         until(lambda: len(reports) > count)

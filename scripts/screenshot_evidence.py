@@ -21,7 +21,7 @@ Save = Callable[[object, str], None]
 Until = Callable[..., None]
 
 
-def shoot_evidence(window, site, ids: dict[str, str], out: Path, save: Save,  # noqa: ANN001
+def shoot_evidence(window, site, ids: dict[str, str], out: Path, save: Save,
                    until: Until) -> None:
     from views.auditor.window import AuditorWindow
     from views.evidence.dialog import EvidenceTimelineDialog

@@ -49,7 +49,7 @@ APPROVER_PASSPHRASE = passphrase_of("bob")  # the test site's approver
 WITHDRAWN = ("GHSA-fjxv-7rqg-78g4", "GHSA-jf85-cpcp-j695", "GHSA-h4j5-c7cj-74xg")
 
 
-def build_gate(site, clock) -> dict[str, str]:  # noqa: ANN001
+def build_gate(site, clock) -> dict[str, str]:
     """Three real gate runs: blocked on criticals, passed with a warning, and blocked on
     stale feeds then let through by an approver's override. Then replays (one of which
     mismatches) and a newer snapshot and policy for what-if."""
@@ -91,7 +91,7 @@ def build_gate(site, clock) -> dict[str, str]:  # noqa: ANN001
     return {"gate_blocked": blocked, "gate_passed": passed, "gate_override": stale}
 
 
-def shoot_gate(window, site, ids: dict[str, str], out: Path, save: Save,  # noqa: ANN001
+def shoot_gate(window, site, ids: dict[str, str], out: Path, save: Save,
                until: Until) -> None:
     page = window.promotions
     view = page.run_view

@@ -38,7 +38,7 @@ TARGETS = ("eu-demo-01", "eu-demo-02", "eu-demo-03")
 OUT = ROOT / "docs" / "screenshots"
 
 
-def measured(site, pid: str) -> list[dict]:  # noqa: ANN001
+def measured(site, pid: str) -> list[dict]:
     events, _ = promotions.load_run(site, pid)
     return [e.data for e in events if e.type == ev.STEP_CRITERIA and "measurement" in e.data]
 

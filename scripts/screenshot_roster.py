@@ -18,7 +18,7 @@ sys.path.insert(0, str(ROOT))
 from tests.support.factories import make_site, passphrase_of  # noqa: E402
 
 
-def show_actions(page) -> None:  # noqa: ANN001
+def show_actions(page) -> None:
     """Scroll the page so the users table and its admin actions are in view."""
     from PySide6.QtWidgets import QScrollArea
 

@@ -28,11 +28,11 @@ Save = Callable[[object, str], None]
 Until = Callable[..., None]
 
 
-def _tick(site) -> None:  # noqa: ANN001
+def _tick(site) -> None:
     scheduler_tick.tick(site, scheduler_tick.executor_runner(doubles_registry()))
 
 
-def make_jobs(site, ids: dict[str, str]) -> dict[str, str]:  # noqa: ANN001
+def make_jobs(site, ids: dict[str, str]) -> dict[str, str]:
     """A job waiting on stale feeds, one dead-lettered (its run failed), one succeeded."""
     blocked = promotions.create_promotion(site, "search@0.9.0", "eu-prod", who(site, "alice"), "eu-stage")
     scheduler.create_schedule(site, blocked, at="now", window="2h", actor="olga",
@@ -48,7 +48,7 @@ def make_jobs(site, ids: dict[str, str]) -> dict[str, str]:  # noqa: ANN001
     return {"blocked": blocked, "done": done}
 
 
-def shoot_schedule(window, site, ids: dict[str, str], out: Path, save: Save,  # noqa: ANN001
+def shoot_schedule(window, site, ids: dict[str, str], out: Path, save: Save,
                    until: Until) -> None:
     page = window.promotions
     view = page.run_view

@@ -52,7 +52,7 @@ class TickingClock:
             self._tick = timedelta(seconds=seconds)
 
 
-def build_site(home: Path):  # noqa: ANN201 (Site)
+def build_site(home: Path):
     """Six promotions: completed, completed with approval, rolled back, failed,
     waiting for approval, and one left for the app to run live."""
     clock = TickingClock(START - timedelta(hours=5))
@@ -103,7 +103,7 @@ def live_registry() -> StepRegistry:
     return registry
 
 
-def shoot(site, ids: dict[str, str], out: Path) -> list[Path]:  # noqa: ANN001
+def shoot(site, ids: dict[str, str], out: Path) -> list[Path]:
     from app.gui import application, main_window
     from scripts import shots
 

@@ -33,7 +33,7 @@ def waiter(failure: str, default_timeout_ms: int = 15_000) -> Callable[..., None
 def saver(out: Path, saved: list[Path] | None = None) -> Callable[..., None]:
     """``save(widget, name)``: grab ``widget`` to ``out/name`` once painting settled."""
 
-    def save(widget, name: str) -> None:  # noqa: ANN001 (any QWidget)
+    def save(widget, name: str) -> None:
         settle(300)
         path = out / name
         if not widget.grab().save(str(path)):

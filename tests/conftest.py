@@ -10,11 +10,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.pop("STELLA_HOME", None)
 os.environ.pop("STELLA_DB", None)
 
-import pytest  # noqa: E402
+import pytest
 
-from engine.crypto import key_wrap  # noqa: E402
-from tests.support import postgres  # noqa: E402
-from tests.support.factories import make_site  # noqa: E402
+from engine.crypto import key_wrap
+from tests.support import postgres
+from tests.support.factories import make_site
 
 # Keys written by tests use a light scrypt (each key records its own parameters, so
 # loading is unchanged); tests/engine/crypto/test_key_wrap.py checks the real ones.
@@ -26,7 +26,7 @@ def _light_key_kdf(monkeypatch):
     monkeypatch.setattr(key_wrap, "DEFAULT_SCRYPT", TEST_SCRYPT)
 
 
-def pytest_collection_modifyitems(config, items):  # noqa: ANN001 (pytest hook)
+def pytest_collection_modifyitems(config, items):
     """The PostgreSQL pass runs every test that reaches the database through the site;
     a module that opens the SQLite file itself (to tamper with it, say), or says why it is
     about SQLite only (``SQLITE_ONLY = "…"``), stays SQLite's."""

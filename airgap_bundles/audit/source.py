@@ -113,7 +113,7 @@ class HashingReader:
             self._index += 1
         if self._index >= len(self.paths):
             return False
-        self._handle = open(self.paths[self._index], "rb")  # noqa: SIM115 (closed in _advance)
+        self._handle = open(self.paths[self._index], "rb")
         return True
 
     def read(self, size: int = -1) -> bytes:

@@ -98,7 +98,7 @@ def _parts_source(path: Path, report: VerifyReport) -> tuple[_Archive | None, st
     return _Archive(folder, base, reader, manifests), ""
 
 
-def _check_parts(archive: _Archive, site_key, report: VerifyReport) -> None:  # noqa: ANN001
+def _check_parts(archive: _Archive, site_key, report: VerifyReport) -> None:
     """Each part against its manifest; with ``site_key`` the manifests' signatures too.
 
     Without the key (the archive inside could not be read, so the site key is unknown)
@@ -136,7 +136,7 @@ def _check_parts(archive: _Archive, site_key, report: VerifyReport) -> None:  # 
             )
 
 
-def _check_custody_sidecar(archive: _Archive, site_key, report: VerifyReport) -> None:  # noqa: ANN001
+def _check_custody_sidecar(archive: _Archive, site_key, report: VerifyReport) -> None:
     path = archive.folder / custody_name(archive.name)
     if not path.exists():
         report.note(

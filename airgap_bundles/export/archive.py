@@ -46,7 +46,7 @@ class _SinkWriter(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data) -> int:  # noqa: ANN001 (bytes-like)
+    def write(self, data) -> int:
         if not self.abandoned:  # after a failure, closing gzip must not write again
             self._sink.write(data)
         return len(data)
@@ -112,7 +112,7 @@ def _open_source(member: Member) -> BinaryIO:
         return io.BytesIO(member.data)
     if member.file is None:
         raise ExportContentError(f"{member.path} has neither bytes nor a file")
-    return open(member.file, "rb")  # noqa: SIM115 (closed by the caller)
+    return open(member.file, "rb")
 
 
 def write_archive(

@@ -77,7 +77,7 @@ class ChangeSignal:
         return tuple(events), tuple(schedules)
 
 
-def _listen(site: Site):  # noqa: ANN202 (psycopg is imported only for PostgreSQL sites)
+def _listen(site: Site):
     """A connection of its own, outside any transaction, LISTENing for commits."""
     import psycopg
 

@@ -148,7 +148,7 @@ def bundle_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_report(report: ab.VerificationReport | None, out=None) -> None:  # noqa: ANN001
+def _print_report(report: ab.VerificationReport | None, out=None) -> None:
     if report is None:
         return
     out = out or sys.stdout  # looked up now: the CLI guards the stream it finds

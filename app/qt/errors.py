@@ -85,7 +85,7 @@ def install_excepthook() -> None:
 
     from app.boundary import debug_requested
 
-    def hook(kind, exc, tb) -> None:  # noqa: ANN001
+    def hook(kind, exc, tb) -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, exc, tb)
             return

@@ -138,7 +138,7 @@ def _commit(site: Site, verified: ab.VerifiedBundle, staging: Path, actor: str) 
     return ImportResult(verified, target, label)
 
 
-def _recheck_version(session, verified: ab.VerifiedBundle) -> None:  # noqa: ANN001
+def _recheck_version(session, verified: ab.VerifiedBundle) -> None:
     """Anti-rollback again, under the write lock: verification read the last version
     before a slow stream, and another import may have committed a newer one since."""
     last = session.scalar(select(func.max(Bundle.version)).where(
@@ -155,7 +155,7 @@ def _recheck_version(session, verified: ab.VerifiedBundle) -> None:  # noqa: ANN
         "version", None, verified.report)
 
 
-def _record_content(session, site: Site, verified: ab.VerifiedBundle, folder: Path,  # noqa: ANN001
+def _record_content(session, site: Site, verified: ab.VerifiedBundle, folder: Path,
                     actor: str) -> str:
     """Write the kind-specific rows; return a human label for the Bundles view."""
     content = verified.content

@@ -211,7 +211,7 @@ def pending(folder: Path) -> list[dict[str, Any]]:
     return found
 
 
-def recover(site) -> list[Recovery]:  # noqa: ANN001 (app.context.Site)
+def recover(site) -> list[Recovery]:
     """Resolve every intent no running export holds; see the module docstring."""
     folder = site.paths.custody
     try:
@@ -249,7 +249,7 @@ def recover(site) -> list[Recovery]:  # noqa: ANN001 (app.context.Site)
     return results
 
 
-def recover_at_start(site, report: Callable[[str], None] | None = None) -> list[Recovery]:  # noqa: ANN001
+def recover_at_start(site, report: Callable[[str], None] | None = None) -> list[Recovery]:
     """:func:`recover`, each outcome said on stderr (or to ``report``)."""
     results = recover(site)
     say = report or (lambda line: print(line, file=sys.stderr))
@@ -258,7 +258,7 @@ def recover_at_start(site, report: Callable[[str], None] | None = None) -> list[
     return results
 
 
-def _resolve(site, intent: Intent) -> Recovery:  # noqa: ANN001
+def _resolve(site, intent: Intent) -> Recovery:
     from app.services import exports
 
     record = intent.record
@@ -310,7 +310,7 @@ def _resolve(site, intent: Intent) -> Recovery:  # noqa: ANN001
                     "complete; nothing was recorded and its files were removed")
 
 
-def _recorded(site, promotion: str, receipt_digest: str) -> bool:  # noqa: ANN001
+def _recorded(site, promotion: str, receipt_digest: str) -> bool:
     from engine.run import events as ev
     from models.tables import RunEvent
 

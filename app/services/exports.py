@@ -130,7 +130,7 @@ def _statement(envelope: bytes) -> Statement:
     return Statement.from_bytes(dsse.Envelope.from_bytes(envelope).payload)
 
 
-def _keys(session, site: Site, envelopes: list[EvidenceItem], trust: TrustRoot | None,  # noqa: ANN001
+def _keys(session, site: Site, envelopes: list[EvidenceItem], trust: TrustRoot | None,
           ) -> tuple[PublicKey, dict[str, ShippedKey]]:
     site_key = site_signer(site.paths.keys).public_key
     log_key = load_private_key(site.paths.keys / LOG_KEY).public_key
@@ -159,7 +159,7 @@ def _keys(session, site: Site, envelopes: list[EvidenceItem], trust: TrustRoot |
     return site_key, {k: ShippedKey(key, tuple(r)) for k, (key, r) in roles.items()}
 
 
-def _spool_logs(session, promotion_id: str, steps: list[str], folder: Path) -> list[LogFile]:  # noqa: ANN001
+def _spool_logs(session, promotion_id: str, steps: list[str], folder: Path) -> list[LogFile]:
     """Write each step's log to a spool file once, hashing as it goes. Raw cursor rows in
     batches and one write per step per batch keep this near the database's own speed."""
     handles: dict[str, Any] = {}
@@ -177,7 +177,7 @@ def _spool_logs(session, promotion_id: str, steps: list[str], folder: Path) -> l
             for step, lines in chunks.items():
                 if step not in handles:
                     name = layout.log_path(steps, step).rsplit("/", 1)[1]
-                    handles[step] = open(folder / name, "wb")  # noqa: SIM115
+                    handles[step] = open(folder / name, "wb")
                     digests[step], sizes[step] = hashlib.sha256(), 0
                 data = "".join(lines).encode("utf-8")
                 handles[step].write(data)

@@ -65,7 +65,7 @@ class GateEvaluation:
         return self.result.verdict.to_json()
 
 
-def _completed(session) -> Any:  # noqa: ANN001
+def _completed(session) -> Any:
     def check(promotion_id: str) -> bool:
         try:
             _, state = _load(session, promotion_id)

@@ -109,14 +109,14 @@ class OverrideResult:
     event_seq: int
 
 
-def _latest_verdict(session, promotion_id: str) -> dict[str, Any] | None:  # noqa: ANN001
+def _latest_verdict(session, promotion_id: str) -> dict[str, Any] | None:
     data = session.scalar(select(GateVerdict.document)
                           .where(GateVerdict.promotion_id == promotion_id)
                           .order_by(GateVerdict.id.desc()).limit(1))
     return json.loads(data) if data is not None else None
 
 
-def _refusal(session, promotion_id: str, approver: str) -> tuple[Any, dict[str, Any]]:  # noqa: ANN001
+def _refusal(session, promotion_id: str, approver: str) -> tuple[Any, dict[str, Any]]:
     """The run and the verdict to override, or NotNow/Rejected saying why not."""
     _, state = _load(session, promotion_id)
     require_role(session, approver, APPROVER_ROLES, "override stale feeds")

@@ -32,7 +32,7 @@ def find_release(session: Session, ref: str) -> Release:
 
 
 def register_release(session: Session, release_json: bytes, bundle_digest: str | None,
-                     imported_at) -> Release:  # noqa: ANN001 (datetime)
+                     imported_at) -> Release:
     """Record a verified release manifest inside the caller's (import) transaction."""
     try:
         manifest = json.loads(release_json)

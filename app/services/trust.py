@@ -36,7 +36,7 @@ def _parse(envelope_bytes: bytes) -> dsse.Envelope:
         raise Rejected(f"trust root rejected: {exc}") from None
 
 
-def _latest(session) -> TrustRootRecord | None:  # noqa: ANN001
+def _latest(session) -> TrustRootRecord | None:
     return session.scalar(select(TrustRootRecord).order_by(TrustRootRecord.version.desc()).limit(1))
 
 
@@ -61,7 +61,7 @@ def install_first(site: Site, envelope_bytes: bytes, actor: str, confirmed: bool
     return root
 
 
-def accept_rotation(session, site: Site, envelope: dsse.Envelope, actor: str) -> TrustRoot:  # noqa: ANN001
+def accept_rotation(session, site: Site, envelope: dsse.Envelope, actor: str) -> TrustRoot:
     """Verify and record a successor root inside the caller's transaction."""
     current = _latest(session)
     if current is None:

@@ -8,7 +8,7 @@ from app.cli.main import main
 from tests.support.factories import make_site
 
 
-def stella(home, capsys, *argv) -> tuple[int, str]:  # noqa: ANN001
+def stella(home, capsys, *argv) -> tuple[int, str]:
     code = main([*argv, "--home", str(home)])
     return code, capsys.readouterr().out
 

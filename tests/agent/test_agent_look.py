@@ -22,12 +22,12 @@ def agent_site(tmp_path):
     site.close()
 
 
-def create(site) -> str:  # noqa: ANN001
+def create(site) -> str:
     return promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage",
                                        as_user(site, "alice"))
 
 
-def status_of(site, pid: str) -> str:  # noqa: ANN001
+def status_of(site, pid: str) -> str:
     return promotions.load_run(site, pid)[1].status
 
 

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EACH = 100
 
 
-def _workstation(site, name: str) -> Path:  # noqa: ANN001
+def _workstation(site, name: str) -> Path:
     """A second home with the site's keys whose database is the first one's."""
     home = site.paths.home.parent / name
     shutil.copytree(site.paths.keys, home / "keys")
@@ -28,7 +28,7 @@ def _workstation(site, name: str) -> Path:  # noqa: ANN001
     return home
 
 
-def test_two_workstations_create_at_once(site, tmp_path) -> None:  # noqa: ANN001
+def test_two_workstations_create_at_once(site, tmp_path) -> None:
     add_release(site)
     homes = [site.paths.home, _workstation(site, "workstation-b")]
     barrier = tmp_path / "barrier"

@@ -36,7 +36,7 @@ TRIGGERS = (ev.STEP_STARTED, ev.TARGET_DEPLOY_STARTED, ev.STEP_CRITERIA)
 class Events:
     """The run's event types as committed, read straight from the database file."""
 
-    def __init__(self, site) -> None:  # noqa: ANN001
+    def __init__(self, site) -> None:
         self.path = site.paths.db_file
 
     def types(self, pid: str) -> list[str]:
@@ -61,7 +61,7 @@ def kill_when(runner: ForkRunner, child: int, seen: Events, pid: str, kind: str,
             return False
 
 
-def check_after_recovery(site, fleet: CommandFleet, pid: str, before) -> None:  # noqa: ANN001
+def check_after_recovery(site, fleet: CommandFleet, pid: str, before) -> None:
     events, state = promotions.load_run(site, pid)  # the chain verifies
     assert [e.hash for e in events[:len(before)]] == [e.hash for e in before]  # nothing lost
     starts = [(e.step, e.data.get("attempt")) for e in events if e.type == ev.STEP_STARTED]

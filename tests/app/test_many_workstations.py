@@ -20,14 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 HOMES, EXECUTORS, PROMOTIONS = 3, 10, 50
 
 
-def _workstation(site, name: str) -> Path:  # noqa: ANN001
+def _workstation(site, name: str) -> Path:
     home = site.paths.home.parent / name
     shutil.copytree(site.paths.keys, home / "keys")
     (home / "database.url").write_text(site.config.db_url + "\n", encoding="utf-8")
     return home
 
 
-def test_ten_executors_on_three_workstations_complete_fifty_promotions(site) -> None:  # noqa: ANN001
+def test_ten_executors_on_three_workstations_complete_fifty_promotions(site) -> None:
     add_release(site)
     alice = who(site, "alice")
     ids = [promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", alice)

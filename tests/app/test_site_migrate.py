@@ -17,12 +17,12 @@ from tests.support.doubles import doubles_registry
 from tests.support.factories import add_release, make_site, who
 
 
-def _empty_url(tmp_path) -> str:  # noqa: ANN001
+def _empty_url(tmp_path) -> str:
     server = postgres.server_url()
     return postgres.fresh_database(server) if server else sqlite_url(tmp_path / "copy.db")
 
 
-def test_migrate_copies_and_verifies_and_leaves_the_source(tmp_path, capsys) -> None:  # noqa: ANN001
+def test_migrate_copies_and_verifies_and_leaves_the_source(tmp_path, capsys) -> None:
     home = tmp_path / "home"
     site = make_site(home, db_url=sqlite_url(home.resolve() / "stella.db"))  # SQLite on both passes
     add_release(site)

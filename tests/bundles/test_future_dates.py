@@ -24,7 +24,7 @@ from tests.bundles.helpers import (
 LATER = NOW + timedelta(days=365 * 100)
 
 
-def _release(tmp_path, created):  # noqa: ANN001
+def _release(tmp_path, created):
     pred = predicate(created=created, expires=created + timedelta(days=30))
     return write(tmp_path, bundle_bytes(release_files(), pred))
 

@@ -41,7 +41,7 @@ def _ustar_with_size_field(field: bytes) -> bytes:
     return bytes(data)
 
 
-def _ours(data: bytes, tmp_path) -> list[tuple[str, int]]:  # noqa: ANN001
+def _ours(data: bytes, tmp_path) -> list[tuple[str, int]]:
     source, _ = open_source(io.BytesIO(data))
     reader = TarReader(source, memoryview(bytearray(1 << 16)))
     members = []
@@ -51,7 +51,7 @@ def _ours(data: bytes, tmp_path) -> list[tuple[str, int]]:  # noqa: ANN001
     return members
 
 
-def _gnu_tar_accepts(data: bytes, tmp_path) -> bool:  # noqa: ANN001
+def _gnu_tar_accepts(data: bytes, tmp_path) -> bool:
     path = tmp_path / "gnu.tar"
     path.write_bytes(data)
     return subprocess.run(["tar", "-tvf", str(path)], capture_output=True).returncode == 0

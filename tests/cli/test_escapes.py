@@ -96,7 +96,7 @@ def test_verify_of_an_export_with_an_escape_named_member(auditor_export, tmp_pat
 
 
 class _Control:
-    def progress(self, _value) -> None:  # noqa: ANN001
+    def progress(self, _value) -> None:
         pass
 
     def cancelled(self) -> bool:

@@ -24,8 +24,8 @@ SKIPPED = {("gui",), ("demo",), ("demo-traffic",), ("agent",)}
 
 
 def _leaves(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()):
-    for action in parser._actions:  # noqa: SLF001 (argparse keeps its grammar there)
-        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
                 yield from _leaves(sub, (*prefix, name))
             return
@@ -46,7 +46,7 @@ def playground(tmp_path_factory):
     return root
 
 
-def _tokens(root) -> st.SearchStrategy[str]:  # noqa: ANN001
+def _tokens(root) -> st.SearchStrategy[str]:
     places = [str(root / "file.json"), str(root / "folder"), str(root / "bytes.bin"),
               str(root / "missing"), str(root / "folder" / "new-file"), "/dev/null", "-", "."]
     return st.one_of(
@@ -62,10 +62,10 @@ def _tokens(root) -> st.SearchStrategy[str]:  # noqa: ANN001
     )
 
 
-def _argv(draw, path: tuple[str, ...], parser: argparse.ArgumentParser, tokens) -> list[str]:  # noqa: ANN001
+def _argv(draw, path: tuple[str, ...], parser: argparse.ArgumentParser, tokens) -> list[str]:
     argv = list(path)
-    for action in parser._actions:  # noqa: SLF001
-        if isinstance(action, argparse._HelpAction):  # noqa: SLF001
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
             continue
         if not action.option_strings:
             count = 1 if action.nargs in (None, 1) else draw(st.integers(0, 2))
@@ -90,7 +90,7 @@ def test_any_argv_gets_a_proper_answer(path, playground, capsys, monkeypatch):
     @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=not EXPLORE,
               suppress_health_check=list(HealthCheck))
     @given(st.data())
-    def check(data):  # noqa: ANN001
+    def check(data):
         argv = data.draw(st.composite(lambda draw: _argv(draw, path, parser, tokens))())
         try:
             code = main(argv)

@@ -71,7 +71,7 @@ def _site_template(tmp_path_factory) -> Path:
     return home
 
 
-def _copy(template: Path, home: Path, clock) -> Site:  # noqa: ANN001
+def _copy(template: Path, home: Path, clock) -> Site:
     copy_home(template, home)
     return Site.open(SiteConfig.resolve(home=home, clock=clock))
 

@@ -16,7 +16,7 @@ from engine.canary.metrics import MetricsSettings
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if "slow" in self.path:
             time.sleep(2)
         body = b'{"status":"success","data":{"resultType":"vector","result":[]}}'

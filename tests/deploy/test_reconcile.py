@@ -22,7 +22,7 @@ def start(env, version: str = "1.3.0-rc1") -> str:
     return promotions.create_promotion(env.site, f"platform@{version}", "fake-prod", who(env.site, "alice"))
 
 
-def unsigned(data) -> dict:  # noqa: ANN001
+def unsigned(data) -> dict:
     """An event's data without the executor's signature over it."""
     return {k: v for k, v in data.items() if k != "signature"}
 

@@ -142,7 +142,7 @@ def test_a_promotion_deploys_to_two_ssh_hosts_and_rolls_back(live_site, sshd):
     assert any(e.type == ev.TARGET_DEPLOY_STARTED for e in events)
 
 
-def prepare_site(site, sshd: SshServer) -> None:  # noqa: ANN001
+def prepare_site(site, sshd: SshServer) -> None:
     secrets = site.paths.home / "secrets"
     secrets.mkdir(mode=0o700, exist_ok=True)
     secrets.chmod(0o700)

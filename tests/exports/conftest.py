@@ -21,7 +21,7 @@ ROOT_KEY = Ed25519Signer.from_seed(bytes([1]) * 32)
 RELEASE_KEY = Ed25519Signer.from_seed(bytes([2]) * 32)
 
 
-def install_trust_root(site) -> None:  # noqa: ANN001
+def install_trust_root(site) -> None:
     document = trust_root_document(
         version=1, expires=START + timedelta(days=365),
         keys=[ROOT_KEY.public_key, RELEASE_KEY.public_key],
@@ -31,7 +31,7 @@ def install_trust_root(site) -> None:  # noqa: ANN001
     trust.install_first(site, envelope, "alice", confirmed=True)
 
 
-def sealed_promotion(site) -> str:  # noqa: ANN001
+def sealed_promotion(site) -> str:
     add_release(site)
     pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
     Executor(site, pid, doubles_registry()).run()
@@ -40,7 +40,7 @@ def sealed_promotion(site) -> str:  # noqa: ANN001
     return pid
 
 
-def _open(home):  # noqa: ANN001
+def _open(home):
     return Site.open(SiteConfig.resolve(home=home, clock=FixedClock(START)))
 
 
@@ -72,7 +72,7 @@ def sealed(_templates, tmp_path):
     site.close()
 
 
-def extract(archive, into):  # noqa: ANN001
+def extract(archive, into):
     """Unpack an export with the standard library, as an auditor would."""
     import tarfile
 

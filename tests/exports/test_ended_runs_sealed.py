@@ -15,11 +15,11 @@ from tests.support.deploy import add_demo_release
 from tests.support.factories import passphrase_of, who
 
 
-def _predicate(site, item) -> dict:  # noqa: ANN001
+def _predicate(site, item) -> dict:
     return json.loads(dsse.Envelope.from_bytes(evidence.envelope_bytes(site, item.id)).payload)["predicate"]
 
 
-def _breaching_run(site) -> tuple[FakeEnv, str]:  # noqa: ANN001
+def _breaching_run(site) -> tuple[FakeEnv, str]:
     env = FakeEnv(site)
     env.driver.targets["t01"].error_rate = 0.5  # the canary breaches its 1% error budget
     add_demo_release(site, "1.3.0-rc1", artifacts=False)

@@ -21,7 +21,7 @@ VERDICT = canonical_bytes({"schema": "stellaops.verdict/v1", "verdict_id": "verd
 FOLDER = "policy/03-gate-eval.attempt-2"
 
 
-def files(**extra) -> GateEvalFiles:  # noqa: ANN003
+def files(**extra) -> GateEvalFiles:
     base = dict(
         step="gate-eval", attempt=2, verdict=VERDICT, replay={"schema": "x"},
         evidence="sha256:" + "e" * 64, release=b'{"name":"a","version":"1"}',
@@ -63,7 +63,7 @@ def test_a_recorded_verdict_that_is_not_json_is_refused():
         gate_eval_members(FOLDER, files(verdict=b"{not json"))
 
 
-def _inputs(**change) -> bytes:  # noqa: ANN003
+def _inputs(**change) -> bytes:
     members = gate_eval_members(FOLDER, files())
     obj = json.loads(members[1].data)
     obj.update(change)

@@ -14,7 +14,7 @@ from tests.support import postgres
 from tests.support.factories import START, who
 
 
-def test_the_auditor_bundle_from_the_copy_verifies(sealed, tmp_path, capsys) -> None:  # noqa: ANN001
+def test_the_auditor_bundle_from_the_copy_verifies(sealed, tmp_path, capsys) -> None:
     site, pid = sealed
     config = site.config
     site.close()

@@ -43,7 +43,7 @@ PASSPHRASE = "bob-passphrase"
 FIRST, SECOND = "policy/03-gate-eval", "policy/03-gate-eval.attempt-2"
 
 
-def _open(home) -> Site:  # noqa: ANN001
+def _open(home) -> Site:
     return Site.open(SiteConfig.resolve(home=home, clock=FixedClock(START)))
 
 
@@ -89,13 +89,13 @@ def bundle(_template, tmp_path_factory):
             "verdicts": verdicts}
 
 
-def _export(site: Site, pid: str, directory) -> object:  # noqa: ANN001
+def _export(site: Site, pid: str, directory) -> object:
     directory.mkdir()
     outcome = exports.export(site, pid, "auditor", directory, who(site, "audrey"))
     return directory / outcome.files.archive.name
 
 
-def _policy_checks(report, ok: bool | None = None) -> list:  # noqa: ANN001
+def _policy_checks(report, ok: bool | None = None) -> list:
     return [c for c in report.checks if c.level == POLICY_LEVEL and (ok is None or c.ok is ok)]
 
 
@@ -141,7 +141,7 @@ def test_the_bundle_verifies_with_every_verdict_re_evaluated(bundle):
                    for m in messages) == 2
 
 
-def _policy_files(folder) -> list[str]:  # noqa: ANN001
+def _policy_files(folder) -> list[str]:
     """Every file of the first folder; of the second, all but the middle records (the
     same kind of file as the first folder's, so they add time and no coverage)."""
     paths = sorted(p.relative_to(folder).as_posix() for p in (folder / "policy").rglob("*")
@@ -191,7 +191,7 @@ def test_an_altered_advisory_record_is_a_mismatch_that_names_it(site_copy, tmp_p
     real = export_policy.gate_eval_files
     altered: list[str] = []
 
-    def tampered(site_, row):  # noqa: ANN001
+    def tampered(site_, row):
         files = real(site_, row)
         if row.attempt == 2:
             files, target = _withdraw_one_record(files)
@@ -220,7 +220,7 @@ def test_a_verdict_swapped_between_attempts_is_caught(site_copy, tmp_path, monke
     real = export_policy.gate_eval_files
     first: list[bytes] = []
 
-    def swapped(site_, row):  # noqa: ANN001
+    def swapped(site_, row):
         files = real(site_, row)
         if row.attempt == 1:
             first.append(files.verdict)

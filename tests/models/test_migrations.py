@@ -19,7 +19,7 @@ def _revisions() -> list[str]:
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
 
 
-def _empty_database(tmp_path, name: str) -> str:  # noqa: ANN001
+def _empty_database(tmp_path, name: str) -> str:
     server = postgres.server_url()
     return postgres.fresh_database(server) if server else sqlite_url(tmp_path / f"{name}.db")
 
@@ -32,7 +32,7 @@ def _tables(url: str) -> set[str]:
         engine.dispose()
 
 
-def test_from_empty_to_head(tmp_path) -> None:  # noqa: ANN001
+def test_from_empty_to_head(tmp_path) -> None:
     url = _empty_database(tmp_path, "empty")
     migrate.upgrade(url)
     engine = create_engine(url)
@@ -44,7 +44,7 @@ def test_from_empty_to_head(tmp_path) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("revision", _revisions()[:-1])
-def test_from_every_earlier_revision(tmp_path, revision: str) -> None:  # noqa: ANN001
+def test_from_every_earlier_revision(tmp_path, revision: str) -> None:
     url = _empty_database(tmp_path, revision)
     command.upgrade(migrate._config(url), revision)
     engine = create_engine(url)

@@ -53,6 +53,6 @@ def feed_taken(site: Site, when: datetime, ecosystem: str = "npm") -> str:
                       digest=sha256_digest(f"{rfc3339(when)} {ecosystem}".encode()))
 
 
-def tick(site: Site, runner=None, now=None):  # noqa: ANN001,ANN201
+def tick(site: Site, runner=None, now=None):
     return scheduler_tick.tick(site, runner or scheduler_tick.executor_runner(doubles_registry()),
                                now)

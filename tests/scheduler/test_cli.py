@@ -15,13 +15,13 @@ from tests.support.factories import actor_passphrase
 
 
 class Broken:
-    def run(self, ctx):  # noqa: ANN001,ANN202
+    def run(self, ctx):
         return StepOutcome("failed", error="the release was refused")
 
 
 @pytest.fixture
 def stella(site, capsys, monkeypatch):
-    def run(*args: str, registry=None) -> tuple[int, str, str]:  # noqa: ANN001
+    def run(*args: str, registry=None) -> tuple[int, str, str]:
         capsys.readouterr()
         monkeypatch.delenv("STELLA_PASSPHRASE", raising=False)
         for name, value in actor_passphrase(args).items():

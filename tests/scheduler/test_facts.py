@@ -80,7 +80,7 @@ def test_integrations_are_the_target_environment_and_the_secret_providers(site, 
 
 
 def test_facts_that_cannot_be_read_fail_their_precondition(site, monkeypatch):
-    def broken(site_):  # noqa: ANN001,ANN202
+    def broken(site_):
         raise OSError("the probe could not reach the fleet controller")
     monkeypatch.setattr(health, "driver_probe", broken)
     facts = schedule_facts.gather(site, "P-0001", "eu-stage", [HEALTHY])

@@ -13,7 +13,7 @@ from tests.scheduler.conftest import OPENS, new_promotion, tick
 from tests.support.factories import who
 
 
-def create(site, pid, **changes):  # noqa: ANN001,ANN201
+def create(site, pid, **changes):
     options = {"at": OPENS, "window": "2h", "actor": "olga", **changes}
     return scheduler.create_schedule(site, pid, **options)
 

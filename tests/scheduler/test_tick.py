@@ -21,27 +21,27 @@ from tests.support.doubles import doubles_registry
 from tests.support.factories import who
 
 
-def create(site, pid, **changes):  # noqa: ANN001,ANN201
+def create(site, pid, **changes):
     options = {"at": OPENS, "window": "2h", "actor": "olga", **changes}
     return scheduler.create_schedule(site, pid, **options)
 
 
-def only_attempt(site):  # noqa: ANN001,ANN201
+def only_attempt(site):
     (attempt,) = scheduler.attempts(site)
     return attempt
 
 
-def failing_runner(message: str = "database is locked"):  # noqa: ANN201
+def failing_runner(message: str = "database is locked"):
     calls = []
 
-    def run(site, promotion_id, until):  # noqa: ANN001,ANN202
+    def run(site, promotion_id, until):
         calls.append(promotion_id)
         raise OSError(message)
     run.calls = calls  # type: ignore[attr-defined]
     return run
 
 
-def steps_started(site, pid) -> list[str]:  # noqa: ANN001
+def steps_started(site, pid) -> list[str]:
     events, _ = promotions.load_run(site, pid)
     return [e.step for e in events if e.type == "step.started"]
 
@@ -140,7 +140,7 @@ def test_a_lease_taken_between_the_check_and_the_run_waits_without_failing(site,
     create(site, pid)
     clock.advance(3600)
 
-    def lease_held(site, promotion_id, until):  # noqa: ANN001,ANN202
+    def lease_held(site, promotion_id, until):
         raise NotNow(f"promotion {promotion_id} is being executed by process 4242")
     (result,) = tick(site, lease_held).results
     assert (result.action, result.status) == ("run", "scheduled")
@@ -230,7 +230,7 @@ def test_a_failed_step_is_dead_lettered_at_once_for_an_operator(site, clock):
     clock.advance(3600)
 
     class Broken:
-        def run(self, ctx):  # noqa: ANN001,ANN202
+        def run(self, ctx):
             return StepOutcome("failed", error="target eu-stage/web-1 refused the release")
     registry = doubles_registry()
     registry.register("deploy-start", Broken())
@@ -289,7 +289,7 @@ def test_a_tick_while_an_attempt_runs_skips_it_and_records_nothing(site, clock):
     inner = []
     real = scheduler_tick.executor_runner(doubles_registry())
 
-    def run_and_tick_again(site_, promotion_id, until):  # noqa: ANN001,ANN202
+    def run_and_tick_again(site_, promotion_id, until):
         inner.extend(tick(site_).results)
         return real(site_, promotion_id, until)
     (outer,) = tick(site, run_and_tick_again).results
@@ -336,7 +336,7 @@ def test_cancelling_while_an_attempt_runs_keeps_its_outcome_but_stays_cancelled(
     clock.advance(3600)
     real = scheduler_tick.executor_runner(doubles_registry())
 
-    def cancel_meanwhile(site_, promotion_id, until):  # noqa: ANN001,ANN202
+    def cancel_meanwhile(site_, promotion_id, until):
         scheduler.cancel_schedule(site_, "S-0001", "olga", "change freeze began")
         return real(site_, promotion_id, until)
     (result,) = tick(site, cancel_meanwhile).results

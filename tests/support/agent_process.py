@@ -50,7 +50,7 @@ def stop_agent(proc: subprocess.Popen, timeout: float = 30.0) -> int:
         raise
 
 
-def as_user(site, name: str):  # noqa: ANN001,ANN201 (Site; str or an authenticated Identity)
+def as_user(site, name: str):
     """``name`` as the services take an acting user on this build: an authenticated
     identity where the factories provide one, else the plain name."""
     try:

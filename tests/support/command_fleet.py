@@ -26,7 +26,7 @@ GATE = {"max_error_rate": None, "window_seconds": 0.2, "interval_seconds": 0.1, 
 class CommandFleet:
     """``targets`` command targets of ``env``, all on platform 1.2.0 to begin with."""
 
-    def __init__(self, site, env: str, targets: tuple[str, ...], folder: Path, monkeypatch,  # noqa: ANN001
+    def __init__(self, site, env: str, targets: tuple[str, ...], folder: Path, monkeypatch,
                  deploy_seconds: float = 0.1) -> None:
         self.site, self.env, self.targets, self.folder = site, env, targets, folder
         folder.mkdir(parents=True, exist_ok=True)

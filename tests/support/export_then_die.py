@@ -28,13 +28,13 @@ def main() -> None:
     if where == "after-rename":
         real_commit = writer.PreparedExport.commit
 
-        def commit_then_die(self):  # noqa: ANN001, ANN202
+        def commit_then_die(self):
             real_commit(self)
             _die()
 
         writer.PreparedExport.commit = commit_then_die
     elif where == "while-writing":
-        def finish_never(self):  # noqa: ANN001, ANN202
+        def finish_never(self):
             _die()
 
         sink_module.ArchiveSink.finish = finish_never

@@ -71,7 +71,7 @@ def add_user(site: Site, name: str, role: str, by: str = ADMIN) -> None:
     atomic_write_bytes(path, _key_file(name), 0o600)
 
 
-def add_environment(site: Site, name: str, **kwargs) -> None:  # noqa: ANN003
+def add_environment(site: Site, name: str, **kwargs) -> None:
     setup.add_environment(site, admin(site), name, **kwargs)
 
 

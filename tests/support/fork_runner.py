@@ -34,10 +34,10 @@ def serve() -> int:
             quiet = os.open(os.devnull, os.O_WRONLY)
             os.dup2(quiet, 1)  # the protocol owns the runner's stdout
             os.dup2(quiet, 2)
-            sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+            sys.stdout = open(1, "w", closefd=False)
             try:
                 code = main(argv, registry=product_registry())
-            except BaseException:  # noqa: BLE001 — the child must never return into the loop
+            except BaseException:
                 code = 70
             sys.stdout.flush()
             os._exit(int(code or 0))

@@ -87,7 +87,7 @@ class StageEnv:
     """``targets`` fake targets in ``env`` (all on :data:`OLD`) and the product's steps
     wired to them; ``wait`` replaces the canary's sleep."""
 
-    def __init__(self, site, env: str, targets: Sequence[str], gate: dict, wait,  # noqa: ANN001
+    def __init__(self, site, env: str, targets: Sequence[str], gate: dict, wait,
                  latency_ms: float = 40.0, error_rate: float = 0.0) -> None:
         self.site = site
         self.env = env
@@ -96,7 +96,7 @@ class StageEnv:
                                                   for n in targets}, latency_ms=latency_ms)
         add_environment(site, env, targets, "fake", {"gates": {"default": gate}})
 
-    def drivers(self, site, extra_env=None) -> DriverSet:  # noqa: ANN001
+    def drivers(self, site, extra_env=None) -> DriverSet:
         return DriverSet(site, extra_env=extra_env, factories={"fake": lambda _set, _env: self.driver})
 
     def registry(self) -> StepRegistry:

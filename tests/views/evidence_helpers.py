@@ -20,7 +20,7 @@ ROOT_KEY = Ed25519Signer.from_seed(bytes([7]) * 32)
 RELEASE_KEY = Ed25519Signer.from_seed(bytes([8]) * 32)
 
 
-def install_trust_root(site) -> None:  # noqa: ANN001
+def install_trust_root(site) -> None:
     document = trust_root_document(
         version=1, expires=START + timedelta(days=365),
         keys=[ROOT_KEY.public_key, RELEASE_KEY.public_key],
@@ -30,7 +30,7 @@ def install_trust_root(site) -> None:  # noqa: ANN001
                         confirmed=True)
 
 
-def promotion(site, until: str | None = None) -> str:  # noqa: ANN001
+def promotion(site, until: str | None = None) -> str:
     """A promotion into eu-stage (no approval needed), advanced ``until`` a stage or to
     the end (sealed and completed)."""
     add_release(site)
@@ -39,7 +39,7 @@ def promotion(site, until: str | None = None) -> str:  # noqa: ANN001
     return pid
 
 
-def finish(site, pid: str) -> None:  # noqa: ANN001
+def finish(site, pid: str) -> None:
     Executor(site, pid, doubles_registry()).run()
     _, state = promotions.load_run(site, pid)
     assert state.status == "completed"

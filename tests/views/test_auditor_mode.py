@@ -42,7 +42,7 @@ def bundle(qapp, tmp_path_factory):
             "first_part": split / parts.files.parts[0].name, "root": root, "pid": pid}
 
 
-def _verified(qtbot, view: AuditorView, path) -> object:  # noqa: ANN001
+def _verified(qtbot, view: AuditorView, path) -> object:
     with qtbot.waitSignal(view.verified, timeout=20_000) as done:
         view.verify(path)
     return done.args[0]

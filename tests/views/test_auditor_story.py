@@ -30,7 +30,7 @@ def bundles(qapp, tmp_path_factory):
     documents: list[str] = []
     real = report_pdf.render_pdf
 
-    def keep(document):  # noqa: ANN001,ANN202
+    def keep(document):
         documents.append(document.html)
         return real(document)
 
@@ -56,7 +56,7 @@ def bundles(qapp, tmp_path_factory):
     return out
 
 
-def _verified(qtbot, path):  # noqa: ANN001,ANN202
+def _verified(qtbot, path):
     view = AuditorView()
     qtbot.addWidget(view)
     with qtbot.waitSignal(view.verified, timeout=30_000):

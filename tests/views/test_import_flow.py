@@ -65,7 +65,7 @@ def drop_files(window, paths: list[Path]) -> None:
     assert drop.isAccepted()
 
 
-def report_after(qtbot, page: BundlesPage, start) -> ImportReportDialog:  # noqa: ANN001
+def report_after(qtbot, page: BundlesPage, start) -> ImportReportDialog:
     with qtbot.waitSignal(page.report_shown, timeout=10_000) as shown:
         start()
     dialog = shown.args[0]
@@ -73,7 +73,7 @@ def report_after(qtbot, page: BundlesPage, start) -> ImportReportDialog:  # noqa
     return dialog
 
 
-def store_is_empty(site) -> bool:  # noqa: ANN001
+def store_is_empty(site) -> bool:
     folder = site.paths.store / "bundles"
     staging = site.paths.staging
     return (not folder.exists() or not any(folder.iterdir())) and \
@@ -159,7 +159,7 @@ def test_cancel_imports_nothing(qtbot, window, site, monkeypatch):
     real = bundles.import_bundle
     cancelled = threading.Event()
 
-    def held(site_, path, actor, *, progress, cancel, **kw):  # noqa: ANN001
+    def held(site_, path, actor, *, progress, cancel, **kw):
         def report(done: int, total: int) -> None:
             progress(done, total)
             cancelled.wait(10)  # hold the hashing until the test pressed Cancel

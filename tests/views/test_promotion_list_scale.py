@@ -29,7 +29,7 @@ def _rows(count: int) -> list[PromotionSummary]:
 class _Counting(PromotionTableModel):
     calls = 0
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):  # noqa: ANN001,ANN201
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         _Counting.calls += 1
         return super().data(index, role)
 

@@ -37,7 +37,7 @@ def test_a_second_click_while_a_replay_runs_stores_nothing_new(qtbot, window, si
     started = []
     real = replay.replay_verdict
 
-    def slow_replay(*args, **kwargs):  # noqa: ANN002,ANN003,ANN202 — holds the request open
+    def slow_replay(*args, **kwargs):
         started.append(args[1])
         time.sleep(0.5)
         return real(*args, **kwargs)

@@ -12,7 +12,7 @@ from tests.views.conftest import new_promotion, sign_in_as
 from views.schedule.dialog import WARN_ONLY, ScheduleDialog, default_start
 
 
-def open_dialog(qtbot, gui, pid):  # noqa: ANN001,ANN201
+def open_dialog(qtbot, gui, pid):
     dialog = ScheduleDialog(gui, pid)
     qtbot.addWidget(dialog)
     with qtbot.waitSignal(dialog.loaded, timeout=5000):

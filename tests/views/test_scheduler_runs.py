@@ -19,11 +19,11 @@ from views.scheduler_runs.orchestrator_page import OrchestratorPage
 from views.scheduler_runs.runs_page import SchedulerRunsPage
 
 
-def tick(site):  # noqa: ANN001,ANN201
+def tick(site):
     return scheduler_tick.tick(site, scheduler_tick.executor_runner(doubles_registry()))
 
 
-def three_jobs(site):  # noqa: ANN001,ANN201
+def three_jobs(site):
     """S-0001 waits on stale feeds, S-0002 is dead-lettered, S-0003 succeeded."""
     waiting = new_promotion(site, "eu-stage")
     scheduler.create_schedule(site, waiting, at="now", window="2h", actor="olga",
@@ -40,7 +40,7 @@ def three_jobs(site):  # noqa: ANN001,ANN201
     return waiting, dead, done
 
 
-def runs_page(qtbot, gui):  # noqa: ANN001,ANN201
+def runs_page(qtbot, gui):
     page = SchedulerRunsPage(gui, gui.scheduler)
     qtbot.addWidget(page)
     with qtbot.waitSignal(page.loaded, timeout=5000):

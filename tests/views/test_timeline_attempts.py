@@ -16,7 +16,7 @@ from views.run_timeline.model import timeline_rows
 from views.run_timeline.view import _now_text
 
 
-def rows_of(site, pid):  # noqa: ANN001, ANN202
+def rows_of(site, pid):
     snapshot = load_run_snapshot(site, pid, "olga")
     return snapshot, {(r.step, r.attempt): r for r in timeline_rows(snapshot)}
 

@@ -112,7 +112,7 @@ class LoadingPage(QWidget):
         self.loading = False
         self.refresh_button.setEnabled(True)
 
-    def showEvent(self, event) -> None:  # noqa: ANN001,N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self.refresh()
 

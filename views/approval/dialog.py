@@ -120,14 +120,14 @@ class ApprovalDialog(QDialog):
         self.reason_edit.setFocus()
 
     # -- what is shown ---------------------------------------------------------------
-    def _predicted_refusal(self, action: str, session) -> str | None:  # noqa: ANN001
+    def _predicted_refusal(self, action: str, session) -> str | None:
         why = self.snapshot.refusal(action)
         if why is None and session is not None and not session.has_key:
             why = (f"{self.actor} has no signing key: an approval is signed with the approver's "
                    "own key")
         return why
 
-    def _fill(self, session) -> None:  # noqa: ANN001
+    def _fill(self, session) -> None:
         state = self.snapshot.state
         release = state.release
         route = f"{state.from_env} → {state.to_env}" if state.from_env else f"→ {state.to_env}"

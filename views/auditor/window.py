@@ -47,7 +47,7 @@ class AuditorWindow(QMainWindow):
         close.triggered.connect(self.close)
         menu.addAction(close)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.tasks.close()
         self.tasks.wait(10_000)
         super().closeEvent(event)

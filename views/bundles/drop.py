@@ -30,7 +30,7 @@ class BundleDropFilter(QObject):
         window.setAcceptDrops(True)
         window.installEventFilter(self)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind in (QEvent.Type.DragEnter, QEvent.Type.DragMove) \
                 and isinstance(event, QDragMoveEvent):  # a QDragEnterEvent is one too

@@ -208,7 +208,7 @@ class BundlesPage(QWidget):
     def refresh(self) -> None:
         self._refresher.request()
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site = self.ctx.site
         return lambda: load_bundles_snapshot(site)
 
@@ -237,12 +237,12 @@ class BundlesPage(QWidget):
     def _load_failed(self, failure: Failure) -> None:
         self.trust_panel.show_error(failure.message)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.refresh()
         self.media.start_polling()
 
-    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+    def hideEvent(self, event: QHideEvent) -> None:
         self.media.stop_polling()
         super().hideEvent(event)
 

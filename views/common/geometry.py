@@ -89,7 +89,7 @@ class GeometryKeeper(QObject):
         self._placed = False
         window.installEventFilter(self)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not isinstance(watched, QWidget) or not watched.isWindow():
             return False
         if event.type() == QEvent.Type.Show and not self._placed:

@@ -60,7 +60,7 @@ class TargetLogDialog(QDialog):
     def refresh(self) -> None:
         self._refresher.request()
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site, pid, step = self.ctx.site, self.promotion_id, self.step
         return lambda: step_logs(site, pid, step)
 

@@ -112,7 +112,7 @@ class ListPage(QWidget, Generic[R]):
         self._stale = False
         self._refresher.request()
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site, loader = self.ctx.site, self._loader
         return lambda: loader(site)
 
@@ -122,7 +122,7 @@ class ListPage(QWidget, Generic[R]):
             if self.isVisible():
                 self.refresh()
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
             self.refresh()

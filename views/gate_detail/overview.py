@@ -52,7 +52,7 @@ OUTCOME_STATUS = {"pass": "succeeded", "warn": "warned", "require-approval": "wa
 REPLAY_REASON = "Replay requested from Step Detail"
 
 
-def _table(model, name: str) -> QTableView:  # noqa: ANN001
+def _table(model, name: str) -> QTableView:
     view = read_only_table(model, name)
     view.setShowGrid(True)
     header = view.horizontalHeader()

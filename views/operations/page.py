@@ -56,7 +56,7 @@ class OperationsPage(Page):
     def refresh(self) -> None:
         self._refresher.request()
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site = self.ctx.site
         return lambda: load_operations(site)
 
@@ -64,7 +64,7 @@ class OperationsPage(Page):
         if self.isVisible():
             self.refresh()
 
-    def showEvent(self, event) -> None:  # noqa: ANN001,N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self.refresh()
 

@@ -105,7 +105,7 @@ class FeedsPage(QWidget):
         Operation(self, lambda: feeds_screen(site), tasks=self.ctx.tasks) \
             .success(self._loaded).failure(self._failed).run()
 
-    def showEvent(self, event) -> None:  # noqa: ANN001,N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self.refresh()
 
@@ -194,7 +194,7 @@ class PlatformHealthPage(QWidget):
          .finally_(lambda: self.check_button.setEnabled(True))
          .run())
 
-    def showEvent(self, event) -> None:  # noqa: ANN001,N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self.refresh()
 

@@ -40,7 +40,7 @@ class PromotionTableModel(RowModel[PromotionSummary]):
         self._haystacks = {row: self._haystacks[row] for row in rows if row in self._haystacks}
         super().set_rows(rows)
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:  # noqa: N802
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self._order = (column, order)
         self.layoutAboutToBeChanged.emit()
         before = self.persistentIndexList()
@@ -135,19 +135,19 @@ class PromotionFilterProxy(QSortFilterProxyModel):
 
     _needle = ""
 
-    def setFilterFixedString(self, text: str) -> None:  # noqa: N802
+    def setFilterFixedString(self, text: str) -> None:
         """Filter on the row's shown text, searched in Python once per row: Qt's own
         filter asks ``data()`` for every column of every row (~1 s for 10,000 rows)."""
         self._needle = text.casefold()
         super().setFilterFixedString(text)  # Qt re-filters; filterAcceptsRow answers
 
-    def filterAcceptsRow(self, source_row: int, source_parent: Any) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, source_row: int, source_parent: Any) -> bool:
         source = self.sourceModel()
         if not self._needle or not isinstance(source, PromotionTableModel):
             return super().filterAcceptsRow(source_row, source_parent)
         return self._needle in source.haystack(source_row)
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:  # noqa: N802
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """The source model sorts (see :class:`PromotionTableModel`); this proxy only filters
         and keeps the source's order."""
         source = self.sourceModel()

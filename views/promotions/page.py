@@ -1,6 +1,11 @@
-"""Releases → Promotions: the promotions table above the selected promotion's run."""
+"""Releases → Promotions: the promotions table above the selected promotion's run.
+
+The run view (and the dialogs, stage graph and policy engine behind it) is built after
+the list, the first time it is needed: the list is what start-up waits for."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -28,12 +33,15 @@ from views.promotions.model import (
     PromotionFilterProxy,
     PromotionTableModel,
 )
-from views.run_timeline.view import RunTimelineView
+
+if TYPE_CHECKING:
+    from views.run_timeline.view import RunTimelineView
 
 
 class PromotionsPage(QWidget):
     selection_changed = Signal(str)  # promotion id, "" when nothing is selected
     rows_loaded = Signal(int)
+    run_view_built = Signal(object)  # the RunTimelineView, once built
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,17 +101,20 @@ class PromotionsPage(QWidget):
         list_layout.setContentsMargins(0, 0, 0, 0)
         list_layout.addWidget(self.table)
         list_layout.addWidget(self.empty_label)
-        self.run_view = RunTimelineView(ctx)
+        self._run_view: RunTimelineView | None = None
+        self.run_slot = QLabel("Loading the run view…")  # until the run view is built
+        self.run_slot.setObjectName("runViewLoading")
+        self.run_slot.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(list_box)
-        self.splitter.addWidget(self.run_view)
+        self.splitter.addWidget(self.run_slot)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self._split_once = False
         layout.addWidget(self.splitter, 1)
         ctx.changes.changed.connect(self._on_change)
 
-    def showEvent(self, event) -> None:  # noqa: ANN001,N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._split_once:  # sizes need the real height: set them when first shown
             self._split_once = True
@@ -111,11 +122,24 @@ class PromotionsPage(QWidget):
             wanted = list_height(self.table, 10) + 4  # ten rows on a 1366×768 laptop
             self.splitter.setSizes([wanted, max(total - wanted, 0)])
 
+    @property
+    def run_view(self) -> RunTimelineView:
+        """The selected promotion's run, built the first time it is asked for."""
+        if self._run_view is None:
+            from views.run_timeline.view import RunTimelineView
+
+            view = RunTimelineView(self.ctx)
+            self.splitter.replaceWidget(1, view)
+            self.run_slot.deleteLater()
+            self._run_view = view
+            self.run_view_built.emit(view)
+        return self._run_view
+
     # -- loading --------------------------------------------------------------------
     def refresh(self) -> None:
         self._refresher.request()
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site = self.ctx.site
         return lambda: list_promotions(site)
 

@@ -54,7 +54,7 @@ def metrics_text(metrics: replay.Determinism) -> str:
     return text + (f" | errors {metrics.errors}" if metrics.errors else "")
 
 
-def _table(model, name: str) -> QTableView:  # noqa: ANN001
+def _table(model, name: str) -> QTableView:
     view = read_only_table(model, name)
     view.setShowGrid(True)
     view.setWordWrap(True)
@@ -200,7 +200,7 @@ class ReplayVerifyPage(QWidget):
     def refresh(self) -> None:
         self._refresher.request()
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site, pid = self.ctx.site, self.promotion_id
         return lambda: replay_screen(site, pid)
 
@@ -210,7 +210,7 @@ class ReplayVerifyPage(QWidget):
             if self.isVisible():
                 self.refresh()
 
-    def showEvent(self, event) -> None:  # noqa: ANN001,N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self.refresh()
 

@@ -97,11 +97,11 @@ class DeadLetterPage(QWidget):
     def refresh(self) -> None:
         self._refresher.request()
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site = self.ctx.site
         return lambda: runs_screen(site)
 
-    def showEvent(self, event) -> None:  # noqa: ANN001,N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self.refresh()
 
@@ -158,7 +158,7 @@ class DeadLetterPage(QWidget):
         self.retry_button.setToolTip(hint or "Retry in a new window starting now (a reason is "
                                              "recorded)")
 
-    def start_action(self, action: str):  # noqa: ANN201 (ReasonDialog | None)
+    def start_action(self, action: str):
         letter = self.selected()
         if letter is None or not letter.open:
             return None

@@ -82,16 +82,16 @@ class OrchestratorPage(QWidget):
     def refresh(self) -> None:
         self._refresher.request()
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site = self.ctx.site
         return lambda: orchestrator_screen(site)
 
-    def showEvent(self, event) -> None:  # noqa: ANN001,N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self._timer.start()
         self.refresh()
 
-    def hideEvent(self, event) -> None:  # noqa: ANN001,N802
+    def hideEvent(self, event) -> None:
         super().hideEvent(event)
         self._timer.stop()
 
@@ -134,5 +134,5 @@ class OrchestratorPage(QWidget):
         if rows:
             self.timeline_requested.emit(self.leases.row(rows[0].row()).promotion_id)
 
-    def _open_job(self, index) -> None:  # noqa: ANN001
+    def _open_job(self, index) -> None:
         self.schedule_requested.emit(self.queue.row(index.row()).id)

@@ -146,16 +146,16 @@ class SchedulerRunsPage(QWidget):
     def refresh(self) -> None:
         self._refresher.request()
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site = self.ctx.site
         return lambda: runs_screen(site)
 
-    def showEvent(self, event) -> None:  # noqa: ANN001,N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self._clock.start()
         self.refresh()
 
-    def hideEvent(self, event) -> None:  # noqa: ANN001,N802
+    def hideEvent(self, event) -> None:
         super().hideEvent(event)
         self._clock.stop()
 
@@ -265,7 +265,7 @@ class SchedulerRunsPage(QWidget):
         if info is not None:
             self.timeline_requested.emit(info.promotion_id)
 
-    def start_action(self, action: str):  # noqa: ANN201 (ReasonDialog | None)
+    def start_action(self, action: str):
         """Cancel or retry the selected job, behind a reason dialog (kept as active_dialog)."""
         info = self.selected()
         if info is None:

@@ -253,11 +253,11 @@ class StageGraphView(QGraphicsView):
         self.scale(scale, scale)
         self.centerOn(rect.center())
 
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+    def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit()
 
-    def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
+    def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             factor = 1.15 if event.angleDelta().y() > 0 else 1 / 1.15
             self._user_zoomed = True
@@ -266,7 +266,7 @@ class StageGraphView(QGraphicsView):
             return
         super().wheelEvent(event)
 
-    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         item = self.itemAt(event.position().toPoint())
         while item is not None and not isinstance(item, StageNodeItem):
             item = item.parentItem()

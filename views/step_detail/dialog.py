@@ -103,6 +103,6 @@ class StepDetailDialog(QDialog):
                                "mark-failed": "Record this step as failed"}[action])
         self.logs.follow(snapshot.status_of(self.step) in ACTIVE)
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001,N802
+    def closeEvent(self, event) -> None:
         self.logs.follow(False)
         super().closeEvent(event)

@@ -74,7 +74,7 @@ class LogsTab(QWidget):
             self._follow.stop()
         self.state_label.setText("Following the log while the step runs…" if active else "")
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site, pid, step = self.ctx.site, self.promotion_id, self.step
         return lambda: step_logs(site, pid, step)
 

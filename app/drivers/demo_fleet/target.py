@@ -167,7 +167,7 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     state: TargetState  # set on the subclass made in serve()
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
         self.state.refresh()
         if path == "/work":
@@ -198,7 +198,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         """Quiet: the load generator would fill the log with access lines."""
 
 
