@@ -25,8 +25,10 @@ PG_TESTS ?= tests/models tests/app tests/scheduler tests/agent tests/exports/tes
 test-postgresql: venv
 	QT_QPA_PLATFORM=offscreen ./scripts/pg-cluster.sh run -- $(PY) -m pytest -q $(PG_TESTS)
 
+# ruff on the whole tree, mypy on the product (pyproject.toml [tool.mypy]: strict on engine/).
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 dist: venv
 	$(PY) -m pip install -q -e '.[dist]'
