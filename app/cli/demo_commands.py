@@ -22,7 +22,7 @@ def demo(args: argparse.Namespace) -> int:
         control.wipe(config.paths)
     if config.paths.db_file.exists():
         site = Site.open(config)
-        down = control.resume(site)
+        down = control.resume(site, say)
         say(f"reusing the demo site in {config.paths.home}")
         if down:
             say(f"demo targets not running: {', '.join(down)} (`stella demo --rebuild` starts afresh)")
@@ -36,6 +36,7 @@ def demo(args: argparse.Namespace) -> int:
         live = summary.live
         fleets = summary.fleets
     listing = _listing(site, fleets, live)
+    listing["prometheus"] = control.prometheus_address(config.paths)
     site.close()
     # The demo's agent advances the live canary (and every other run) with or without
     # the GUI, and keeps doing so when the GUI quits; `demo --stop` stops it.
@@ -81,6 +82,8 @@ def _print(listing: dict, as_json: bool) -> None:
         status, step = ("SCHEDULED", f"slot {p['scheduled_at']}") if waits else \
             (p["status"].upper(), p["step"])
         print(f"  {p['id']}  {p['release']:<22} → {p['to']:<8} {status:<12} {step}")
+    print("  prometheus " + (f"{listing['prometheus']} (measures {layout.LIVE_ENVIRONMENT}'s canary)"
+                             if listing.get("prometheus") else "not running (canaries read the targets' /metrics)"))
     if listing.get("live_promotion"):
         print(f"  live canary: {listing['live_promotion']}")
     agent = listing.get("agent") or {}

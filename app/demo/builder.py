@@ -21,6 +21,7 @@ from pathlib import Path
 import airgap_bundles as ab
 from app.context import Site
 from app.demo import layout
+from app.demo.prometheus import DemoPrometheus, PrometheusNotReady, find_binary, live_metrics
 from app.demo.traffic import TrafficProcess
 from app.deploy.artifacts import release_ref
 from app.deploy.settings import set_deploy_config
@@ -29,7 +30,7 @@ from app.drivers.demo_fleet import DemoBehaviour, DemoFleet, write_demo_artifact
 from app.executor import Executor
 from app.services import approvals, bundles, identity, promotions, setup, trust
 from app.services.releases import find_release
-from app.site import SiteConfig
+from app.site import SiteConfig, SitePaths
 from app.steps.defaults import default_registry
 from app.steps.inputs import SECRETS_DIR
 from engine.clock import rfc3339
@@ -45,6 +46,7 @@ class DemoSummary:
     promotions: dict[str, str] = field(default_factory=dict)  # id → what it shows
     live: str | None = None
     fleets: dict[str, dict[str, int]] = field(default_factory=dict)
+    prometheus: str | None = None  # the address of the Prometheus beside the fleet, if any
 
 
 def build(config: SiteConfig, say: Say = print) -> DemoSummary:
@@ -63,6 +65,7 @@ def build(config: SiteConfig, say: Say = print) -> DemoSummary:
         _trust_and_bundles(site, say)
         _demo_secrets(site.paths.home, say)
         fleets = _environments_and_fleets(site, say)
+        summary.prometheus = start_prometheus(site.paths, {e: f.ports() for e, f in fleets.items()}, say)
         TrafficProcess(site.paths).start([env.name for env in layout.ENVIRONMENTS])
         say("synthetic traffic started (demo load generator)")
         _history(site, summary, say)
@@ -75,6 +78,23 @@ def build(config: SiteConfig, say: Say = print) -> DemoSummary:
         site.close()
     summary.fleets = {env: fleet.ports() for env, fleet in fleets.items()}
     return summary
+
+
+def start_prometheus(paths: SitePaths, fleets: dict[str, dict[str, int]], say: Say) -> str | None:
+    """Start the Prometheus beside the fleet when installed; say what happened either way."""
+    binary = find_binary()
+    if binary is None:
+        say("Prometheus not found (install the 'prometheus' package to see canaries measured "
+            "by PromQL); canaries read the demo targets' own /metrics")
+        return None
+    try:
+        address = DemoPrometheus(paths, binary).start(fleets)
+    except (PrometheusNotReady, OSError) as err:
+        say(f"Prometheus ({binary}) could not start, canaries read the demo targets' own /metrics: {err}")
+        return None
+    say(f"Prometheus started at {address} ({binary}), scraping the demo fleet through "
+        "file service discovery")
+    return address
 
 
 def _trust_and_bundles(site: Site, say: Say) -> None:
@@ -198,9 +218,14 @@ def _history(site: Site, summary: DemoSummary, say: Say) -> None:
     shows[pid] = "waiting for approval"
     say(f"{pid}: platform 1.3.0-rc1 eu-stage → us-prod, {_status(site, pid)}")
 
-    # The live one: eu-prod now measures each canary stage for five minutes.
-    set_deploy_config(site, "eu-prod", {"gates": {"default": layout.LIVE_GATE},
-                                        "auto_continue": False}, _who(site, layout.DEMO_ADMIN))
+    # The live one: eu-prod now measures each canary stage for five minutes, asking the
+    # Prometheus beside the fleet when there is one.
+    live: dict[str, object] = {"gates": {"default": layout.LIVE_GATE}, "auto_continue": False}
+    if summary.prometheus:
+        live["metrics"] = live_metrics(summary.prometheus)
+    set_deploy_config(site, layout.LIVE_ENVIRONMENT, live, _who(site, layout.DEMO_ADMIN))
+    if summary.prometheus:
+        say(f"{layout.LIVE_ENVIRONMENT}'s canary asks Prometheus at {summary.prometheus} (PromQL error rate, p95)")
     pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-prod", alice, "eu-stage")
     _run_until_approval(site, pid)
     _approve(site, pid, "bob", "CAB-2047: canary in the EU window")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 from app.agent import process
 from app.agent.lock import AgentStatus
 from app.context import Site
 from app.demo import layout
+from app.demo.prometheus import DemoPrometheus, PrometheusNotReady, find_binary
 from app.demo.traffic import TrafficProcess
 from app.drivers.demo_fleet import DemoFleet
 from app.drivers.process import pid_alive
@@ -36,6 +38,8 @@ def stop(paths: SitePaths) -> list[str]:
     stopped = []
     if TrafficProcess(paths).stop():
         stopped.append("traffic")
+    if DemoPrometheus(paths).stop():
+        stopped.append("prometheus")
     agent = process.stop_detached(SiteConfig.resolve(home=paths.home))
     if agent.running:
         stopped.append(f"agent (pid {agent.pid})")
@@ -60,15 +64,47 @@ def wipe(paths: SitePaths) -> None:
         shutil.rmtree(paths.home)
 
 
-def resume(site: Site) -> list[str]:
-    """Reopen an existing demo site: traffic on, and say which targets are down."""
+def resume(site: Site, say: Callable[[str], None] = lambda _line: None) -> list[str]:
+    """Reopen an existing demo site: traffic on, its Prometheus again if it had one, and
+    say which targets are down."""
     TrafficProcess(site.paths).start([env.name for env in layout.ENVIRONMENTS])
     down = []
+    fleets = {}
     for env in layout.ENVIRONMENTS:
         fleet = DemoFleet(site.paths.home, env.name)
         running = {m.name for m in fleet.adopt()}
+        fleets[env.name] = fleet.ports()
         down += [name for name in env.targets if name not in running]
+    _resume_prometheus(site, fleets, say)
     return down
+
+
+def _resume_prometheus(site: Site, fleets: dict[str, dict[str, int]], say: Callable[[str], None]) -> None:
+    """The live environment's settings name the address: the server comes back on that port."""
+    server = DemoPrometheus(site.paths, find_binary())
+    if server.port is None:
+        return  # built without Prometheus: nothing asks one
+    if server.binary is None:
+        say(f"Prometheus not found; {layout.LIVE_ENVIRONMENT}'s canary will record Error measurements")
+        return
+    recorded = server.address
+    try:
+        address = server.start(fleets)
+    except (PrometheusNotReady, OSError) as err:
+        say(f"Prometheus could not start; {layout.LIVE_ENVIRONMENT}'s canary will record Error "
+            f"measurements: {err}")
+        return
+    if address != recorded:  # its port was taken meanwhile
+        say(f"Prometheus started at {address}, not {recorded} where {layout.LIVE_ENVIRONMENT}'s "
+            "settings ask it: its canary will record Error measurements (`stella demo --rebuild`)")
+    else:
+        say(f"Prometheus at {address}, scraping the demo fleet")
+
+
+def prometheus_address(paths: SitePaths) -> str | None:
+    """The demo Prometheus's address while it runs."""
+    server = DemoPrometheus(paths)
+    return server.address if server.running_pid() is not None else None
 
 
 def live_promotion(site: Site) -> str | None:

@@ -46,6 +46,7 @@ USERS = (
 BUILD_GATE = {"window_seconds": 2.0, "interval_seconds": 0.4, "max_gap_seconds": 3.0,
               "inconclusive_limit": 3}
 LIVE_GATE = {"window_seconds": "5m", "interval_seconds": "5s"}
+LIVE_ENVIRONMENT = "eu-prod"  # the live canary's; measured by Prometheus when one is installed
 
 PREVIOUS_VERSION = "1.2.3"  # what the fleet runs before the demo's first promotion
 RELEASE_BUNDLES = ("release-platform-1.2.4.tar.gz", "release-platform-1.3.0-rc1.tar.gz",

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from app.demo.prometheus import refresh_targets
 from app.drivers.demo_fleet import DemoFleet, DemoLoadGenerator
 from app.drivers.process import pid_alive
 from app.site import SitePaths
@@ -76,16 +77,19 @@ def serve(home: Path, environments: Sequence[str], stop: threading.Event) -> Non
     generators: dict[str, tuple[dict[str, int], DemoLoadGenerator]] = {}
     try:
         while not stop.is_set():
+            fleets = {}
             for env in environments:
                 fleet = DemoFleet(home, env)
                 fleet.adopt()
-                ports = fleet.ports()
+                ports = fleets[env] = fleet.ports()
                 current = generators.get(env)
                 if current is None or current[0] != ports:
                     if current is not None:
                         current[1].stop()
                     generators[env] = (ports, DemoLoadGenerator(
                         fleet, rate_per_target=RATE_PER_TARGET).start())
+            # a restarted target listens on a new port: the demo Prometheus must scrape it there
+            refresh_targets(SitePaths(home), fleets)
             stop.wait(REFRESH_SECONDS)
     finally:
         for _, generator in generators.values():
