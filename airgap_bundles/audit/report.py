@@ -86,9 +86,6 @@ class VerifyReport:
     def failing_items(self) -> list[str]:
         return sorted({c.item for c in self.failures})
 
-    def for_item(self, item: str) -> list[Check]:
-        return [c for c in self.checks if c.item == item]
-
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,

@@ -72,9 +72,6 @@ class SchedulerRunner(QObject):
         """Whether ticks run on their own (the timer is on)."""
         return self._timer.isActive()
 
-    def seconds_to_next(self) -> float | None:
-        return self._timer.remainingTime() / 1000 if self._timer.isActive() else None
-
     def start(self, first_delay_ms: int = FIRST_TICK_MS) -> None:
         """Tick every interval from now on, the first time after ``first_delay_ms``."""
         self._timer.start()

@@ -18,7 +18,6 @@ the names the gate's feed inputs use.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -201,9 +200,3 @@ def snapshot(site: Site, digest: str) -> FeedSummary:
                        info.imported_at)
 
 
-def feed_document(site: Site, digest: str) -> dict[str, Any]:
-    with site.db.read() as session:
-        data = session.scalar(select(FeedSnapshot.feed_json).where(FeedSnapshot.digest == digest))
-    if data is None:
-        raise NotFound(f"no feed snapshot {digest} has been imported")
-    return json.loads(data)

@@ -33,10 +33,6 @@ class Hold:
     closes_at: str
     message: str  # what an operator reads when a plain run is refused
 
-    @property
-    def slot_text(self) -> str:
-        return sched.time_text(parse_rfc3339(self.opens_at))
-
 
 def _window(row: Schedule) -> sched.Window:
     return sched.Window(parse_rfc3339(row.window_start), timedelta(seconds=row.window_seconds))

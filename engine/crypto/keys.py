@@ -78,14 +78,6 @@ class PublicKey:
         return cls(scheme=scheme, spki_der=der, keyid=keyid_of(der), _key=key)
 
     @classmethod
-    def from_der(cls, der: bytes) -> PublicKey:
-        try:
-            key = serialization.load_der_public_key(bytes(der))
-        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-            raise KeyFormatError(f"not a DER SubjectPublicKeyInfo public key ({exc})") from None
-        return cls.from_crypto(key)
-
-    @classmethod
     def from_pem(cls, pem: bytes | str) -> PublicKey:
         data = pem.encode("utf-8", "replace") if isinstance(pem, str) else bytes(pem)
         if b"-----BEGIN PUBLIC KEY-----" not in data:

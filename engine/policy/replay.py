@@ -69,9 +69,6 @@ class VerdictDiff:
     def status(self) -> str:
         return "match" if self.match else "mismatch"
 
-    def changed_sections(self) -> set[str]:
-        return {c.section for c in self.inputs}
-
     def to_json(self) -> dict[str, Any]:
         return {
             "status": self.status,

@@ -9,7 +9,7 @@ from a parsed copy.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,7 +174,3 @@ def verify_chain(raws: Iterable[tuple[bytes, str]]) -> list[Event]:
         events.append(event)
         prev = event.hash
     return events
-
-
-def chain_head(events: Sequence[Event]) -> str:
-    return events[-1].hash if events else GENESIS

@@ -121,10 +121,6 @@ class SignedNote:
     def to_text(self) -> str:
         return self.text + "\n" + "".join(s.line for s in self.signatures)
 
-    def with_signatures(self, signatures: Sequence[NoteSignature]) -> SignedNote:
-        """The same text with more signature lines (e.g. witness cosignatures)."""
-        return SignedNote(text=self.text, signatures=self.signatures + tuple(signatures))
-
 
 @dataclass(frozen=True)
 class VerifiedNote:
