@@ -88,9 +88,13 @@ def main() -> None:
     if args.big_home:
         ratios["big_vs_demo_json"] = (found["stella promotions --json (big)"]
                                       / found["stella promotions --json (demo)"])
+    missed = [name for name, met in (
+        ("--version", ratios["version_vs_python"] <= 8),
+        ("promotions", found["stella promotions (demo)"] <= 0.5),
+        ("big --json", ratios.get("big_vs_demo_json", 0) <= 2)) if not met]
     if args.json:
-        print(json.dumps({"seconds": found, "ratios": ratios}, indent=2))
-        return
+        print(json.dumps({"seconds": found, "ratios": ratios, "missed": missed}, indent=2))
+        sys.exit(1 if missed else 0)
     for name, seconds in found.items():
         print(f"{name:<34} {seconds * 1000:8.1f} ms")
     print(f"stella --version / python -c pass  {ratios['version_vs_python']:.2f}x  (target <= 8x)")
@@ -98,6 +102,8 @@ def main() -> None:
           "(target <= 0.5 s)")
     if args.big_home:
         print(f"promotions --json, big / demo      {ratios['big_vs_demo_json']:.2f}x  (target <= 2x)")
+    print(f"load average {os.getloadavg()[0]:.1f}; " + (f"MISSED: {', '.join(missed)}" if missed else "all targets met"))
+    sys.exit(1 if missed else 0)
 
 
 if __name__ == "__main__":

@@ -114,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="from_env")
     p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
 
-    command("promotions", "commands:promotions_list", "every promotion with its status")
+    command("promotions", "listing:promotions_list", "every promotion with its status")
 
     p = command("run", "commands:run", "advance a promotion headless (the executor)")
     p.add_argument("promotion")
@@ -367,8 +367,6 @@ def _roster_commands(command: Callable, group: Callable) -> None:
 
 def _schedule_commands(command: Callable, group: Callable) -> None:
     """``stella schedule …`` and ``stella scheduler …``: scheduled promotions (seed §14.9)."""
-    from engine.schedule.policy import RetryPolicy
-
     schedule = group("schedule", "schedule promotions")
     p = command("create", "schedule_commands:schedule_create",
                 "run a promotion (or until a stage) inside a time window", target=schedule)
@@ -384,8 +382,8 @@ def _schedule_commands(command: Callable, group: Callable) -> None:
                    help="warn-only precondition (repeatable): recorded, never blocks")
     p.add_argument("--until", metavar="STAGE", help="stop after this stage (default: whole run)")
     p.add_argument("--max-failures", type=edge.bounded_int(1, 100),
-                   default=RetryPolicy().max_failures, metavar="N",
-                   help="failed attempts before the job is dead-lettered (default %(default)s)")
+                   metavar="N", help="failed attempts before the job is dead-lettered "
+                   "(default: the retry policy's; `schedule show` prints it)")
     p.add_argument("--passphrase-file", metavar="F", help=PASSPHRASE_HELP)
     command("list", "schedule_commands:schedule_list", "every schedule and where it stands", target=schedule)
     p = command("show", "schedule_commands:schedule_show", "one schedule with its attempts", target=schedule)

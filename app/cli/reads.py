@@ -8,7 +8,7 @@ from __future__ import annotations
 
 READ_COMMANDS = frozenset({
     "commands:env_list", "roster_commands:user_list", "commands:releases",
-    "commands:promotions_list", "commands:timeline", "commands:events", "commands:logs",
+    "listing:promotions_list", "commands:timeline", "commands:events", "commands:logs",
     "trust_commands:trust_show", "trust_commands:bundles_list", "gate_commands:feeds",
     "gate_commands:verdicts", "schedule_commands:schedule_list",
     "schedule_commands:schedule_show", "schedule_commands:scheduler_runs",

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Mapping
 from typing import Any
 
+from app.cli.json_out import emit_json  # noqa: F401 (its users import it from here)
 from engine.run.state import Attempt, RunState, StepView, display_status
-from engine.text import UNSAFE, terminal_safe
+from engine.text import terminal_safe
 
 MARKS = {
     "succeeded": "✓", "warned": "!", "running": "▶", "waiting": "…", "paused": "⏸",
     "failed": "✗", "rolled-back": "↶", "skipped": "–", "cancelled": "⊘", "pending": "○",
     "interrupted": "⚡",
 }
-
-
-def emit_json(value: Any) -> None:
-    """JSON escapes C0 itself; DEL, C1, bidi controls and lone surrogates are written as
-    \\u escapes too, so the document is the same and a terminal shows it safely."""
-    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
-    sys.stdout.write(text.translate(_JSON_UNSAFE) + "\n")
-
-
-_JSON_UNSAFE = {cp: f"\\u{cp:04x}" for cp in UNSAFE if cp >= 0x7F}
 
 
 def short(digest: str, keep: int = 12) -> str:

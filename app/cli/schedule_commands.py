@@ -40,10 +40,10 @@ def _print_schedule(info: scheduler.ScheduleInfo) -> None:
 def schedule_create(args: argparse.Namespace) -> int:
     site = _site(args)
     deploy_commands.confirm_actor(site, args)
+    chosen = {} if args.max_failures is None else {"max_failures": args.max_failures}
     info = scheduler.create_schedule(
         site, args.promotion, at=args.at, window=args.window, actor=args.actor or "",
-        requires=args.require, warns=args.warn, until=args.until,
-        max_failures=args.max_failures)
+        requires=args.require, warns=args.warn, until=args.until, **chosen)
     if args.json:
         emit_json(info.to_json())
     else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
@@ -12,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from app.context import Site
 from app.errors import NotFound, NotNow, Rejected
 from app.services import schedule_hold
+from app.services.promotion_summary import PromotionSummary
 from app.services.releases import find_release
 from engine.run import events as ev
 from engine.run import stages
@@ -23,31 +23,6 @@ if TYPE_CHECKING:
     from app.services.identity import Identity
 
 CREATORS = ("operator", "release-manager")
-
-
-@dataclass(frozen=True)
-class PromotionSummary:
-    id: str
-    release_name: str
-    release_version: str
-    release_digest: str
-    from_env: str | None
-    to_env: str
-    requester: str
-    status: str
-    current_step: str | None
-    current_title: str
-    created_at: str
-    event_count: int
-    head: str
-    scheduled_at: str | None = None  # its schedule's slot, while the schedule waits for it
-
-    @property
-    def shown_status(self) -> str:
-        """SCHEDULED (with its slot) for a run that waits for its schedule, not PENDING."""
-        if self.scheduled_at and self.status == "pending":
-            return "scheduled"
-        return self.status
 
 
 def create_promotion(site: Site, release_ref: str, to_env: str, who: Identity,
