@@ -54,7 +54,7 @@ def _scheme_of(key: Any) -> str:
 
 @dataclass(frozen=True)
 class PublicKey:
-    """A verification key. Build it with :meth:`from_pem` or :meth:`from_der`."""
+    """A verification key. Build it with :meth:`from_pem` or :meth:`from_crypto`."""
 
     scheme: str
     spki_der: bytes
@@ -90,9 +90,10 @@ class PublicKey:
 
     def to_pem(self) -> str:
         """PEM SPKI text, the form stored in trust roots and ``*.pub.pem`` files."""
-        return self._key.public_bytes(
+        pem: bytes = self._key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode("ascii")
+        )
+        return pem.decode("ascii")
 
     def verify(self, signature: bytes, data: bytes, *, ecdsa_raw_ok: bool = False) -> bool:
         """True when ``signature`` is valid over ``data``; never raises for a bad signature.

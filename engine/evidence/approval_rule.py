@@ -120,10 +120,11 @@ def _approval_problem(event: ev.Event, envelope: bytes | None, authority: Author
     trusted: dict[str, PublicKey] = {}
     holders: dict[str, KeyHolder] = {}
     for signature in parsed.signatures:
-        holder = authority.key(signature.keyid, event.at) if signature.keyid else None
-        if holder is not None:
-            trusted[signature.keyid] = holder.public_key
-            holders[signature.keyid] = holder
+        keyid = signature.keyid
+        holder = authority.key(keyid, event.at) if keyid else None
+        if keyid and holder is not None:
+            trusted[keyid] = holder.public_key
+            holders[keyid] = holder
     if not trusted:
         return f"{unbacked} (signed by no key the site authority enrolled at {event.at})"
     try:
@@ -140,7 +141,8 @@ def _approval_problem(event: ev.Event, envelope: bytes | None, authority: Author
     if who == requester:
         return f"approval by {who} does not count: {who} requested this promotion"
     predicate = statement.predicate if isinstance(statement.predicate, Mapping) else {}
-    approver = predicate.get("approver") if isinstance(predicate.get("approver"), Mapping) else {}
+    named = predicate.get("approver")
+    approver = named if isinstance(named, Mapping) else {}
     if statement.predicate_type != statements.APPROVAL or predicate.get("decision") != "approved":
         return f"{unbacked} (the signed statement is not an approval)"
     if predicate.get("promotion") != promotion or approver.get("name") != who:

@@ -47,7 +47,7 @@ class RetryPolicy:
 
     def next_attempt_at(self, failures: int, failed_at: datetime) -> datetime:
         """After the ``failures``-th failure: back-off, doubled for each earlier failure."""
-        return failed_at + self.backoff * (2 ** max(0, failures - 1))
+        return failed_at + self.backoff * (1 << max(0, failures - 1))
 
 
 @dataclass(frozen=True)

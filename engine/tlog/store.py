@@ -39,7 +39,7 @@ class NodeId(NamedTuple):
     """Address of a complete subtree: ``level`` 0 is a leaf, ``index`` counts from the left."""
 
     level: int
-    index: int
+    index: int  # type: ignore[assignment]  # the field shadows tuple.index on purpose
 
     def to_key(self) -> bytes:
         """9-byte storage key: ``level`` (1 byte) || ``index`` (8 bytes, big-endian)."""
