@@ -62,6 +62,10 @@ def metric_criteria(gate: HealthGate, settings: MetricsSettings, decision: Metri
         "policy": settings.policy(gate),
         "provider": {"name": settings.provider, "address": settings.address,
                      "answered": last.phase != "error"},
+        # what each value was judged against (the charts draw these, not the gate's limits)
+        "conditions": {q.name: {"success": None if q.success is None else str(q.success),
+                                "failure": None if q.failure is None else str(q.failure)}
+                       for q in settings.queries},
         "healthy": None,
         "total": last.total_targets,
         "environment_targets": env_total,

@@ -24,6 +24,7 @@ from app.errors import StellaError
 from app.services import actions, promotions
 from engine.canary import HealthGate
 from engine.canary.gate import percent as percent_text
+from engine.canary.metrics import ERROR_RATE_NAMES, P95_NAMES, Condition, MetricsConfigError
 from engine.run import events as ev
 from engine.run.stages import deploy_percent, step_title
 from engine.run.state import RunState
@@ -89,6 +90,10 @@ class DeployStage:
     event_count: int
     problems: tuple[str, ...] = ()
     provider: str = ""  # a metrics provider's line: who answered the last measurement, or its error
+    # a metrics provider's conditions on the charted values, (success|failure, op, threshold):
+    # what was evaluated, drawn instead of the gate's limits (None: not measured by a provider)
+    error_conditions: tuple[tuple[str, str, float], ...] | None = None
+    p95_conditions: tuple[tuple[str, str, float], ...] | None = None
 
     @property
     def slo(self) -> str:
@@ -163,7 +168,9 @@ def load_deploy_stage(site: Site, promotion_id: str, step: str) -> DeployStage:
         max_error_rate=gate.max_error_rate if gate else None,
         max_p95_ms=gate.max_p95_ms if gate else None,
         targets=targets, next_label=continue_label(state, step),
-        event_count=state.event_count, problems=tuple(problems))
+        event_count=state.event_count, problems=tuple(problems),
+        error_conditions=metric_conditions(latest, ERROR_RATE_NAMES, 1.0),
+        p95_conditions=metric_conditions(latest, P95_NAMES, 1000.0))
 
 
 def continue_label(state: RunState, step: str) -> str:
@@ -348,6 +355,29 @@ def rollback_impact(site: Site, promotion_id: str, scope: str) -> dict[str, Any]
                   release=dict(state.release), environment=state.to_env,
                   previous=[{"version": v, "digest": d} for v, d in previous])
     return result
+
+
+def metric_conditions(latest: Mapping[str, Any], names: Sequence[str],
+                      scale: float) -> tuple[tuple[str, str, float], ...] | None:
+    """The success/failure conditions a metrics provider's query named ``names`` was judged
+    by, thresholds times ``scale`` (seconds to ms); None when no provider measured."""
+    if not isinstance(latest.get("provider"), Mapping):
+        return None
+    conditions = latest.get("conditions")
+    found = next((conditions[n] for n in names if isinstance(conditions, Mapping)
+                  and isinstance(conditions.get(n), Mapping)), None)
+    if found is None:
+        return ()
+    lines = []
+    for kind in ("success", "failure"):
+        if found.get(kind) is None:
+            continue
+        try:
+            condition = Condition.parse(found[kind], field=kind)
+        except MetricsConfigError:
+            continue  # an unreadable record draws nothing rather than a wrong line
+        lines.append((kind, condition.op, condition.threshold * scale))
+    return tuple(lines)
 
 
 def provider_text(latest: Mapping[str, Any]) -> str:

@@ -13,10 +13,12 @@ import pytest
 from app.executor import Executor
 from app.screens.deploy_snapshots import load_deploy_stage
 from app.services import promotions
+from engine.canary.gate import percent
 from engine.run import events as ev
 from tests.support.deploy import add_demo_release, add_environment, product_registry
 from tests.support.factories import who
 from tests.support.prometheus_server import PrometheusServer
+from views.deploy_stage.chart import ChartSample, LineChartWidget
 
 from .conftest import DEMO_TARGETS
 from .test_demo_fleet_run import version_of
@@ -52,7 +54,7 @@ def measured(events, step: str) -> list[dict]:
 
 
 def test_a_breaching_error_rate_query_rolls_the_canary_back_with_the_promql_as_evidence(
-        live_site, demo_fleet, prometheus):
+        live_site, demo_fleet, prometheus, qapp):
     site = live_site
     add_environment(site, "eu-demo", DEMO_TARGETS, "demo-fleet", settings(prometheus.address, window=8.0))
     add_demo_release(site, "1.3.0-rc1-bad", error_rate=0.3)
@@ -75,6 +77,18 @@ def test_a_breaching_error_rate_query_rolls_the_canary_back_with_the_promql_as_e
     evidence = next(e for e in events if e.type == ev.STEP_CRITERIA and e.step == "deploy-10"
                     and e.data.get("auto_rollback") == "triggered")
     assert evidence.data["measurement"]["queries"][0]["raw"]["result"]
+    # the stage's charts draw the conditions the queries were judged by, not the gate's limits
+    stage = load_deploy_stage(site, pid, "deploy-10")
+    assert stage.error_conditions == (("success", "<", 0.05),)
+    assert stage.p95_conditions == (("success", "<", 500.0),)
+    chart = LineChartWidget("Error rate", percent, "#1565c0")
+    chart.set_series([ChartSample(p.seconds, p.error_rate, p.phase == "failed") for p in stage.points
+                      if p.error_rate is not None], stage.window_seconds, stage.max_error_rate,
+                     conditions=stage.error_conditions)
+    assert chart.limit is None and chart.conditions == (("success", "<", 0.05),)
+    assert "judged by success < 5%" in chart.toolTip() and "limit" not in chart.toolTip()
+    chart.resize(360, 160)
+    chart.grab()  # paints the condition's line without error
 
 
 def test_a_healthy_canary_proceeds_on_prometheus_answers(live_site, demo_fleet, prometheus):

@@ -1,8 +1,10 @@
 """A small line chart of one measured series over a canary stage's window.
 
 Drawn with QPainter: PySide6-Essentials has no QtCharts, and the chart needs little
-— the series over ``0 … window`` seconds, the gate's limit as a dashed line, failed
-measurements marked in red, and a plain sentence instead of an empty frame.
+— the series over ``0 … window`` seconds, the gate's limit as a dashed line (or, when
+a metrics provider measured the stage, the success/failure conditions its query was
+actually judged by), failed measurements marked in red, and a plain sentence instead
+of an empty frame.
 """
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ class ChartSample:
     failed: bool = False
 
 
+# (``success`` | ``failure``, comparison, threshold in the chart's unit), e.g. ("success", "<", 0.05)
+ChartCondition = tuple[str, str, float]
+
+
 class LineChartWidget(QWidget):
     def __init__(self, title: str, value_text: Callable[[float], str], colour: str,
                  empty_text: str = "No measurements yet.", parent: QWidget | None = None) -> None:
@@ -41,6 +47,7 @@ class LineChartWidget(QWidget):
         self.samples: tuple[ChartSample, ...] = ()
         self.window_seconds = 0.0
         self.limit: float | None = None
+        self.conditions: tuple[ChartCondition, ...] = ()
         self.setMinimumSize(260, 140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
@@ -48,14 +55,22 @@ class LineChartWidget(QWidget):
         return QSize(360, 160)
 
     def set_series(self, samples: Sequence[ChartSample], window_seconds: float,
-                   limit: float | None, empty_text: str | None = None) -> None:
+                   limit: float | None, empty_text: str | None = None,
+                   conditions: Sequence[ChartCondition] | None = None) -> None:
+        """``conditions`` (a metrics provider's, possibly empty) replace ``limit``: the
+        chart then shows what was evaluated, never the gate's limit beside it."""
         self.samples = tuple(samples)
         self.window_seconds = max(window_seconds, max((s.seconds for s in samples), default=0.0))
-        self.limit = limit
+        self.conditions = tuple(conditions or ())
+        self.limit = None if conditions is not None else limit
         if empty_text is not None:
             self.empty_text = empty_text
         latest = self.value_text(self.samples[-1].value) if self.samples else "—"
-        limit_text = "no limit" if limit is None else f"limit {self.value_text(limit)}"
+        if conditions is not None:
+            limit_text = "judged by " + (", ".join(self.condition_text(c) for c in self.conditions)
+                                         or "no condition on this value")
+        else:
+            limit_text = "no limit" if limit is None else f"limit {self.value_text(limit)}"
         self.setToolTip(f"{self.title}: {len(self.samples)} measurement(s), latest {latest}; "
                         f"{limit_text}; window {span(self.window_seconds)}")
         self.update()
@@ -92,6 +107,8 @@ class LineChartWidget(QWidget):
             painter.setPen(pen)
             y = at(0, self.limit).y()
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+        for condition in self.conditions:
+            self._draw_condition(painter, plot, at(0, condition[2]).y(), condition)
         path = QPainterPath()
         for index, sample in enumerate(self.samples):
             point = at(sample.seconds, sample.value)
@@ -109,10 +126,29 @@ class LineChartWidget(QWidget):
             painter.drawEllipse(point, 4.0 if sample.failed else 2.5, 4.0 if sample.failed else 2.5)
         painter.end()
 
+    def condition_text(self, condition: ChartCondition) -> str:
+        kind, op, threshold = condition
+        return f"{kind} {op} {self.value_text(threshold)}"
+
+    def _draw_condition(self, painter: QPainter, plot: QRectF, y: float, condition: ChartCondition) -> None:
+        """The boundary of a query's condition, labelled with the condition itself."""
+        style = Qt.PenStyle.DashLine if condition[0] == "success" else Qt.PenStyle.DashDotLine
+        painter.setPen(QPen(LIMIT, 1.2, style))
+        painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() - 1.5))
+        painter.setFont(small)
+        box = QRectF(plot.left() + 4, y - 15, plot.width() - 8, 14)
+        painter.drawText(box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom,
+                         self.condition_text(condition))
+        painter.setFont(self.font())
+
     def _top(self) -> float:
         highest = max(s.value for s in self.samples)
         if self.limit is not None:
             highest = max(highest, self.limit * 1.25)
+        for _, _, threshold in self.conditions:
+            highest = max(highest, threshold * 1.25)
         return nice_ceiling(highest * 1.05) if highest > 0 else 1.0
 
     def _draw_title(self, painter: QPainter) -> None:
@@ -127,6 +163,8 @@ class LineChartWidget(QWidget):
             latest = f"now {self.value_text(self.samples[-1].value)}"
             if self.limit is not None:
                 latest += f"  ·  limit {self.value_text(self.limit)}"
+            for condition in self.conditions:
+                latest += f"  ·  {self.condition_text(condition)}"
             painter.setPen(AXIS_TEXT)
             painter.drawText(box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, latest)
 

@@ -183,7 +183,7 @@ class DeployStageView(QWidget):
     def refresh(self) -> None:
         self._refresher.request()
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site, pid, step = self.ctx.site, self.promotion_id, self.step
         return lambda: load_deploy_stage(site, pid, step)
 
@@ -231,10 +231,11 @@ class DeployStageView(QWidget):
             ended = stage.attempt and stage.status not in ("running", "waiting")
             empty = "No measurements were recorded for this stage." if ended else "No measurements yet."
         self.error_chart.set_series(errors, stage.window_seconds, stage.max_error_rate,
-                                    empty or "No error rate measured: too few requests so far.")
+                                    empty or "No error rate measured: too few requests so far.",
+                                    conditions=stage.error_conditions)
         self.latency_chart.set_series(latency, stage.window_seconds, stage.max_p95_ms,
                                       empty or "No latency measured: the targets export no "
-                                      "latency histogram.")
+                                      "latency histogram.", conditions=stage.p95_conditions)
         self.targets_heading.setText(
             f"<b>Targets ({escape(stage.environment)})</b> — {stage.stage_targets} in this stage; "
             f"release {escape(str(stage.release.get('name')))} {escape(str(stage.release.get('version')))}"
