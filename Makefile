@@ -51,6 +51,7 @@ bench: venv
 	-$(BENCH) bench/bench_startup.py --runs 3
 	-$(BENCH) bench/bench_lists.py --promotions 300 --runs 3
 	-$(BENCH) bench/bench_bundle_verify.py --size-mib 64 --runs 3
+	-$(BENCH) bench/bench_import.py --size-mib 64 --runs 3
 	-$(BENCH) bench/bench_export.py --megabytes 10 --runs 1
 	-$(BENCH) bench/bench_feed_import.py --advisories 5000 --components 500
 	-$(BENCH) bench/bench_gui_start.py --runs 1
