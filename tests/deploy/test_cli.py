@@ -14,7 +14,6 @@ from engine.clock import FixedClock
 from tests.support.deploy import add_demo_release, product_registry
 from tests.support.factories import START
 
-
 ADMIN_PASS = "ada-admin-passphrase"
 
 
