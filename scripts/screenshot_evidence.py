@@ -13,6 +13,7 @@ import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
+from app.qt.report_pdf import render_report
 from app.services import exports
 from tests.support.factories import who
 from tests.views.evidence_helpers import flip_byte, install_trust_root
@@ -57,9 +58,11 @@ def shoot_evidence(window, site, ids: dict[str, str], out: Path, save: Save,
 
     # the completed run, exported as an auditor bundle and as an evidence pack
     done = ids["completed"]
-    auditor = exports.export(site, done, "auditor", media, who(site, "audrey"))
-    exports.export(site, done, "evidence", media, who(site, "audrey"))
-    exports.export(site, ids["live"], "evidence", media, who(site, "olga"), allow_partial=True)
+    auditor = exports.export(site, done, "auditor", media, who(site, "audrey"),
+                             renderer=render_report)
+    exports.export(site, done, "evidence", media, who(site, "audrey"), renderer=render_report)
+    exports.export(site, ids["live"], "evidence", media, who(site, "olga"), allow_partial=True,
+                   renderer=render_report)
     show(done)
     dialog = view.open_step_detail("seal-evidence")
     dialog.resize(900, 640)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.cli import edge
 from app.cli.render import emit_json, run_json, timeline_text
@@ -15,6 +16,9 @@ from app.services.releases import list_releases
 from app.services.stage_names import require_stage
 from app.site import SiteConfig
 from engine.text import terminal_safe
+
+if TYPE_CHECKING:
+    from airgap_bundles.export import ExportContent
 
 
 def _deploy():  # noqa: ANN202 (the app.cli.deploy_commands module)
@@ -217,6 +221,14 @@ def _progress(update) -> None:  # noqa: ANN001 (ExportProgress)
               file=sys.stderr, flush=True)
 
 
+def _render_report(content: ExportContent) -> bytes:
+    # Qt (the PDF renderer) is loaded only once an export's checks passed and its report
+    # is made: a refused export, and every other command, never start it.
+    from app.qt.report_pdf import render_report
+
+    return render_report(content)
+
+
 def export(args: argparse.Namespace) -> int:
     from airgap_bundles import media
     from app.services import exports
@@ -234,7 +246,7 @@ def export(args: argparse.Namespace) -> int:
     outcome = exports.export(site, args.promotion, args.export_kind, destination,
                              who, split_size=split,
                              allow_partial=getattr(args, "partial", False), medium=medium,
-                             progress=_progress)
+                             progress=_progress, renderer=_render_report)
     if sys.stderr.isatty():
         print(file=sys.stderr)
     if args.json:

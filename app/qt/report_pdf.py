@@ -1,6 +1,8 @@
 """The audit report as PDF: Qt's QTextDocument laid out on a QPdfWriter.
 
-Works headless: when no Qt application exists (the ``stella`` CLI), a
+The renderer an export is given (``app.services.exports`` has no Qt): the GUI and
+the ``stella export`` command pass :func:`render_report`, so Qt is loaded only by the
+edge that asks for a report. Works headless: when no Qt application exists (the ``stella`` CLI), a
 QGuiApplication is created on the offscreen platform. The output is
 deterministic so that ``report.pdf`` can sit in a reproducible export: the
 document id is derived from the content, the XMP metadata is ours, and the
@@ -20,6 +22,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSizeF, QU
 from PySide6.QtGui import QGuiApplication, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QApplication
 
+from airgap_bundles.export import ExportContent, build_report, parse_events
 from airgap_bundles.export.report import ReportDocument
 from engine.clock import parse_rfc3339
 
@@ -95,3 +98,8 @@ def render_pdf(document: ReportDocument) -> bytes:
     del writer  # finishes the PDF into the buffer
     buffer.close()
     return _fix_dates(bytes(data.data()), document.stamp)
+
+
+def render_report(content: ExportContent) -> bytes:
+    """The export's ``report.pdf``: the report built from ``content``, rendered to PDF."""
+    return render_pdf(build_report(content, parse_events(content.events)))

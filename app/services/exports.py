@@ -37,9 +37,7 @@ from airgap_bundles.export import (
     FileDigest,
     LogFile,
     ShippedKey,
-    build_report,
     layout,
-    parse_events,
     plan_export,
     prepare_export,
     write_custody,
@@ -274,10 +272,9 @@ def archive_name(directory: Path, promotion_id: str, bundle: str) -> str:
         number += 1
 
 
-def render_report(content: ExportContent) -> bytes:
-    from app.qt.report_pdf import render_pdf  # Qt only when a report is really made
-
-    return render_pdf(build_report(content, parse_events(content.events)))
+ReportRenderer = Callable[[ExportContent], bytes]
+"""Turns an export's content into ``report.pdf``. Injected by the edge (the GUI, the
+``stella export`` command): this service has no Qt, the PDF renderer has."""
 
 
 def export(site: Site, promotion_id: str, kind: str, destination: Path | str, who: Identity, *,
@@ -285,10 +282,10 @@ def export(site: Site, promotion_id: str, kind: str, destination: Path | str, wh
            medium: Medium | None = None, level: int = DEFAULT_LEVEL,
            progress: Callable[[ExportProgress], None] | None = None,
            cancel: Callable[[], bool] | None = None,
-           renderer: Callable[[ExportContent], bytes] = render_report) -> ExportOutcome:
+           renderer: ReportRenderer) -> ExportOutcome:
     """Export ``promotion_id`` as an evidence pack (``kind="evidence"``) or an auditor bundle
     (``kind="auditor"``) into the folder ``destination``; see the module docstring.
-    ``who`` (authenticated) signs the custody event."""
+    ``who`` (authenticated) signs the custody event; ``renderer`` makes ``report.pdf``."""
     actor = who.name
     if kind not in KINDS:
         raise UsageError(f"export kind must be one of {', '.join(KINDS)}")

@@ -16,6 +16,7 @@ from app.executor import Executor
 from app.secrets.redact import REDACTED, Redactor, encoded_forms
 from app.services import promotions
 from app.services.logs import step_logs
+from tests.support import exporting
 from tests.support.deploy import add_demo_release, add_environment, product_registry
 from tests.support.factories import who
 
@@ -94,11 +95,10 @@ def test_a_command_printing_the_secret_encoded_leaves_no_trace_in_logs_or_export
         for form in forms:
             assert form not in line, line
 
-    from app.services import exports
 
     out = tmp_path / "medium"
     out.mkdir()
-    outcome = exports.export(site, pid, "evidence", out, who(site, "olga"), allow_partial=True,
+    outcome = exporting.export(site, pid, "evidence", out, who(site, "olga"), allow_partial=True,
                              renderer=lambda content: b"%PDF-1.4 test report\n")
     with tarfile.open(out / outcome.files.archive.name, "r:gz") as tar:
         for member in (m for m in tar.getmembers() if m.isfile()):

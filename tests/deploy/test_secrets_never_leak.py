@@ -20,6 +20,7 @@ from app.secrets import digest_key
 from app.services import actions, promotions
 from app.services.logs import step_logs
 from models.tables import EvidenceItem, RunEvent, StepLog, TlogCheckpoint
+from tests.support import exporting
 from tests.support.deploy import add_demo_release, product_registry
 from tests.support.factories import who
 
@@ -123,10 +124,10 @@ def test_secret_values_never_appear_anywhere_stored_or_exported(live_site, tmp_p
     for path in site.paths.home.glob("stella.db*"):
         assert_clean(path.read_bytes(), path.name)
 
-    exports = pytest.importorskip("app.services.exports")
+    pytest.importorskip("app.services.exports")
     out = tmp_path / "medium"
     out.mkdir()
-    outcome = exports.export(site, pid, "evidence", out, who(site, "olga"), allow_partial=True,
+    outcome = exporting.export(site, pid, "evidence", out, who(site, "olga"), allow_partial=True,
                              renderer=lambda content: b"%PDF-1.4 test report\n")
     archives = list(out.glob("*.tar.gz"))
     assert archives, outcome

@@ -13,6 +13,7 @@ from app.site import SiteConfig
 from engine.clock import FixedClock
 from engine.crypto.keys import Ed25519Signer
 from engine.crypto.trust_root import sign_trust_root, trust_root_document
+from tests.support import exporting
 from tests.support.doubles import doubles_registry
 from tests.support.factories import START, add_release, make_site, who
 from tests.support.postgres import copy_home
@@ -85,14 +86,13 @@ def extract(archive, into):
 @pytest.fixture(scope="module")
 def auditor_export(_templates, tmp_path_factory):
     """One sealed run exported once as an auditor bundle, shared by read-only tests."""
-    from app.services import exports
 
     root = tmp_path_factory.mktemp("auditor")
     site = _open(copy_home(_templates["sealed"], root / "home"))
     pid = _templates["pid"]
     out = root / "out"
     out.mkdir()
-    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
+    outcome = exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     archive = out / outcome.files.archive.name
     folder = extract(archive, root / "extracted")
     yield {"site": site, "pid": pid, "outcome": outcome, "archive": archive, "folder": folder,

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from app.errors import Rejected
-from app.services import exports, promotions
+from app.services import promotions
 from engine.run import events as ev
 from models import run_store
+from tests.support import exporting
 from tests.support.factories import who
 
 
@@ -50,7 +51,7 @@ def test_a_full_medium_leaves_nothing_that_looks_complete(sealed, out, monkeypat
     before = _events(site, pid)
     _budget_write(monkeypatch, 20_000)
     with pytest.raises(Rejected, match="is full after 20000 bytes") as caught:
-        exports.export(site, pid, "auditor", out, who(site, "audrey"))
+        exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     assert "nothing that looks complete was left" in caught.value.message
     assert list(out.iterdir()) == []
     assert [e.hash for e in _events(site, pid)] == [e.hash for e in before]
@@ -60,7 +61,7 @@ def test_a_full_medium_while_writing_parts_removes_every_part(sealed, out, monke
     site, pid = sealed
     _budget_write(monkeypatch, 30_000)
     with pytest.raises(Rejected, match="full"):
-        exports.export(site, pid, "auditor", out, who(site, "audrey"), split_size=8 << 10)
+        exporting.export(site, pid, "auditor", out, who(site, "audrey"), split_size=8 << 10)
     assert list(out.iterdir()) == []
 
 
@@ -76,7 +77,7 @@ def test_an_io_error_on_fsync_is_reported_and_cleaned_up(sealed, out, monkeypatc
 
     monkeypatch.setattr(os, "fsync", fsync)
     with pytest.raises(Rejected, match="Input/output error") as caught:
-        exports.export(site, pid, "auditor", out, who(site, "audrey"))
+        exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     assert "nothing that looks complete was left" in caught.value.message
     assert list(out.iterdir()) == []
 
@@ -91,7 +92,7 @@ def test_bytes_that_read_back_differently_are_refused(sealed, out, monkeypatch):
 
     monkeypatch.setattr(os, "read", read)
     with pytest.raises(Rejected, match="read back from the medium differ"):
-        exports.export(site, pid, "auditor", out, who(site, "audrey"))
+        exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     assert list(out.iterdir()) == []
 
 
@@ -104,7 +105,7 @@ def test_cancel_removes_the_temporary_file(sealed, out):
         return len(calls) > 3
 
     with pytest.raises(Rejected, match="cancelled"):
-        exports.export(site, pid, "auditor", out, who(site, "audrey"), cancel=cancel)
+        exporting.export(site, pid, "auditor", out, who(site, "audrey"), cancel=cancel)
     assert list(out.iterdir()) == []
     assert not any(e.type == ev.EXPORT_RECORDED for e in _events(site, pid))
 
@@ -121,7 +122,7 @@ def test_a_temporary_file_that_cannot_be_removed_is_named(sealed, out, monkeypat
 
     monkeypatch.setattr(Path, "unlink", unlink)
     with pytest.raises(Rejected, match=r"could not be removed; their names end in \.partial"):
-        exports.export(site, pid, "auditor", out, who(site, "audrey"))
+        exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     left = [p.name for p in out.iterdir()]
     assert len(left) == 1 and left[0].startswith(".") and left[0].endswith(".partial")
 
@@ -134,7 +135,7 @@ def test_an_export_that_cannot_be_recorded_is_removed(sealed, out, monkeypatch):
 
     monkeypatch.setattr(run_store, "append", append)
     with pytest.raises(Rejected, match="could not be recorded.*exported files were removed"):
-        exports.export(site, pid, "auditor", out, who(site, "audrey"))
+        exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     assert list(out.iterdir()) == []
 
 
@@ -159,6 +160,6 @@ def test_a_real_small_filesystem_fills_up(sealed, tmp_path):
     site, pid = sealed
     with _tmpfs(tmp_path / "small", "16k") as small:
         with pytest.raises(Rejected, match="full") as caught:
-            exports.export(site, pid, "auditor", small, who(site, "audrey"))
+            exporting.export(site, pid, "auditor", small, who(site, "audrey"))
         assert "nothing that looks complete was left" in caught.value.message
         assert list(small.iterdir()) == []

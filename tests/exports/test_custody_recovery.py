@@ -16,10 +16,11 @@ import pytest
 
 from airgap_bundles.audit import verify_path
 from app.context import Site
-from app.services import doctor, exports, history, promotions
+from app.services import doctor, history, promotions
 from app.site import SiteConfig
 from engine.roster import EXECUTOR
 from engine.run import events as ev
+from tests.support import exporting
 from tests.support.factories import who
 
 REPO = Path(__file__).resolve().parents[2]
@@ -150,7 +151,7 @@ def test_a_live_export_in_another_process_is_left_alone(sealed, out, monkeypatch
         return real_commit(self)
 
     monkeypatch.setattr(writer.PreparedExport, "commit", commit)
-    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
+    outcome = exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     assert seen == [[]]
     assert (out / outcome.files.archive.name).is_file()
     assert not list(site.paths.custody.glob("*.json"))
@@ -160,7 +161,7 @@ def test_custody_receipt_is_private_under_umask_022(sealed, out):
     site, pid = sealed
     old = os.umask(0o022)
     try:
-        outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
+        outcome = exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     finally:
         os.umask(old)
     assert stat.S_IMODE(outcome.custody_file.stat().st_mode) == 0o600

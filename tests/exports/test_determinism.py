@@ -15,9 +15,9 @@ import tarfile
 
 from airgap_bundles.export import build_report, parse_events, plan_export, prepare_export
 from app.qt.report_pdf import render_pdf
-from app.services import exports
 from app.site_keys import site_signer
 from tests.exports.conftest import extract
+from tests.support import exporting
 from tests.support.factories import who
 
 CHANGED_BY_THE_FIRST_EXPORT = {"timeline.json", "report.pdf"}
@@ -34,7 +34,7 @@ def test_two_exports_differ_only_by_the_first_exports_custody_event(sealed, tmp_
     for name in ("a", "b"):
         out = tmp_path / name
         out.mkdir()
-        outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
+        outcome = exporting.export(site, pid, "auditor", out, who(site, "audrey"))
         outs.append(_files(extract(out / outcome.files.archive.name, tmp_path / f"x{name}")))
     a, b = outs
     assert a.keys() == b.keys()
@@ -69,14 +69,14 @@ def test_the_same_snapshot_gives_a_byte_identical_archive(sealed, tmp_path):
         prepare_export(plan, second, f"{pid}-auditor-bundle.tar.gz", signer).commit()
         return pdf
 
-    outcome = exports.export(site, pid, "auditor", first, who(site, "audrey"), renderer=renderer)
+    outcome = exporting.export(site, pid, "auditor", first, who(site, "audrey"), renderer=renderer)
     name = outcome.files.archive.name
     assert (first / name).read_bytes() == (second / name).read_bytes()
 
 
 def test_archive_metadata_is_fixed(sealed, tmp_path):
     site, pid = sealed
-    outcome = exports.export(site, pid, "auditor", tmp_path, who(site, "audrey"))
+    outcome = exporting.export(site, pid, "auditor", tmp_path, who(site, "audrey"))
     archive = tmp_path / outcome.files.archive.name
     header = archive.read_bytes()[:10]
     assert header[4:8] == b"\x00\x00\x00\x00" and header[3] == 0  # no mtime, no file name

@@ -11,13 +11,14 @@ from sqlalchemy import func, select
 
 from app.errors import NotNow
 from app.executor import Executor
-from app.services import approvals, evidence, exports, promotions
+from app.services import approvals, evidence, promotions
 from engine.crypto import dsse
 from engine.evidence import statements
 from engine.run import events as ev
 from models.tables import EvidenceItem
 from models.tlog_store import entries_on_record, latest_checkpoint
 from tests.exports.conftest import extract
+from tests.support import exporting
 from tests.support.doubles import doubles_registry
 from tests.support.factories import (
     add_environment,
@@ -92,7 +93,7 @@ def test_twenty_concurrent_approvals_leave_no_refused_evidence(trusted_site, tmp
         assert (f"approval-{name}".encode() in sealed) == (name in won)
     out = tmp_path / "out"
     out.mkdir()
-    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
+    outcome = exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     folder = extract(out / outcome.files.archive.name, tmp_path / "x")
     shipped = sorted(p.name for p in folder.glob("evidence/*/approval-*.dsse.json"))
     assert shipped == sorted(f"approval-{n}.dsse.json" for n in won)

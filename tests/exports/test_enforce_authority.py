@@ -8,12 +8,13 @@ from sqlalchemy import delete, select
 from airgap_bundles.audit import verify_path
 from app.cli.main import main
 from app.executor import Executor
-from app.services import approvals, exports, promotions
+from app.services import approvals, promotions
 from app.services.history import history_of
 from engine.run import events as ev
 from models import run_store
 from models.event_leaf import EventLeaf
 from models.tables import RunEvent
+from tests.support import exporting
 from tests.support.doubles import doubles_registry
 from tests.support.factories import add_release, passphrase_of, who
 
@@ -21,7 +22,7 @@ from tests.support.factories import add_release, passphrase_of, who
 def _export(site, pid, tmp_path, name="out"):
     out = tmp_path / name
     out.mkdir()
-    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
+    outcome = exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     return out / outcome.files.archive.name
 
 

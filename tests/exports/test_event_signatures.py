@@ -10,12 +10,13 @@ import json
 from sqlalchemy import select
 
 from app.cli.main import main
-from app.services import exports, promotions
+from app.services import promotions
 from app.services.history import history_of
 from engine.roster import sign_new_events
 from engine.run import events as ev
 from models import run_store
 from models.tables import RunEvent
+from tests.support import exporting
 from tests.support.factories import signer_of, who
 
 
@@ -28,7 +29,7 @@ def _append(site, pid, new):
 def _export(site, pid, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
-    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
+    outcome = exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     return out / outcome.files.archive.name
 
 

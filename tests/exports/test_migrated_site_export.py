@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from app.cli.main import main
 from app.context import Site
-from app.services import exports
 from app.services.site_migrate import migrate_site
 from app.site import SiteConfig
 from engine.clock import FixedClock
 from models.db import sqlite_url
-from tests.support import postgres
+from tests.support import exporting, postgres
 from tests.support.factories import START, who
 
 
@@ -29,7 +28,7 @@ def test_the_auditor_bundle_from_the_copy_verifies(sealed, tmp_path, capsys) -> 
     try:
         out = tmp_path / "out"
         out.mkdir()
-        outcome = exports.export(copy, pid, "auditor", out, who(copy, "audrey"))
+        outcome = exporting.export(copy, pid, "auditor", out, who(copy, "audrey"))
     finally:
         copy.close()
     capsys.readouterr()

@@ -12,11 +12,12 @@ from securesystemslib.signer import SSlibKey
 from airgap_bundles.audit import verify_path
 from app.errors import NotNow
 from app.executor import Executor
-from app.services import exports, promotions
+from app.services import promotions
 from engine.canonical import canonical_bytes
 from engine.evidence import statements
 from engine.run import events as ev
 from tests.exports.conftest import extract
+from tests.support import exporting
 from tests.support.doubles import doubles_registry
 from tests.support.factories import add_release, who
 
@@ -34,10 +35,10 @@ def test_mid_run_evidence_pack_is_marked_partial_and_verifies(mid_run, tmp_path)
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(NotNow, match="--partial"):
-        exports.export(site, pid, "evidence", out, who(site, "olga"))
+        exporting.export(site, pid, "evidence", out, who(site, "olga"))
     with pytest.raises(NotNow, match="not sealed"):
-        exports.export(site, pid, "auditor", out, who(site, "olga"))
-    outcome = exports.export(site, pid, "evidence", out, who(site, "olga"), allow_partial=True)
+        exporting.export(site, pid, "auditor", out, who(site, "olga"))
+    outcome = exporting.export(site, pid, "evidence", out, who(site, "olga"), allow_partial=True)
     assert outcome.partial and outcome.bundle == "evidence-pack"
     folder = extract(out / outcome.files.archive.name, tmp_path / "x")
     index = json.loads((folder / "index.json").read_bytes())
@@ -53,7 +54,7 @@ def test_mid_run_evidence_pack_is_marked_partial_and_verifies(mid_run, tmp_path)
                for c in report.checks)
 
     Executor(site, pid, doubles_registry()).run()
-    sealed = exports.export(site, pid, "evidence", out, who(site, "olga"))
+    sealed = exporting.export(site, pid, "evidence", out, who(site, "olga"))
     assert not sealed.partial
     assert sealed.files.archive.name == f"{pid}-evidence-pack-2.tar.gz"
     report = verify_path(out / sealed.files.archive.name)
@@ -65,7 +66,7 @@ def test_a_partial_flag_on_a_sealed_export_is_detected(sealed, tmp_path):
     site, pid = sealed
     out = tmp_path / "out"
     out.mkdir()
-    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
+    outcome = exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     folder = extract(out / outcome.files.archive.name, tmp_path / "x")
     raw = (folder / "index.json").read_bytes()
     (folder / "index.json").write_bytes(raw.replace(b'"partial":false', b'"partial":true '))
@@ -77,7 +78,7 @@ def test_custody_event_is_recorded_without_changing_any_step(sealed, tmp_path):
     before, state_before = promotions.load_run(site, pid)
     out = tmp_path / "out"
     out.mkdir()
-    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
+    outcome = exporting.export(site, pid, "auditor", out, who(site, "audrey"))
 
     events, state = promotions.load_run(site, pid)  # verifies the whole chain
     assert len(events) == len(before) + 1 and events[:-1] == before
@@ -108,7 +109,7 @@ def test_custody_event_is_recorded_without_changing_any_step(sealed, tmp_path):
     assert outcome.custody_file.read_bytes() == canonical_bytes(custody.data["receipt"])
 
     # the next export carries the first one's custody event, and it verifies
-    again = exports.export(site, pid, "auditor", out, who(site, "audrey"))
+    again = exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     report = verify_path(out / again.files.archive.name)
     assert report.ok, report.text()
     custody_checks = [c for c in report.checks if c.level == "custody" and c.ok]
@@ -127,8 +128,8 @@ def test_a_custody_receipt_that_does_not_match_its_event_fails(sealed, tmp_path)
     site, pid = sealed
     out = tmp_path / "out"
     out.mkdir()
-    exports.export(site, pid, "auditor", out, who(site, "audrey"))
-    second = exports.export(site, pid, "auditor", out, who(site, "audrey"))
+    exporting.export(site, pid, "auditor", out, who(site, "audrey"))
+    second = exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     folder = extract(out / second.files.archive.name, tmp_path / "x")
     lines = (folder / "timeline.json").read_bytes().split(b"\n")
     raws = [line.removesuffix(b",") for line in lines[1:-2]]

@@ -20,7 +20,7 @@ from airgap_bundles.audit.report import POLICY as POLICY_LEVEL
 from airgap_bundles.export import GateEvalFiles, NamedFile
 from app.context import Site
 from app.executor import Executor
-from app.services import export_policy, exports, gate, promotions
+from app.services import export_policy, gate, promotions
 from app.services.actions import act
 from app.services.gate_inputs import release_root, release_row
 from app.services.gate_override import override_stale_feeds
@@ -28,6 +28,7 @@ from app.site import SiteConfig
 from engine.canonical import canonical_bytes
 from engine.clock import FixedClock
 from tests.exports.conftest import extract, install_trust_root
+from tests.support import exporting
 from tests.support.factories import START, make_site, who
 from tests.support.gate_data import (
     POLICY,
@@ -81,7 +82,7 @@ def bundle(_template, tmp_path_factory):
     site = _open(shutil.copytree(home, root / "home"))
     out = root / "out"
     out.mkdir()
-    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
+    outcome = exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     verdicts = [gate.stored_verdict(site, v.verdict_id) for v in gate.verdicts(site, pid)]
     site.close()
     archive = out / outcome.files.archive.name
@@ -91,7 +92,7 @@ def bundle(_template, tmp_path_factory):
 
 def _export(site: Site, pid: str, directory) -> object:
     directory.mkdir()
-    outcome = exports.export(site, pid, "auditor", directory, who(site, "audrey"))
+    outcome = exporting.export(site, pid, "auditor", directory, who(site, "audrey"))
     return directory / outcome.files.archive.name
 
 

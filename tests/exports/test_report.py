@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from airgap_bundles.export import build_report, parse_events
 from app.qt.report_pdf import render_pdf
-from app.services import exports
 from engine.canonical import sha256_digest
+from tests.support import exporting
 from tests.support.factories import who
 
 
@@ -17,7 +17,7 @@ def _content(sealed, tmp_path):
         captured["content"] = content
         return b"%PDF-stub"
 
-    exports.export(site, pid, "auditor", tmp_path, who(site, "audrey"), renderer=renderer)
+    exporting.export(site, pid, "auditor", tmp_path, who(site, "audrey"), renderer=renderer)
     return captured["content"]
 
 

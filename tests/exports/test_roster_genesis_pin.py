@@ -13,6 +13,7 @@ from app.services.history import history_of
 from engine.roster import site_created, verify_roster
 from models import roster_store
 from models.tables import RosterRecordRow
+from tests.support import exporting
 from tests.support.factories import signer_of
 
 
@@ -40,7 +41,6 @@ def test_a_roster_replaced_wholesale_is_refused(sealed, capsys):
 
 
 def test_an_export_never_ships_a_replaced_roster(sealed, tmp_path):
-    from app.services import exports
     from tests.support.factories import who
 
     site, pid = sealed
@@ -52,5 +52,5 @@ def test_an_export_never_ships_a_replaced_roster(sealed, tmp_path):
         session.execute(delete(RosterRecordRow))
         roster_store.append(session, fake.records)
     with pytest.raises(site_roster.RosterDamaged, match="pinned"):
-        exports.export(site, pid, "auditor", tmp_path, real)
+        exporting.export(site, pid, "auditor", tmp_path, real)
     assert not list(tmp_path.glob("*.tar.gz"))

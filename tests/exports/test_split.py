@@ -11,7 +11,7 @@ import pytest
 from airgap_bundles.audit import reassemble, verify_path
 from airgap_bundles.export.statements import PartManifest
 from app.cli.main import main
-from app.services import exports
+from tests.support import exporting
 from tests.support.factories import who
 
 SPLIT = 16 << 10
@@ -22,7 +22,7 @@ def split_export(sealed, tmp_path):
     site, pid = sealed
     out = tmp_path / "medium"
     out.mkdir()
-    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"), split_size=SPLIT)
+    outcome = exporting.export(site, pid, "auditor", out, who(site, "audrey"), split_size=SPLIT)
     return out, outcome
 
 

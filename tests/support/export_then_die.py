@@ -13,8 +13,8 @@ import sys
 from airgap_bundles.export import sink as sink_module
 from airgap_bundles.export import writer
 from app.context import Site
-from app.services import exports
 from app.site import SiteConfig
+from tests.support import exporting
 from tests.support.factories import who
 
 
@@ -40,7 +40,7 @@ def main() -> None:
         sink_module.ArchiveSink.finish = finish_never
     else:
         raise SystemExit(f"unknown point {where}")
-    exports.export(site, promotion, "auditor", out, who(site, "audrey"))
+    exporting.export(site, promotion, "auditor", out, who(site, "audrey"))
     raise SystemExit("the export finished: the kill point was never reached")
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
+from tests.support import exporting
 from tests.support.factories import who
 
 
@@ -38,7 +39,7 @@ def until(check: Callable[[], object], what: str, timeout_ms: int = 20_000) -> N
         waited += 50
 
 
-def build_site(home: Path):  # noqa: ANN201 (Site)
+def build_site(home: Path):
     """A completed run, one rolled back at 50 %, one waiting for approval."""
     from app.executor import Executor
     from app.services import actions, promotions
@@ -66,13 +67,13 @@ def build_site(home: Path):  # noqa: ANN201 (Site)
     return site, {"completed": done, "rolled_back": rolled, "waiting": waiting, "gated": gated}
 
 
-def windows(site, ids: dict[str, str]) -> Iterator[tuple[str, QWidget]]:  # noqa: ANN001
+def windows(site, ids: dict[str, str]) -> Iterator[tuple[str, QWidget]]:
     """Each window or dialog, opened as the app opens it; the caller closes it."""
     from airgap_bundles.report import Check
     from app.gui import main_window
     from app.qt.import_jobs import ImportOutcome, ImportRequest, RootPreview
     from app.screens.evidence_items import load_packet
-    from app.services import evidence, exports
+    from app.services import evidence
     from tests.support.doubles import doubles_registry
     from views.auditor.window import AuditorWindow
     from views.common.reason_dialog import ReasonDialog
@@ -185,7 +186,8 @@ def windows(site, ids: dict[str, str]) -> Iterator[tuple[str, QWidget]]:  # noqa
     for name in ("completed", "rolled_back"):  # the auditor's story of two sealed runs
         folder = site.paths.home.parent / "exports" / name
         folder.mkdir(parents=True, exist_ok=True)
-        archive = exports.export(site, ids[name], "auditor", folder, who(site, "audrey")).files.archive
+        archive = exporting.export(site, ids[name], "auditor", folder,
+                                   who(site, "audrey")).files.archive
         auditor = AuditorWindow()
         auditor.show()
         auditor.view.verify(str(folder / archive.name))
@@ -196,7 +198,7 @@ def windows(site, ids: dict[str, str]) -> Iterator[tuple[str, QWidget]]:  # noqa
     window.close()
 
 
-def act_as(window, name: str) -> None:  # noqa: ANN001 (MainWindow)
+def act_as(window, name: str) -> None:
     """Sign ``name`` in with their test key where the site has one, else act by name."""
     from app.screens import session
     from tests.support import factories
@@ -205,7 +207,7 @@ def act_as(window, name: str) -> None:  # noqa: ANN001 (MainWindow)
     passphrase = getattr(factories, "passphrase_of", None)
     try:
         user = session.sign_in(window.ctx.site, name, passphrase(name)) if passphrase else None
-    except Exception:  # noqa: BLE001 — a site without keys: act by name
+    except Exception:
         user = None
     if user is not None:
         window.ctx.sign_in(user)
@@ -268,7 +270,7 @@ def measure(name: str, widget: QWidget) -> dict:
             "screen": [area.x(), area.y(), area.width(), area.height()]}
 
 
-def dark_palette():  # noqa: ANN201 (QPalette)
+def dark_palette():
     """What a dark desktop theme hands the app (Fusion's colours for a dark scheme)."""
     from PySide6.QtGui import QColor, QPalette
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
-from app.services import exports
+from tests.support import exporting
 from tests.support.factories import make_site, who
 from tests.views.evidence_helpers import extract, flip_byte, install_trust_root, promotion
 from views.auditor.model import GREEN, ITEM, RED, RESULT, AuditTreeModel
@@ -34,8 +34,9 @@ def bundle(qapp, tmp_path_factory):
         whole, split = root / "whole", root / "split"
         whole.mkdir()
         split.mkdir()
-        outcome = exports.export(site, pid, "auditor", whole, who(site, "audrey"))
-        parts = exports.export(site, pid, "auditor", split, who(site, "audrey"), split_size=20_000)
+        outcome = exporting.export(site, pid, "auditor", whole, who(site, "audrey"))
+        parts = exporting.export(site, pid, "auditor", split, who(site, "audrey"),
+                                 split_size=20_000)
     finally:
         site.close()
     return {"archive": whole / outcome.files.archive.name,

@@ -9,10 +9,10 @@ import pytest
 from airgap_bundles.export import narrative
 from app.executor import Executor
 from app.qt import report_pdf
-from app.services import actions, exports
+from app.services import actions
 from engine.crypto.intoto import Statement
 from engine.evidence import statements
-from tests.support import factories
+from tests.support import exporting, factories
 from tests.support.doubles import doubles_registry
 from tests.views.evidence_helpers import flip_byte, install_trust_root, promotion
 from views.auditor.story import FROM, ITEM_ROLE, UNTOLD
@@ -47,7 +47,7 @@ def bundles(qapp, tmp_path_factory):
         for name, pid in (("completed", done), ("rolled_back", rolled)):
             folder = root / name
             folder.mkdir()
-            outcome = exports.export(site, pid, "auditor", folder, who(site, "audrey"))
+            outcome = exporting.export(site, pid, "auditor", folder, who(site, "audrey"))
             out[name] = folder / outcome.files.archive.name
     finally:
         report_pdf.render_pdf = real

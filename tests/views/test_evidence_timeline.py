@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from app.qt.changes import ChangeSet
 from app.screens.evidence_snapshots import NO_TRUST_ROOT, NOT_SEALED
-from app.services import evidence, exports
+from app.services import evidence
+from tests.support import exporting
 from tests.support.factories import who
 from tests.views.conftest import open_run, sign_in_as
 from tests.views.evidence_helpers import finish, install_trust_root, promotion
@@ -88,7 +89,7 @@ def test_an_export_is_shown_under_the_seal_once_recorded(qtbot, gui, site, tmp_p
     pid = promotion(site)
     out = tmp_path / "out"
     out.mkdir()
-    outcome = exports.export(site, pid, "auditor", out, who(site, "audrey"))
+    outcome = exporting.export(site, pid, "auditor", out, who(site, "audrey"))
     view = _view(qtbot, gui, pid)
     name, state = _children(view, "seal-evidence")[1]
     assert (name, state) == (f"✓ {outcome.files.archive.name}", "exported")
@@ -127,7 +128,7 @@ def test_evidence_pages_of_the_navigation(qtbot, window, site, tmp_path):
     open_ = promotion(site, until="gate-eval")
     out = tmp_path / "out"
     out.mkdir()
-    exports.export(site, sealed, "evidence", out, who(site, "audrey"))
+    exporting.export(site, sealed, "evidence", out, who(site, "audrey"))
     window.refresh_all()
 
     packets = window.navigate("evidence-packets")

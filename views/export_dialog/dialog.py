@@ -35,6 +35,7 @@ from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
+from app.qt.report_pdf import render_report
 from app.qt.worker import Worker
 from app.screens import session
 from app.screens.evidence_lists import discover_media, promotion_ids
@@ -292,11 +293,12 @@ class ExportDialog(QDialog):
         partial = self.partial_check.isChecked()
         passphrase = session.passphrase_for(self.ctx.session, actor)
 
-        def job(control):  # noqa: ANN001,ANN202 (TaskControl → ExportOutcome)
+        def job(control):
             who = session.confirm(site, actor, passphrase)  # signs the custody event
             return exports.export(site, pid, kind, destination.folder, who, split_size=split,
                                   allow_partial=partial, medium=destination.medium,
-                                  progress=control.progress, cancel=control.cancelled)
+                                  progress=control.progress, cancel=control.cancelled,
+                                  renderer=render_report)
 
         self.outcome = None
         self.result_text.hide()
@@ -322,7 +324,7 @@ class ExportDialog(QDialog):
                                 "temporary files…")
             self.cancel_button.setEnabled(False)
 
-    def _progress(self, value) -> None:  # noqa: ANN001 (ExportProgress)
+    def _progress(self, value) -> None:
         if self.worker is not None and self.worker.control.cancelled():
             return
         total = max(1, value.total)
@@ -361,7 +363,7 @@ class ExportDialog(QDialog):
         if self._close_when_done:
             self.close()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.running:  # never leave an export running behind a closed window
             self._close_when_done = True
             self.cancel()
