@@ -78,7 +78,7 @@ class Executor:
 
     # -- lease -----------------------------------------------------------------
     def _acquire(self) -> None:
-        with self.site.db.write() as session:
+        with self.site.db.write(site_wide=False) as session:
             _load(session, self.promotion_id)  # not found / broken chain surface here
             holder = leases.take(session, self.promotion_id, self.owner, socket.gethostname(),
                                  os.getpid(), self.site.clock.now(), LEASE_TTL, pid_alive)
@@ -91,14 +91,14 @@ class Executor:
     def heartbeat(self) -> None:
         if time.monotonic() - self._last_heartbeat < HEARTBEAT_EVERY:
             return
-        with self.site.db.write() as session:
+        with self.site.db.write(site_wide=False) as session:
             ok = leases.renew(session, self.promotion_id, self.owner, self.site.clock.now())
         if not ok:
             raise NotNow(f"lost the lease on {self.promotion_id}: another executor took over")
         self._last_heartbeat = time.monotonic()
 
     def _release(self) -> None:
-        with self.site.db.write() as session:
+        with self.site.db.write(site_wide=False) as session:
             leases.release(session, self.promotion_id, self.owner)
 
     # -- loop ------------------------------------------------------------------
@@ -153,7 +153,7 @@ class Executor:
     def _append_if(self, still_valid: Callable[[st.RunState], bool],
                    new: list[ev.NewEvent]) -> st.RunState | None:
         """Append ``new`` if, on the latest state, ``still_valid`` holds; else drop it."""
-        with self.site.db.write() as session:
+        with self.site.db.write(site_wide=False) as session:
             events, state = _load(session, self.promotion_id)
             if not still_valid(state):
                 log.info("dropping %s: the run changed meanwhile", [e.type for e in new])
@@ -278,7 +278,7 @@ class Executor:
         return self._append_if(self._still_running(step, attempt), [self._event(kind, step, data)]) is not None
 
     def _log(self, step: str, attempt: int, line: str) -> None:
-        with self.site.db.write() as session:
+        with self.site.db.write(site_wide=False) as session:
             session.add(StepLog(promotion_id=self.promotion_id, step=step, attempt=attempt,
                                 at=self.site.now(), line=line.rstrip("\n")))
         self._on_change()

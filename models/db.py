@@ -16,7 +16,7 @@ from models.readonly import read_only_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
-WRITE_LOCK_KEY = 0x5354454C4C41  # "STELLA": the site's one writer lock on PostgreSQL
+WRITE_LOCK_KEY = 0x5354454C4C41  # "STELLA": the site-wide writer lock on PostgreSQL
 CHANGE_CHANNEL = "stella_site_changed"
 """PostgreSQL channel every write transaction notifies on commit (app/agent/change_signal)."""
 
@@ -49,18 +49,22 @@ class Database:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """One transaction that takes the site's write lock up front, so writers from
-        every process and workstation serialise: SQLite's BEGIN IMMEDIATE, and on
-        PostgreSQL a transaction-scoped advisory lock. Every rule proven on one writer
-        (the run head check, the site log's next index, scheduler slots, leases, ids)
-        holds on PostgreSQL too; reads never wait for it."""
+    def write(self, *, site_wide: bool = True) -> Iterator[Session]:
+        """One write transaction. SQLite has one writer at a time (BEGIN IMMEDIATE).
+
+        On PostgreSQL, ``site_wide`` takes the site-wide write lock (a transaction-scoped
+        advisory lock) up front, for writes whose rules were written for one writer
+        (the roster, trust, imports, settings). Run traffic passes ``site_wide=False``:
+        its rules hold with many writers by keys and row locks of their own - the
+        promotion row and the ``(promotion, seq)`` key for appends, the lease row,
+        the ``(schedule, slot, number)`` key for slots, sequences for ids, and the
+        site row for the transparency log's next index (DESIGN §12). Reads never wait."""
         connection = self.engine.connect().execution_options(stella_write=True)
         try:
             with Session(bind=connection, expire_on_commit=False) as session:
                 session.info.update(self.write_info)
                 with session.begin():
-                    if self.is_postgresql:
+                    if self.is_postgresql and site_wide:
                         session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                         {"key": WRITE_LOCK_KEY})
                     yield session
@@ -97,7 +101,7 @@ def make_private(url: str) -> None:
 
 def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # noqa: ANN001 (DB-API object)
+    def _on_connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         if not read_only:  # setting the journal mode writes the file header
@@ -108,6 +112,6 @@ def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection) -> None:  # noqa: ANN001
+    def _on_begin(connection) -> None:
         write = connection.get_execution_options().get("stella_write")
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -26,10 +26,34 @@ def _config(url: str) -> Config:
     return config
 
 
+MIGRATION_LOCK_KEY = 0x5354454C4C4D  # one schema upgrade at a time on a PostgreSQL site
+
+
 def upgrade(url: str) -> None:
+    """Bring the database to the newest revision. On PostgreSQL, two processes opening
+    a site that is behind at once take turns on a session advisory lock: the first
+    migrates, the second waits and then finds nothing left to do (Alembic reads the
+    revision again once it holds the lock)."""
     from alembic import command
 
-    command.upgrade(_config(url), "head")
+    if not url.startswith("postgresql"):
+        command.upgrade(_config(url), "head")
+        return
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            connection.commit()
+            try:
+                command.upgrade(_config(url), "head")
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"),
+                                   {"key": MIGRATION_LOCK_KEY})
+                connection.commit()
+    finally:
+        engine.dispose()
 
 
 def _assignments(path: Path) -> dict[str, object]:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.run import events as ev
 from models import run_summary, tlog_store
-from models.tables import RunEvent
+from models.tables import Promotion, RunEvent
 
 
 class HeadMoved(Exception):
@@ -22,6 +22,21 @@ class HeadMoved(Exception):
             f"(expected head {expected[:12]}…, found {actual[:12]}…)"
         )
         self.promotion_id = promotion_id
+
+
+def in_write(session: Session) -> bool:
+    """Whether ``session`` is a write transaction (models.db.Database.write)."""
+    return bool(session.connection().get_execution_options().get("stella_write"))
+
+
+def lock_run(session: Session, promotion_id: str) -> None:
+    """Lock the promotion's row until the transaction ends (``FOR UPDATE``; a no-op on
+    SQLite, whose one writer is alone). A write transaction that reads a run to decide
+    what to append locks it first: its read is then the latest, nobody appends to the
+    run meanwhile, and every transaction takes the run before the site log's lock,
+    never the other way round (no deadlock between them)."""
+    session.execute(select(Promotion.id).where(Promotion.id == promotion_id)
+                    .with_for_update()).all()
 
 
 def load_raw(session: Session, promotion_id: str) -> list[tuple[bytes, str]]:
@@ -53,9 +68,12 @@ def append(session: Session, promotion_id: str, expected_head: str,
     """Append ``new_events`` after ``expected_head`` inside the caller's transaction.
 
     Raises :class:`HeadMoved` when the run's head is not ``expected_head`` any more —
-    the check and the insert are one transaction, and the primary key on
-    ``(promotion_id, seq)`` makes a concurrent second append fail even without locks.
+    the check and the insert are one transaction. The promotion's row is locked first
+    (``FOR UPDATE`` on PostgreSQL; SQLite's writer is alone anyway), so appends to one
+    run take turns and each reads the head its predecessor committed; the primary key
+    on ``(promotion_id, seq)`` refuses a second append at one place even so.
     """
+    lock_run(session, promotion_id)
     seq, head = head_of(session, promotion_id)
     if head != expected_head:
         raise HeadMoved(promotion_id, expected_head, head)

@@ -25,7 +25,7 @@ def act(site: Site, promotion_id: str, action: str, who: Identity, reason: str |
         scope: str | None = None, data: dict[str, Any] | None = None) -> RunState:
     """Carry out one action by an authenticated user (:func:`app.services.identity.
     authenticate`) in one write transaction (:func:`act_in`)."""
-    with site.db.write() as session:
+    with site.db.write(site_wide=False) as session:  # the run's row lock orders it
         return act_in(session, site, promotion_id, action, who, reason, scope=scope, data=data)
 
 
@@ -83,6 +83,6 @@ def preview(site: Site, promotion_id: str, scope: str) -> dict[str, Any]:
     return result
 
 
-def _load_state(site: Site, promotion_id: str):  # noqa: ANN202
+def _load_state(site: Site, promotion_id: str):
     with site.db.read() as session:
         return _load(session, promotion_id)

@@ -64,7 +64,7 @@ def decide(site: Site, promotion_id: str, action: str, name: str, passphrase: st
         require_role(session, name, roles_for(action), action)
     identity = authenticate(site, name, passphrase)
     label = "approval" if action == run_actions.APPROVE else "rejection"
-    with site.db.write() as session:  # one transaction: guard, evidence, event
+    with site.db.write(site_wide=False) as session:  # one transaction: guard, evidence, event
         _, state = _load(session, promotion_id)
         why = run_actions.refusal(state, action, actor=identity.name)
         if why:

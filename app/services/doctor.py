@@ -22,6 +22,7 @@ from app.drivers.process import pid_alive
 from app.errors import StellaError
 from app.leftovers import find_leftovers, remove_leftovers
 from app.site import SiteConfig
+from engine.run import lease as run_lease
 from engine.text import terminal_safe
 from models.readonly import cannot_write, read_only_uri, sqlite_file
 
@@ -143,7 +144,7 @@ def _chains_and_leases(config: SiteConfig, report: DoctorReport, fix: bool) -> N
                 report.add("runs", PROBLEM, f"{promotion_id}: {problem}")
         host = socket.gethostname()
         for lease in leases:
-            gone = lease.host == host and not pid_alive(lease.pid)
+            gone = run_lease.process_gone(lease.host, lease.pid, host, pid_alive)
             if not gone:
                 report.add("leases", NOTE, f"{lease.promotion_id} is held by {lease.owner} "
                            f"(pid {lease.pid} on {lease.host}), heartbeat {lease.heartbeat_at}")

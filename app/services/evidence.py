@@ -52,7 +52,7 @@ class EvidenceRecord:
                 "digest": self.digest, "log_index": self.log_index, "created_at": self.created_at}
 
 
-def release_of(session, promotion_id: str) -> dict[str, str]:  # noqa: ANN001
+def release_of(session, promotion_id: str) -> dict[str, str]:
     row = session.execute(select(Release).join(Promotion, Promotion.release_id == Release.id)
                           .where(Promotion.id == promotion_id)).scalar_one_or_none()
     if row is None:
@@ -66,7 +66,7 @@ def record_evidence(site: Site, promotion_id: str, step: str, attempt: int, name
                     signer: Signer | None = None) -> EvidenceRecord:
     """Sign a statement about the promotion's release, log it, and keep it."""
     signer = signer or site_signer(site.paths.keys)
-    with site.db.write() as session:
+    with site.db.write(site_wide=False) as session:  # the site log's own lock orders it
         return record_in(session, site, promotion_id, step, attempt, name, predicate_type,
                          predicate, extra_subjects, signer)
 

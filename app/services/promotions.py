@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.context import Site
@@ -16,7 +16,7 @@ from app.services.releases import find_release
 from engine.run import events as ev
 from engine.run import stages
 from engine.run.state import RunState, fold
-from models import run_store, run_summary
+from models import ids, run_store, run_summary
 from models.tables import Promotion, Release, RunSummary
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def create_promotion(site: Site, release_ref: str, to_env: str, who: Identity,
     from engine.roster import sign_new_events
 
     actor = who.name
-    with site.db.write() as session:
+    with site.db.write(site_wide=False) as session:  # the id from a sequence, no site lock
         at = site.now()
         require_signer(session, who, CREATORS, "create a promotion", at)
         roster = site_roster.load(session)
@@ -49,7 +49,7 @@ def create_promotion(site: Site, release_ref: str, to_env: str, who: Identity,
         if from_env == to_env:
             raise Rejected("a promotion needs two different environments")
         workflow = stages.Workflow.parse(target.workflow or stages.DEFAULT_WORKFLOW)
-        number = (session.scalar(select(func.count()).select_from(Promotion)) or 0) + 1
+        number = ids.next_number(session, "promotion_numbers")
         promotion_id = f"P-{number:04d}"
         now = site.clock.now()
         session.add(Promotion(id=promotion_id, release_id=release.id, from_env=from_env,
@@ -82,7 +82,9 @@ def load_run(site: Site, promotion_id: str) -> tuple[list[ev.Event], RunState]:
         return _load(session, promotion_id)
 
 
-def _load(session, promotion_id: str) -> tuple[list[ev.Event], RunState]:  # noqa: ANN001
+def _load(session, promotion_id: str) -> tuple[list[ev.Event], RunState]:
+    if run_store.in_write(session):  # deciding on the run: the latest, held until commit
+        run_store.lock_run(session, promotion_id)
     if session.get(Promotion, promotion_id) is None:
         raise NotFound(f"no promotion {promotion_id}")
     try:

@@ -28,6 +28,7 @@ from app.errors import NotFound, StellaError, UsageError
 from app.services import gate
 from engine.policy import diff_verdicts
 from engine.policy.sealed import reevaluate
+from models import ids
 from models.tables import GateVerdict, ReplayRequest
 
 RUNNING = "running"
@@ -76,7 +77,7 @@ def _record(row: ReplayRequest, recorded_digest: str) -> ReplayRecord:
 
 def _open_request(site: Site, verdict: gate.StoredVerdict, actor: str, reason: str) -> int:
     with site.db.write() as session:
-        number = (session.scalar(select(func.count()).select_from(ReplayRequest)) or 0) + 1
+        number = ids.next_number(session, "replay_request_numbers")
         row = ReplayRequest(request_id=f"rr-{number:03d}", verdict_row_id=verdict.record.row_id,
                             verdict_id=verdict.record.verdict_id,
                             promotion_id=verdict.record.promotion_id, requested_by=actor,

@@ -23,10 +23,10 @@ from models import run_store
 def request_run(site: Site, promotion_id: str, who: Identity,
                 reason: str | None = None) -> RunState:
     """``who`` (authenticated) asks; the event carries their signature."""
-    with site.db.write() as session:
+    with site.db.write(site_wide=False) as session:
         at = site.now()
+        events, state = _load(session, promotion_id)  # locks the run first (its order)
         require_signer(session, who, OPERATORS, "start a run", at)
-        events, state = _load(session, promotion_id)
         if state.terminal:
             raise NotNow(f"{promotion_id} has ended ({state.status})")
         hold = schedule_hold.hold_of(session, promotion_id)

@@ -29,6 +29,7 @@ from app.executor import LEASE_TTL, ExecutionResult
 from app.services import feeds, health, promotions
 from engine import schedule as sched
 from engine.clock import parse_rfc3339
+from engine.run import lease
 from engine.run.state import DONE_STATUSES, RunState
 from engine.schedule import preconditions as pre
 from models import leases
@@ -107,11 +108,8 @@ def run_blocker(site: Site, state: RunState, now: datetime) -> str | None:
         holder = leases.holder(session, state.promotion_id)
     if holder is None:
         return None
-    beat = holder.heartbeat_at if holder.heartbeat_at.tzinfo else \
-        holder.heartbeat_at.replace(tzinfo=now.tzinfo)
-    alive = now - beat < LEASE_TTL and (holder.host != socket.gethostname()
-                                        or pid_alive(holder.pid))
-    if alive:
+    if lease.is_alive(lease.Holder(holder.host, holder.pid, holder.heartbeat_at), now,
+                      LEASE_TTL, socket.gethostname(), pid_alive):
         return (f"another executor is advancing the run (process {holder.pid} on "
                 f"{holder.host})")
     return None

@@ -32,7 +32,7 @@ from engine.roster import sign_new_events
 from engine.run import events as ev
 from engine.run.state import DONE_STATUSES
 from engine.schedule import job as jobs
-from models import run_store
+from models import ids, run_store
 from models.tables import Promotion, Release, Schedule, ScheduleAttempt, ScheduleDeadLetter
 
 DEFAULT_POLICY = sched.RetryPolicy()
@@ -234,7 +234,7 @@ def _info(session: Session, row: Schedule, promotion: Promotion, release: Releas
         last_attempt=AttemptInfo.of(last_row) if last_row else None, dead_letter=dead)
 
 
-def _with_context(session: Session):  # noqa: ANN202 (a select of three entities)
+def _with_context(session: Session):
     return (select(Schedule, Promotion, Release)
             .join(Promotion, Promotion.id == Schedule.promotion_id)
             .join(Release, Release.id == Promotion.release_id))
@@ -348,7 +348,7 @@ def create_schedule(site: Site, promotion_id: str, *, at: str | datetime,
             Schedule.promotion_id == promotion_id, Schedule.status.in_(sorted(jobs.ACTIVE))))
         if active is not None:
             raise NotNow(f"{promotion_id} already has schedule {active}; cancel it first")
-        number = (session.scalar(select(func.count()).select_from(Schedule)) or 0) + 1
+        number = ids.next_number(session, "schedule_numbers")
         schedule_id = f"S-{number:04d}"
         stamp = site.now()
         session.add(Schedule(

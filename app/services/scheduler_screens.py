@@ -20,6 +20,7 @@ from app.services import promotions, schedule_facts, scheduler
 from app.services.scheduler import AttemptInfo, DeadLetterInfo, ScheduleInfo
 from engine import schedule as sched
 from engine.clock import rfc3339
+from engine.run import lease
 from engine.run.state import DONE_STATUSES
 from engine.schedule import job as jobs
 from models.tables import RunLease, Schedule
@@ -138,13 +139,10 @@ def orchestrator_screen(site: Site, now: datetime | None = None) -> Orchestrator
         rows = list(session.scalars(select(RunLease).order_by(RunLease.promotion_id)))
     leases = []
     for row in rows:
-        beat = row.heartbeat_at if row.heartbeat_at.tzinfo else \
-            row.heartbeat_at.replace(tzinfo=now.tzinfo)
+        beat = lease.as_aware(row.heartbeat_at, now)
         age = max(0.0, (now - beat).total_seconds())
-        if row.host == host and not pid_alive(row.pid):
-            state = "gone"
-        else:
-            state = "live" if age < LEASE_TTL.total_seconds() else "stale"
+        state = lease.liveness(lease.Holder(row.host, row.pid, beat), now, LEASE_TTL, host,
+                               pid_alive)
         summary = summaries.get(row.promotion_id)
         if summary is None:
             raise NotFound(f"a run lease names promotion {row.promotion_id}, which does not exist")

@@ -39,6 +39,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from app.context import Site
 from app.drivers.process import pid_alive
@@ -56,6 +57,7 @@ from app.services.scheduler import (
 from app.steps.base import StepRegistry
 from engine import schedule as sched
 from engine.clock import parse_rfc3339, rfc3339
+from engine.run import lease
 from engine.run.stages import step_title
 from engine.schedule import job as jobs
 from engine.schedule import policy as outcomes
@@ -150,16 +152,16 @@ def tick_one(site: Site, schedule_id: str, runner: Runner,
 
 def _attempt_is_orphaned(site: Site, attempt: ScheduleAttempt, promotion_id: str,
                          now: datetime) -> bool:
-    if attempt.host == socket.gethostname():
-        return not pid_alive(attempt.pid)
+    host = socket.gethostname()
+    if attempt.host == host:
+        return lease.process_gone(attempt.host, attempt.pid, host, pid_alive)
     with site.db.read() as session:
         holder = leases.holder(session, promotion_id)
     started = parse_rfc3339(attempt.started_at)
-    if holder is not None:
-        beat = holder.heartbeat_at if holder.heartbeat_at.tzinfo else \
-            holder.heartbeat_at.replace(tzinfo=now.tzinfo)
-        if now - beat < LEASE_TTL:
-            return False
+    if holder is not None and lease.is_alive(
+            lease.Holder(holder.host, holder.pid, holder.heartbeat_at), now, LEASE_TTL, host,
+            pid_alive):
+        return False
     return now - started > 2 * LEASE_TTL
 
 
@@ -175,8 +177,8 @@ def _recover(site: Site, schedule_id: str, now: datetime) -> TickResult | None:
         number = running[-1].number
     outcome = sched.judge_error(f"the scheduler process ({running[-1].owner}) stopped while it "
                                 "ran this attempt", retryable=True)
-    with site.db.write() as session:
-        row = session.get(Schedule, schedule_id)
+    with site.db.write(site_wide=False) as session:
+        row = _locked(session, schedule_id)
         attempt = session.scalar(select(ScheduleAttempt).where(
             ScheduleAttempt.schedule_id == schedule_id, ScheduleAttempt.slot == row.window_start,
             ScheduleAttempt.number == number))
@@ -220,8 +222,8 @@ def _tick_one(site: Site, schedule_id: str, now: datetime, owner: str,
                                   decision.text, number))
         return results
     outcome, run_status = _execute(site, promotion_id, until, runner)
-    with site.db.write() as session:
-        row = session.get(Schedule, schedule_id)
+    with site.db.write(site_wide=False) as session:
+        row = _locked(session, schedule_id)
         attempt = session.scalar(select(ScheduleAttempt).where(
             ScheduleAttempt.schedule_id == schedule_id, ScheduleAttempt.slot == slot,
             ScheduleAttempt.number == number))
@@ -236,8 +238,8 @@ def _decide_and_claim(site: Site, schedule_id: str, now: datetime, owner: str,
                       ) -> tuple[sched.TickDecision, str, int | None, str]:
     """Decide on the job as it is now and record it, in one transaction; returns the
     decision, the job's status, the attempt number and the slot."""
-    with site.db.write() as session:
-        row = session.get(Schedule, schedule_id)
+    with site.db.write(site_wide=False) as session:
+        row = _locked(session, schedule_id)
         view = job_view(session, row)
         slot = row.window_start
         if sched.needs_facts(view, now) and evaluation is None and blocker is None:
@@ -270,6 +272,14 @@ def _decide_and_claim(site: Site, schedule_id: str, now: datetime, owner: str,
         return decision, row.status, number, slot
 
 
+def _locked(session: Session, schedule_id: str) -> Schedule:
+    """The job's row, locked until the transaction ends (``FOR UPDATE`` on PostgreSQL):
+    ticks from several processes decide on one job in turn, each reading what the one
+    before it committed; the ``(schedule, slot, number)`` key backs the claim up."""
+    return session.scalar(select(Schedule).where(Schedule.id == schedule_id)
+                          .with_for_update().execution_options(populate_existing=True))
+
+
 def _attempt(row: Schedule, number: int, status: str, stamp: str, owner: str,
              lines: tuple[str, ...]) -> ScheduleAttempt:
     host, pid, _ = owner.rsplit(":", 2)
@@ -298,7 +308,7 @@ def _execute(site: Site, promotion_id: str, until: str | None,
     return sched.judge_run(facts, step_title(until) if until else None), state.status
 
 
-def _finish(session, site: Site, row: Schedule, attempt: ScheduleAttempt,  # noqa: ANN001
+def _finish(session, site: Site, row: Schedule, attempt: ScheduleAttempt,
             outcome: sched.AttemptOutcome, lines: tuple[str, ...], run_status: str | None,
             now: datetime) -> str:
     """Record an attempt's outcome and move the job on (unless cancelled meanwhile)."""

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.context import Site
 from app.errors import Rejected
 from app.site import SiteConfig
-from models import event_leaf  # noqa: F401 (registers its table in the metadata)
+from models import event_leaf, ids  # noqa: F401 (event_leaf registers its table)
 from models.migrate import upgrade
 from models.tables import Base, Promotion
 
@@ -94,10 +94,11 @@ def _copy(source: Engine, target: Engine) -> dict[str, int]:
             rows[table.name] = count
         if target.dialect.name == "postgresql":
             _move_sequences(writer)
+            ids.move_sequences_past_rows(writer)
     return rows
 
 
-def _move_sequences(writer) -> None:  # noqa: ANN001 (a Connection)
+def _move_sequences(writer) -> None:
     """Ids copied as they were: each serial column's sequence continues after them."""
     for table in Base.metadata.sorted_tables:
         for column in table.primary_key.columns:
