@@ -5,7 +5,9 @@ event, until the analysis decides or an operator stops the stage.
 
 Each event's data has the keys of :func:`app.deploy.canary.criteria` (what the Deploy
 Stage View reads) plus ``provider`` (who answered, or could not) and the measurement's
-``queries``: the PromQL as sent, its evaluation time and the raw answer.
+``queries``: the PromQL as sent, its evaluation time and the raw answer. The event of
+the decision also holds ``window``: each query over the whole measured window
+(``/api/v1/query_range``), the raw matrix as the provider answered it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from app.deploy.prometheus import PrometheusClient
 from app.drivers.base import ReleaseRef, Target
 from engine.canary import HealthGate
 from engine.canary.gate import percent
+from engine.canary.metric_range import range_step
 from engine.canary.metrics import (
     MetricAnalysis,
     MetricDecision,
@@ -43,12 +46,26 @@ def run_metrics_canary(*, gate: HealthGate, settings: MetricsSettings, targets: 
         began = clock.now()
         answers = [client.query(name, promql, began) for name, promql in rendered]
         decision = analysis.observe(answers)
-        record(metric_criteria(gate, settings, decision, analysis.measurements[-1], env_total or len(targets)))
+        criteria = metric_criteria(gate, settings, decision, analysis.measurements[-1], env_total or len(targets))
+        if decision.final:
+            criteria["window"] = window_evidence(client, rendered, analysis, gate.interval_seconds)
+        record(criteria)
         if decision.final:
             return CanaryResult(decision.status, decision, analysis)  # type: ignore[arg-type]
         spent = (clock.now() - began).total_seconds()
         if wait(min(gate.interval_seconds, max(gate.interval_seconds - spent, 0.0)), should_stop):
             return CanaryResult(STOPPED, analysis.decision, analysis)  # type: ignore[arg-type]
+
+
+def window_evidence(client: PrometheusClient, rendered: Sequence[tuple[str, str]],
+                    analysis: MetricAnalysis, interval_seconds: float) -> list[dict[str, Any]]:
+    """Each query over the stage's whole window (``/api/v1/query_range``): every sample the
+    provider held while the stage was measured, kept with its decision."""
+    measured = analysis.measurements
+    start, end = measured[0].at, measured[-1].at
+    step = range_step(start, end, interval_seconds)
+    return [json_safe(client.query_range(name, promql, start, end, step).to_json())
+            for name, promql in rendered]
 
 
 def metric_criteria(gate: HealthGate, settings: MetricsSettings, decision: MetricDecision,

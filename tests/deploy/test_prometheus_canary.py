@@ -77,6 +77,12 @@ def test_a_breaching_error_rate_query_rolls_the_canary_back_with_the_promql_as_e
     evidence = next(e for e in events if e.type == ev.STEP_CRITERIA and e.step == "deploy-10"
                     and e.data.get("auto_rollback") == "triggered")
     assert evidence.data["measurement"]["queries"][0]["raw"]["result"]
+    # and every sample of the window, from /api/v1/query_range, beside the decision
+    window = {w["name"]: w for w in evidence.data["window"]}
+    assert set(window) == {"error-rate", "p95-latency"} and window["error-rate"]["error"] == ""
+    assert window["error-rate"]["query"] == rate["query"] and window["error-rate"]["raw"]["resultType"] == "matrix"
+    samples = window["error-rate"]["raw"]["result"][0]["values"]
+    assert len(samples) == window["error-rate"]["samples"] >= 2 and all(float(v) >= 0 for _, v in samples)
     # the stage's charts draw the conditions the queries were judged by, not the gate's limits
     stage = load_deploy_stage(site, pid, "deploy-10")
     assert stage.error_conditions == (("success", "<", 0.05),)
@@ -105,6 +111,10 @@ def test_a_healthy_canary_proceeds_on_prometheus_answers(live_site, demo_fleet, 
     assert rows[-1]["provider"] == {"name": "prometheus", "address": prometheus.address, "answered": True}
     assert rows[-1]["error_rate"] == 0.0 and all(r["phase"] != "error" for r in rows)
     assert rows[-1]["p95_ms"] is not None and rows[-1]["p95_ms"] < 500
+    window = rows[-1]["window"]  # the whole measured window, as Prometheus holds it
+    assert [w["name"] for w in window] == ["error-rate", "p95-latency"]
+    assert all(w["error"] == "" and w["raw"]["resultType"] == "matrix" and w["samples"] >= 2 for w in window)
+    assert all("window" not in r for r in rows[:-1])  # only the decision carries it
     assert version_of(demo_fleet, "eu-demo-01") == "1.3.0-rc1"
     assert load_deploy_stage(site, pid, "deploy-10").provider == f"prometheus at {prometheus.address}: answered"
 

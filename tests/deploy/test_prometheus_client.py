@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -17,6 +17,17 @@ from engine.canary.metrics import MetricsSettings
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        if "trickle" in self.path:  # one byte at a time, each read well within the timeout
+            self.send_response(200)
+            self.end_headers()
+            try:
+                for _ in range(30):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass
+            return
         if "slow" in self.path:
             time.sleep(2)
         body = b'{"status":"success","data":{"resultType":"vector","result":[]}}'
@@ -61,3 +72,18 @@ def test_bounds_and_failures_become_error_answers(server):
     assert "no answer from" in client(server).query("error-rate", "slow", at).error
     assert client(server).query("error-rate", "bad", at).error == "bad_data: 1:5: parse error"
     assert "no answer from" in client("http://127.0.0.1:9").query("error-rate", "up", at).error
+
+
+def test_a_trickling_answer_is_cut_at_the_deadline_not_read_forever(server):
+    began = time.monotonic()
+    answer = client(server).query("error-rate", "trickle", datetime.now(UTC))
+    assert "no whole answer" in answer.error and time.monotonic() - began < 2.0
+
+
+def test_range_answers_are_bounded_the_same_way(server):
+    end = datetime.now(UTC)
+    start = end - timedelta(seconds=30)
+    bad = client(server).query_range("error-rate", "up", start, end, 5.0)
+    assert bad.error == "the answer holds no matrix"  # the double answers a vector
+    assert "larger than 1024 bytes" in client(server).query_range("error-rate", "big", start, end, 5.0).error
+    assert "no answer from" in client("http://127.0.0.1:9").query_range("error-rate", "up", start, end, 5).error
