@@ -34,6 +34,7 @@ from airgap_bundles.export.errors import (
     MediumFull,
     ReadBackMismatch,
 )
+from engine.crypto.atomic import fsync_directory
 
 CHUNK = 1 << 20
 MAX_PARTS = 999
@@ -60,23 +61,6 @@ class _Open:
     fd: int
     size: int
     digest: hashlib._Hash  # type: ignore[name-defined]
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make renames durable; some filesystems (FAT on a stick) refuse, which is fine."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError as exc:
-        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
-            raise
-    finally:
-        os.close(fd)
 
 
 class ArchiveSink:

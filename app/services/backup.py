@@ -23,6 +23,7 @@ from pathlib import Path
 
 from app.errors import NotFound, NotNow, Rejected, UsageError
 from app.site import SiteConfig
+from engine.crypto.atomic import fsync_directory
 from engine.text import terminal_safe
 from models.readonly import read_only_uri, sqlite_file
 
@@ -82,11 +83,6 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def _fsync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        _fsync(folder)
-
-
 def backup(config: SiteConfig, destination: str) -> BackupResult:
     source = _site_db(config)
     target = Path(destination).expanduser()
@@ -114,7 +110,7 @@ def backup(config: SiteConfig, destination: str) -> BackupResult:
         revision = check_copy(temp)
         _fsync(temp)
         os.replace(temp, target)
-        _fsync_folder(target.parent)
+        fsync_directory(target.parent)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()
@@ -144,7 +140,7 @@ def restore(config: SiteConfig, source_file: str, now_text: str) -> BackupResult
         _fsync(temp)
         _keep_previous(current, previous)
         os.replace(temp, current)
-        _fsync_folder(current.parent)
+        fsync_directory(current.parent)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temp.unlink()

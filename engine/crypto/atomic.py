@@ -1,13 +1,16 @@
-"""Atomic file writes: temp file in the same folder, fsync, ``os.replace``.
+"""Atomic file writes: temp file in the same folder, fsync, ``os.replace``, fsync the folder.
 
 A crash, a full disk or a pulled stick leaves either the old file or the new
 one, never a half-written file under the final name (python-tuf
-``_persist_metadata`` does the same).
+``_persist_metadata`` does the same). The one copy of the recipe: exports, backups
+and the demo fleet use it too. Standard library only, so a light process (a demo
+target) can import it without the crypto stack.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -15,12 +18,20 @@ from pathlib import Path
 from typing import BinaryIO
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
+    """Make renames in ``directory`` durable; some filesystems (FAT on a stick) refuse,
+    which is fine: there is nothing more to do there."""
     if os.name != "posix":
         return
-    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
     try:
         os.fsync(fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
     finally:
         os.close(fd)
 
@@ -46,7 +57,7 @@ def atomic_output(path: str | os.PathLike[str], mode: int = 0o644) -> Iterator[B
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    _fsync_directory(directory)
+    fsync_directory(directory)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> None:

@@ -1,44 +1,19 @@
-"""Atomic small-file writes for the demo fleet (port files, pointers, state).
+"""Small JSON files of the demo fleet (port files, pointers, state), written atomically.
 
-Kept here, stdlib only, so that a demo target process starts without loading the
-crypto stack; same recipe as everywhere else: temp file in the same folder,
-fsync, ``os.replace``, fsync the folder.
+The recipe is the product's one (``engine.crypto.atomic``, standard library only, so a
+demo target process still starts without loading the crypto stack).
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from engine.crypto.atomic import atomic_write_bytes, fsync_directory
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
-        raise
-    fsync_directory(path.parent)
+__all__ = ["atomic_write_bytes", "atomic_write_json", "fsync_directory"]
 
 
 def atomic_write_json(path: Path, value: Any) -> None:
     atomic_write_bytes(path, (json.dumps(value, indent=2, sort_keys=True) + "\n").encode("utf-8"))
-
-
-def fsync_directory(directory: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
