@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import getpass
 import os
-import shutil
 import socket
-import subprocess
-import time
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from tests.support.prometheus_server import free_port
+from tests.support.loopback_server import LoopbackServer
 from tests.support.system_tools import ensure_tool
 
 INSTALL = """#!/bin/sh
@@ -44,14 +41,14 @@ def keypair() -> tuple[str, str]:
     return private, public
 
 
-class SshServer:
+class SshServer(LoopbackServer):
+    name = "sshd"
+
     def __init__(self, root: Path) -> None:
         self.binary = ensure_tool("sshd", "openssh-server")
-        self.root = root
-        self.port = free_port()
+        super().__init__(root)
         self.user = getpass.getuser()
         self.client_private, self.client_public = keypair()
-        self.proc: subprocess.Popen[bytes] | None = None
         self.host_public = ""
 
     @property
@@ -104,44 +101,16 @@ class SshServer:
             f"AllowUsers {self.user}", "LogLevel VERBOSE", ""]))
         if os.geteuid() == 0:
             Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # privilege separation directory
-        log = (self.root / "sshd.log").open("wb")
-        self.proc = subprocess.Popen([self.binary, "-D", "-e", "-f", str(config)], stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"sshd exited: {self.log_tail()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
-                    if sock.recv(4).startswith(b"SSH-"):
-                        return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"sshd not listening after 15s: {self.log_tail()}")
+        self.spawn([self.binary, "-D", "-e", "-f", str(config)], ready=self._ready, timeout=15)
+        return self
 
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
+    def _ready(self) -> bool:
+        with socket.create_connection(("127.0.0.1", self.port), timeout=1) as sock:
+            return sock.recv(4).startswith(b"SSH-")
 
     def restart(self) -> None:
         self.stop()
         self.start()
 
-    def log_tail(self) -> str:
-        path = self.root / "sshd.log"
-        return path.read_text(errors="replace")[-1500:] if path.exists() else ""
-
-    def __enter__(self) -> SshServer:
-        return self.start()
-
-    def __exit__(self, *_: object) -> None:
-        self.stop()
-        shutil.rmtree(self.root / "hosts", ignore_errors=True)
+    def cleanup(self) -> None:
+        self.remove("hosts")
