@@ -27,11 +27,11 @@ sys.path.insert(0, str(REPO))
 
 from app.executor import Executor  # noqa: E402
 from app.services import actions, promotions, scheduler  # noqa: E402
+from devkit.agent_process import start_agent, stop_agent  # noqa: E402
+from devkit.doubles import doubles_registry  # noqa: E402
+from devkit.factories import add_release, make_site, who  # noqa: E402
 from engine.clock import SystemClock, parse_rfc3339  # noqa: E402
 from engine.run import events as ev  # noqa: E402
-from tests.support.agent_process import start_agent, stop_agent  # noqa: E402
-from tests.support.doubles import doubles_registry  # noqa: E402
-from tests.support.factories import add_release, make_site, who  # noqa: E402
 
 TIMEOUT = 30.0
 

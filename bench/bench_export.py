@@ -40,9 +40,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from sqlalchemy import insert
 
 from app.services import exports
+from devkit.factories import make_site, who
 from models.tables import StepLog
 from tests.exports.conftest import install_trust_root, sealed_promotion
-from tests.support.factories import make_site, who
 
 STEPS = ("deploy-10", "deploy-50", "deploy-100", "post-deploy-verify")
 BATCH = 20_000

@@ -30,9 +30,9 @@ from airgap_bundles import build_bundle  # noqa: E402
 from airgap_bundles.manifest import BundlePredicate  # noqa: E402
 from app.services import bundles, trust  # noqa: E402
 from bench.bench_bundle_verify import make_sources  # noqa: E402
+from devkit.factories import START, make_site  # noqa: E402
 from engine.crypto.keys import Ed25519Signer  # noqa: E402
 from engine.crypto.trust_root import sign_trust_root, trust_root_document  # noqa: E402
-from tests.support.factories import START, make_site  # noqa: E402
 
 MiB = 1 << 20
 TICK_MS = 10

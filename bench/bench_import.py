@@ -32,10 +32,10 @@ from airgap_bundles import build_bundle  # noqa: E402
 from airgap_bundles.manifest import BundlePredicate  # noqa: E402
 from app.services import trust  # noqa: E402
 from bench.bench_bundle_verify import make_sources  # noqa: E402
+from devkit.factories import make_site  # noqa: E402
 from engine.clock import SystemClock  # noqa: E402
 from engine.crypto.keys import Ed25519Signer  # noqa: E402
 from engine.crypto.trust_root import sign_trust_root, trust_root_document  # noqa: E402
-from tests.support.factories import make_site  # noqa: E402
 
 NOW = datetime.now(UTC).replace(microsecond=0)  # the CLI imports against the real clock
 MiB = 1 << 20

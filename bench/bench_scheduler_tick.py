@@ -25,9 +25,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from app.services import promotions, scheduler, scheduler_screens, scheduler_tick  # noqa: E402
+from devkit.doubles import doubles_registry  # noqa: E402
+from devkit.factories import START, add_release, make_site, who  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402
-from tests.support.doubles import doubles_registry  # noqa: E402
-from tests.support.factories import START, add_release, make_site, who  # noqa: E402
 
 
 def median_ms(fn, runs: int) -> float:

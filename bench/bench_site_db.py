@@ -33,7 +33,7 @@ def _worker(home: str, ids: list[str]) -> int:
     from app.context import Site
     from app.executor import Executor
     from app.site import SiteConfig
-    from tests.support.doubles import doubles_registry
+    from devkit.doubles import doubles_registry
 
     site = Site.open(SiteConfig.resolve(home=home))
     try:
@@ -46,8 +46,8 @@ def _worker(home: str, ids: list[str]) -> int:
 
 def _site(root: Path, db_url: str | None, promotions: int):
     from app.services import promotions as promotion_service
+    from devkit.factories import add_release, make_site, who
     from engine.clock import SystemClock
-    from tests.support.factories import add_release, make_site, who
 
     site = make_site(root / "home", clock=SystemClock(), db_url=db_url)
     add_release(site)
@@ -89,7 +89,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.worker:
         return _worker(args.worker[0], args.worker[1:])
-    from tests.support import postgres
+    from devkit import postgres
 
     results = []
     for executors in [int(n) for n in args.executors.split(",")]:

@@ -48,8 +48,8 @@ def _demo_sized_site(home: Path) -> Path:
     """Six promotions through the executor and the test suite's step doubles."""
     from app.executor import Executor
     from app.services import promotions
-    from tests.support import factories
-    from tests.support.doubles import doubles_registry
+    from devkit import factories
+    from devkit.doubles import doubles_registry
 
     site = factories.make_site(home)
     factories.add_release(site)

@@ -41,6 +41,8 @@ from app.context import Site  # noqa: E402
 from app.executor import Executor  # noqa: E402
 from app.services import chain_verifier, evidence, promotions  # noqa: E402
 from app.site_keys import executor_signer  # noqa: E402
+from devkit import factories  # noqa: E402
+from devkit.doubles import doubles_registry  # noqa: E402
 from engine.clock import FixedClock, rfc3339  # noqa: E402
 from engine.crypto.keys import Signer  # noqa: E402
 from engine.evidence import statements  # noqa: E402
@@ -48,8 +50,6 @@ from engine.roster import sign_new_events  # noqa: E402
 from engine.run import events as ev  # noqa: E402
 from models import run_store  # noqa: E402
 from models.tables import Promotion, StepLog  # noqa: E402
-from tests.support import factories  # noqa: E402
-from tests.support.doubles import doubles_registry  # noqa: E402
 
 SEAL_STEP = "seal-evidence"
 # (share of promotions, environment, stop before the step after this one or None)

@@ -17,8 +17,8 @@ sys.path.insert(0, str(ROOT))
 
 import airgap_bundles  # noqa: E402
 from app.services import trust  # noqa: E402
+from devkit.factories import add_target  # noqa: E402
 from scripts.screenshot_site import build_site, live_registry  # noqa: E402
-from tests.support.factories import add_target  # noqa: E402
 
 TRUST_ROOT = Path(airgap_bundles.__file__).parent / "samples" / "trust-root-v1.dsse.json"
 

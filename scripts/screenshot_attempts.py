@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 from app.executor import Executor  # noqa: E402
 from app.services import actions  # noqa: E402
-from tests.support.factories import make_site, passphrase_of, who  # noqa: E402
-from tests.support.stage_fakes import StageEnv  # noqa: E402
+from devkit.factories import make_site, passphrase_of, who  # noqa: E402
+from devkit.stage_fakes import StageEnv  # noqa: E402
 from tests.views.deploy_helpers import start  # noqa: E402
 
 GATE = {"window_seconds": "5m", "interval_seconds": "30s", "max_p95_ms": "400ms"}
@@ -30,9 +30,9 @@ GATE = {"window_seconds": "5m", "interval_seconds": "30s", "max_p95_ms": "400ms"
 def build(home: Path):
     from datetime import timedelta
 
+    from devkit.factories import START
     from scripts.screenshot_deploy import _Jump
     from scripts.screenshot_site import TickingClock
-    from tests.support.factories import START
 
     clock = TickingClock(START - timedelta(hours=2), tick_seconds=2.0)
     site = make_site(home, clock=clock)

@@ -21,9 +21,9 @@ from pathlib import Path
 import airgap_bundles
 from app.qt.import_jobs import MediumBundles, bundle_files, preview
 from app.services import bundles, trust
+from devkit.factories import START, make_site
 from engine.crypto import dsse
 from engine.crypto.trust_root import TrustRoot
-from tests.support.factories import START, make_site
 
 SAMPLES = Path(airgap_bundles.__file__).parent / "samples"
 Save = Callable[[object, str], None]

@@ -29,9 +29,8 @@ from app.executor import Executor  # noqa: E402
 from app.services import actions, promotions, replay  # noqa: E402
 from app.services.gate_inputs import release_root, release_row  # noqa: E402
 from app.services.gate_override import override_stale_feeds  # noqa: E402
-from engine.clock import rfc3339  # noqa: E402
-from tests.support.factories import add_target, passphrase_of, who  # noqa: E402
-from tests.support.gate_data import (  # noqa: E402
+from devkit.factories import add_target, passphrase_of, who  # noqa: E402
+from devkit.gate_data import (  # noqa: E402
     MAVEN_SBOM,
     POLICY,
     SHOP_SBOM,
@@ -42,6 +41,7 @@ from tests.support.gate_data import (  # noqa: E402
     store_policy_doc,
     vex_document,
 )
+from engine.clock import rfc3339  # noqa: E402
 
 Save = Callable[[object, str], None]
 Until = Callable[..., None]
@@ -158,9 +158,9 @@ def shoot_gate(window, site, ids: dict[str, str], out: Path, save: Save,
 
 def main(argv: list[str] | None = None) -> int:
     from app.gui import application, main_window
+    from devkit.factories import START, make_site
     from scripts import shots
     from scripts.screenshot_site import TickingClock, live_registry
-    from tests.support.factories import START, make_site
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", required=True, type=Path)

@@ -23,12 +23,12 @@ from app.drivers.demo_fleet import DemoFleet, DemoLoadGenerator  # noqa: E402
 from app.executor import Executor  # noqa: E402
 from app.qt.context import GuiContext  # noqa: E402
 from app.services import promotions  # noqa: E402
+from devkit.deploy import add_demo_release, add_environment, demo_ref, product_registry  # noqa: E402
+from devkit.factories import make_site, who  # noqa: E402
 from engine.clock import SystemClock  # noqa: E402
 from engine.run import events as ev  # noqa: E402
 from scripts.shots import saver, settle, waiter  # noqa: E402
 from tests.deploy.test_prometheus_canary import settings  # noqa: E402
-from tests.support.deploy import add_demo_release, add_environment, demo_ref, product_registry  # noqa: E402
-from tests.support.factories import make_site, who  # noqa: E402
 from tests.support.prometheus_server import PrometheusServer  # noqa: E402
 from tests.views.conftest import sign_in_as  # noqa: E402
 from views.deploy_stage.view import DeployStageView  # noqa: E402

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.factories import make_site, passphrase_of  # noqa: E402
+from devkit.factories import make_site, passphrase_of  # noqa: E402
 
 
 def show_actions(page) -> None:
@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from app.gui import application, main_window
     from app.screens.session import sign_in
+    from devkit.doubles import doubles_registry
     from scripts import shots
-    from tests.support.doubles import doubles_registry
     from views.admin_pages.pages import SECURITY
 
     app = application()

@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.services import promotions, scheduler, scheduler_tick  # noqa: E402
-from tests.support.doubles import doubles_registry  # noqa: E402
-from tests.support.factories import who  # noqa: E402
+from devkit.doubles import doubles_registry  # noqa: E402
+from devkit.factories import who  # noqa: E402
 
 Save = Callable[[object, str], None]
 Until = Callable[..., None]

@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 from app.executor import Executor  # noqa: E402
 from app.services import actions, approvals, promotions  # noqa: E402
 from app.steps.base import StepRegistry  # noqa: E402
-from tests.support.doubles import DeployStep, doubles_registry  # noqa: E402
-from tests.support.factories import START, add_release, make_site, passphrase_of, who  # noqa: E402
+from devkit.doubles import DeployStep, doubles_registry  # noqa: E402
+from devkit.factories import START, add_release, make_site, passphrase_of, who  # noqa: E402
 
 LIVE_STEP_SECONDS = 600.0  # the live canary stage stays RUNNING while screenshots are taken
 

@@ -14,8 +14,8 @@ from app.agent import lock as agent_lock
 from app.cli.main import main
 from app.services import actions, promotions
 from app.site import SiteConfig
+from devkit.doubles import doubles_registry
 from tests.support.agent_process import ROOT, as_user, start_agent, stop_agent
-from tests.support.doubles import doubles_registry
 from tests.support.factories import add_release, make_site
 
 EFFECT_TIMEOUT = 10.0  # the target is 2 s; a shared CI machine gets some slack
@@ -87,7 +87,7 @@ def test_one_agent_per_site_and_database(agent_site, tmp_path):
     home = agent_site.paths.home
     proc = start_agent(home, tmp_path / "agent.log")
     try:
-        second = subprocess.run([sys.executable, "-m", "tests.support.run_with_doubles",
+        second = subprocess.run([sys.executable, "-m", "devkit.run_with_doubles",
                                  "--home", str(home), "agent"], cwd=ROOT, capture_output=True,
                                 text=True, timeout=120)
         assert second.returncode == 4

@@ -9,7 +9,7 @@ from pathlib import Path
 from app.cli.main import main
 from app.executor import Executor
 from app.services import promotions
-from tests.support.doubles import doubles_registry
+from devkit.doubles import doubles_registry
 from tests.support.factories import add_release, who
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def test_tampered_event_breaks_the_timeline(site, capsys):
 
 def _executor(home: str, pid: str, delay: str) -> subprocess.Popen:
     env = {**os.environ, "STELLA_TEST_STEP_DELAY": delay, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "tests.support.run_with_doubles", "--home", home,
+    return subprocess.Popen([sys.executable, "-m", "devkit.run_with_doubles", "--home", home,
                              "run", pid], cwd=ROOT, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 

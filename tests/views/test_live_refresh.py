@@ -15,7 +15,7 @@ from app.context import Site
 from app.executor import Executor
 from app.services import promotions
 from app.steps.base import StepRegistry
-from tests.support.doubles import doubles_registry
+from devkit.doubles import doubles_registry
 from tests.views.conftest import new_promotion, open_run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,7 +108,7 @@ def test_a_run_advancing_in_another_process_refreshes_the_view(qtbot, window, si
     env = {**os.environ, "STELLA_TEST_STEP_DELAY": "0.02", "PYTHONPATH": str(ROOT)}
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.run_with_doubles", "--home",
+        [sys.executable, "-m", "devkit.run_with_doubles", "--home",
          str(site.paths.home), "run", pid], cwd=ROOT, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

@@ -1,4 +1,4 @@
-"""``python -m tests.support.run_with_doubles ARGS…``: the real ``stella`` CLI and
+"""``python -m devkit.run_with_doubles ARGS…``: the real ``stella`` CLI and
 executor, with step doubles in place of the steps later features implement."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import os
 import sys
 
 from app.cli.main import main
-from tests.support.doubles import doubles_registry
+from devkit.doubles import doubles_registry
 
 if __name__ == "__main__":
     delay = float(os.environ.get("STELLA_TEST_STEP_DELAY", "0"))
