@@ -14,12 +14,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
 from app.context import Site
 from models.db import CHANGE_CHANNEL
 from models.tables import RunEvent, Schedule
+
+if TYPE_CHECKING:  # the driver loads only on PostgreSQL
+    import psycopg
 
 POLL_SECONDS = 0.1
 
@@ -37,7 +41,7 @@ class ChangeSignal:
                                            check_same_thread=False, isolation_level=None)
             self._probe: Callable[[], object] = self._data_version
         elif site.db.is_postgresql:
-            self._listener = _listen(site)
+            self._listener = listen(site)
             self._probe = self._notifications
         else:
             self._probe = self._fingerprint
@@ -77,7 +81,7 @@ class ChangeSignal:
         return tuple(events), tuple(schedules)
 
 
-def _listen(site: Site):
+def listen(site: Site) -> psycopg.Connection:
     """A connection of its own, outside any transaction, LISTENing for commits."""
     import psycopg
 

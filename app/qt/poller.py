@@ -1,6 +1,8 @@
 """Notice runs advancing in another process (or thread) by polling event counts.
 
-Every ``interval_ms`` a worker asks :func:`app.services.promotions.heads` for each
+On PostgreSQL a commit on any workstation wakes the poller at once (LISTEN/NOTIFY,
+app/qt/db_notifications.py); on SQLite, and as a safety net on both, every
+``interval_ms`` a worker asks :func:`app.services.promotions.heads` for each
 promotion's event count; promotions whose count changed (or appeared) are
 broadcast. The first poll broadcasts every promotion, so a screen that loaded just
 before it cannot miss a change made in between. A poll that fails is reported once;
@@ -15,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.context import Site
 from app.qt.changes import POLLER, ChangeBroadcaster, ChangeSet
+from app.qt.db_notifications import DatabaseNotifications
 from app.qt.errors import Failure, error_hub
 from app.qt.refresher import Refresher
 from app.qt.worker import TaskManager
@@ -41,6 +44,8 @@ class RunPoller(QObject):
         self._timer.timeout.connect(self.poll_now)
         self._refresher = Refresher(self, lambda: lambda: heads(self._site), self._on_heads,
                                     self._on_failure, tasks)
+        self.notifications = DatabaseNotifications(site, self)
+        self.notifications.committed.connect(self.poll_now)  # queued: from its thread
 
     @property
     def interval_ms(self) -> int:
@@ -48,10 +53,12 @@ class RunPoller(QObject):
 
     def start(self) -> None:
         self._timer.start()
+        self.notifications.start()
         self.poll_now()
 
     def stop(self) -> None:
         self._timer.stop()
+        self.notifications.stop()
 
     def poll_now(self) -> None:
         self._refresher.request()
