@@ -1,6 +1,7 @@
 """Feed snapshots: feed.json plus OSV records under osv/, any depth (DESIGN §4.4).
 
-Records are checked one at a time as they stream past and then dropped, so a
+Records are checked one at a time as they stream past (by the parser the import's
+commit uses, engine/vuln/feed.py) and then dropped, so a
 100,000-advisory snapshot costs one record of memory (plus the set of ids, to
 refuse a repeated advisory). After a staged verification, :meth:`FeedContent.iter_records`
 reads them back one by one for the importer.
@@ -18,43 +19,20 @@ from airgap_bundles.errors import FeedFromFuture, FeedInvalid, FeedRecordCount, 
 from airgap_bundles.kinds.base import Inspector, KindContent, parse_json, plural
 from airgap_bundles.report import Check
 from engine.clock import parse_rfc3339, rfc3339
+from engine.vuln.feed import OsvRecordError, parse_record, record_ecosystems
+from engine.vuln.osv import OsvRecord
 
 FEED_FILE = "feed.json"
 OSV_DIR = "osv/"
 
 
-@dataclass(frozen=True)
-class OsvRecord:
-    path: str
-    id: str
-    data: dict[str, Any]
-
-
 def parse_osv_record(data: bytes, path: str) -> OsvRecord:
-    """One OSV record as osv.dev exports it: an object with ``id`` and ``modified``."""
-    record = parse_json(data, FeedRecordInvalid, path)
-    if not isinstance(record, dict):
-        raise FeedRecordInvalid("an OSV record must be a JSON object", member=path)
-    record_id = record.get("id")
-    if not isinstance(record_id, str) or not record_id.strip():
-        raise FeedRecordInvalid("an OSV record needs a non-empty 'id'", member=path)
-    if not isinstance(record.get("modified"), str):
-        raise FeedRecordInvalid(f"OSV record {record_id} has no 'modified' time", member=path)
-    affected = record.get("affected", [])
-    if not isinstance(affected, list) or not all(isinstance(a, dict) for a in affected):
-        raise FeedRecordInvalid(
-            f"OSV record {record_id}: 'affected' must be a list of objects", member=path
-        )
-    return OsvRecord(path=path, id=record_id, data=record)
-
-
-def _ecosystems(record: OsvRecord) -> set[str]:
-    found = set()
-    for affected in record.data.get("affected", []):
-        package = affected.get("package")
-        if isinstance(package, dict) and isinstance(package.get("ecosystem"), str):
-            found.add(package["ecosystem"].split(":", 1)[0])
-    return found
+    """One OSV record, read by the same parser the import's commit uses
+    (:func:`engine.vuln.feed.parse_record`): what this report accepts, the site stores."""
+    try:
+        return parse_record(data)
+    except OsvRecordError as exc:
+        raise FeedRecordInvalid(str(exc), member=path) from None
 
 
 @dataclass(frozen=True)
@@ -67,7 +45,8 @@ class FeedContent(KindContent):
     record_paths: tuple[str, ...]  # sorted
 
     def iter_records(self, staging_dir: str | Path) -> Iterator[OsvRecord]:
-        """Read the staged records one at a time (memory stays flat)."""
+        """Read the staged records one at a time (memory stays flat), parsed as the
+        import's commit parses them."""
         root = Path(staging_dir)
         for path in self.record_paths:
             yield parse_osv_record((root / path).read_bytes(), path)
@@ -106,7 +85,7 @@ class FeedInspector(Inspector):
         previous = self._ids.setdefault(record.id, path)
         if previous != path:
             raise FeedRecordInvalid(f"record {record.id} also appears in {previous}", member=path)
-        self._ecosystems |= _ecosystems(record)
+        self._ecosystems |= record_ecosystems(record)
 
     def finish(self) -> tuple[FeedContent, list[Check]]:
         data = self.held(FEED_FILE)

@@ -2,9 +2,10 @@
 
 :func:`store_snapshot` runs inside the import's transaction. Each record is
 stored by the SHA-256 of its bytes; a record an earlier snapshot already stored
-is shared, not copied, and not parsed again. New records are parsed once
-(:meth:`engine.vuln.OsvRecord.from_bytes` validates them and gives the
-``(ecosystem, name)`` keys they name).
+is shared, not copied, and not parsed again. New records are parsed once by the
+parser the bundle's verification report used (:func:`engine.vuln.feed.parse_record`,
+so a record the report accepted is one this commit stores); it gives the
+``(ecosystem, name)`` keys they name.
 
 Rows go in with ``session.execute(insert(table), rows)`` in batches, on the Core
 tables: the ORM's ``add_all`` is an order of magnitude slower for bulk data
@@ -30,8 +31,9 @@ from app.context import Site
 from app.errors import NotFound, Rejected
 from engine.canonical import canonical_bytes, sha256_digest
 from engine.clock import SystemClock, parse_rfc3339, rfc3339
-from engine.vuln import OsvRecord, OsvRecordError
+from engine.vuln import OsvRecord
 from engine.vuln.ecosystems import split_osv_ecosystem
+from engine.vuln.feed import OsvRecordError, parse_record
 from models import feeds as q
 from models.tables import Advisory, AdvisoryPackage, FeedAdvisory, FeedCoverage, FeedSnapshot
 
@@ -145,7 +147,7 @@ def _flush(session: Session, snapshot_id: int, batch: list[tuple[str, str, bytes
         if digest in known:
             continue
         try:
-            fresh.append((OsvRecord.from_bytes(data), data))
+            fresh.append((parse_record(data), data))
         except OsvRecordError as exc:
             raise FeedRecordInvalid(str(exc), member=path) from None
     if fresh:

@@ -26,6 +26,7 @@ from engine.vuln.errors import OsvRecordError
 
 RANGE_TYPES = frozenset({"SEMVER", "ECOSYSTEM", "GIT"})
 EVENT_KINDS = ("introduced", "fixed", "last_affected", "limit")
+_EVENT_KIND_SET = frozenset(EVENT_KINDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +137,13 @@ def _list(obj: Mapping[str, Any], key: str, rid: str, where: str = "") -> list[A
 
 
 def _strings(obj: Mapping[str, Any], key: str, rid: str, where: str = "") -> tuple[str, ...]:
+    value = obj.get(key)
+    if value is None:
+        return ()
     items = _list(obj, key, rid, where)
-    for i, item in enumerate(items):
-        if not isinstance(item, str):
+    for item in items:
+        if not isinstance(item, str):  # the field is named only when it is wrong
+            i = next(i for i, x in enumerate(items) if not isinstance(x, str))
             raise OsvRecordError("must be a string", record=rid, field=f"{where}{key}[{i}]")
     return tuple(items)
 
@@ -162,6 +167,8 @@ def _opt_obj(obj: Mapping[str, Any], key: str, rid: str, where: str = "") -> dic
 
 
 def _severity(obj: Mapping[str, Any], rid: str, where: str) -> tuple[SeverityScore, ...]:
+    if obj.get("severity") is None:
+        return ()
     out = []
     prefix = where[: -len("severity")]
     for i, item in enumerate(_list(obj, "severity", rid, prefix)):
@@ -190,9 +197,10 @@ def _affected(item: Any, rid: str, where: str) -> Affected:
             raise OsvRecordError("needs a string 'name'", record=rid, field=f"{where}.package")
         purl = _opt_str(package, "purl", rid, f"{where}.package.")
     base, release = split_osv_ecosystem(ecosystem) if ecosystem else (None, None)
+    dot = where + "."
     ranges = tuple(
         _range(r, rid, f"{where}.ranges[{i}]")
-        for i, r in enumerate(_list(item, "ranges", rid, f"{where}."))
+        for i, r in enumerate(_list(item, "ranges", rid, dot))
     )
     return Affected(
         ecosystem=ecosystem,
@@ -201,10 +209,10 @@ def _affected(item: Any, rid: str, where: str) -> Affected:
         name=name,
         purl=purl,
         ranges=ranges,
-        versions=_strings(item, "versions", rid, f"{where}."),
-        severity=_severity(item, rid, f"{where}.severity"),
-        ecosystem_specific=_opt_obj(item, "ecosystem_specific", rid, f"{where}."),
-        database_specific=_opt_obj(item, "database_specific", rid, f"{where}."),
+        versions=_strings(item, "versions", rid, dot),
+        severity=_severity(item, rid, dot + "severity"),
+        ecosystem_specific=_opt_obj(item, "ecosystem_specific", rid, dot),
+        database_specific=_opt_obj(item, "database_specific", rid, dot),
         key=(base, normalise_name(base, name)) if base and name else None,
     )
 
@@ -222,6 +230,11 @@ def _range(item: Any, rid: str, where: str) -> Range:
         raise OsvRecordError("a range needs at least one event", record=rid, field=f"{where}.events")
     events = []
     for i, event in enumerate(raw_events):
+        if isinstance(event, dict) and len(event) == 1:  # the usual event: one kind, nothing else
+            ((kind_, value),) = event.items()
+            if kind_ in _EVENT_KIND_SET and isinstance(value, str) and value:
+                events.append(Event(kind_, value))
+                continue
         field = f"{where}.events[{i}]"
         if not isinstance(event, dict):
             raise OsvRecordError("must be an object", record=rid, field=field)
