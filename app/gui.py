@@ -1,23 +1,27 @@
 """The GUI bootstrap: ``stella gui``.
 
 The first paint must not wait for SQLAlchemy's import or the site's migrations
-(DESIGN §11), so a small window appears first and the site is opened in a worker;
-the main window replaces it once the site is ready. A site that cannot be opened is
-reported with its message and the matching exit code, never a traceback.
+(DESIGN §11, issue 13): the main window's frame (navigation, toolbar, a "Loading…"
+page) is shown as soon as Qt is up, the data layer is imported and the site opened in
+a worker, and the window is then given the site; the other pages' modules are imported
+by a worker after the promotions are listed. A site that cannot be opened is reported
+with its message and the matching exit code, never a traceback.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
 from app.qt.errors import install_excepthook
+from app.qt.gc_collector import GuiThreadCollector
 from app.qt.operation import Operation
 from app.site import SiteConfig
 from resources import STYLESHEET, read_text
@@ -46,12 +50,29 @@ def apply_style(app: QApplication) -> None:
         log.warning("%s", exc)
 
 
+# Imported by a worker once the promotions are listed, so that the first visit to a
+# page (or the first selected run) does not import them on the GUI thread.
+LATER_MODULES = (
+    "views.run_timeline.view", "views.login.dialog", "views.bundles.page",
+    "views.operations.page", "views.evidence.pages", "views.platform_health.pages",
+    "views.scheduler_runs.pages", "views.admin_pages.pages", "app.steps.defaults",
+)
+
+
 def open_site(config: SiteConfig):
-    """Runs in a worker: import the data layer and open (and migrate) the site."""
-    import views.main_window.window  # noqa: F401 — import off the GUI thread
+    """Runs in a worker: import what the promotions list needs and open (and migrate)
+    the site."""
+    import app.qt.context  # noqa: F401 — imported off the GUI thread
+    import views.promotions.page  # noqa: F401
     from app.context import Site
 
     return Site.open(config)
+
+
+def import_later_modules() -> None:
+    """Runs in a worker: the modules of every page but the promotions list."""
+    for name in LATER_MODULES:
+        importlib.import_module(name)
 
 
 def settle_heap() -> None:
@@ -67,15 +88,19 @@ def settle_heap() -> None:
 
 
 def main_window(site, registry_factory: Callable | None = None,
-                poll_interval_ms: int | None = None):
-    """Build the main window on an open site and start it (loading, live polling)."""
+                poll_interval_ms: int | None = None, window=None):
+    """Build the main window on an open site (or give ``window``, a frame shown while
+    the site opened, its site) and start it (loading, live polling)."""
     from app.qt.context import GuiContext
     from app.qt.poller import POLL_INTERVAL_MS
     from views.main_window.window import MainWindow
 
     ctx = GuiContext(site, registry_factory,
                      poll_interval_ms or POLL_INTERVAL_MS)
-    window = MainWindow(ctx)
+    if window is None:
+        window = MainWindow(ctx)
+    else:
+        window.attach(ctx)
     settle_heap()
     window.start()
     return window
@@ -84,38 +109,46 @@ def main_window(site, registry_factory: Callable | None = None,
 def launch(config: SiteConfig, start_runs: Sequence[str] = ()) -> int:
     """Open the site's main window; ``start_runs`` are advanced by the in-app executor
     from the start (the demo's live canary)."""
+    from views.main_window.window import MainWindow
+
     app = application()
     install_excepthook()
-    splash = QLabel(f"{APP_NAME}\n\nOpening the site in {config.paths.home} …")
-    splash.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    splash.setWindowTitle(APP_NAME)
-    splash.resize(520, 160)
-    splash.show()
+    collector = GuiThreadCollector()  # before the first worker: garbage goes on this thread
+    window = MainWindow()  # the frame: painted while the site opens
+    window.opening(str(config.paths.home))
+    window.show()
     outcome: dict[str, object] = {"code": 0}
 
     def opened(site) -> None:
-        window = main_window(site)
-        outcome["window"] = window
-        window.show()
+        if not window.isVisible():  # closed while the site was opening
+            site.close()
+            return
+        main_window(site, window=window)
+        outcome["site"] = site
         window.sign_in_on_start()  # who acts is proven before anything is done
         for promotion_id in start_runs:
-            window.ctx.executors.start(promotion_id)  # type: ignore[attr-defined]
-        splash.close()
+            window.ctx.executors.start(promotion_id)
+        window.promotions.rows_loaded.connect(import_later, Qt.ConnectionType.SingleShotConnection)
+
+    def import_later(_rows: int) -> None:
+        # the run view is built once its modules are in, before any run advances on screen
+        Operation(window, import_later_modules, tasks=window.ctx.tasks) \
+            .success(lambda _none: window.promotions.run_view).run()
 
     def failed(failure) -> None:
         from app.errors import StellaError
 
-        QMessageBox.critical(splash, f"{APP_NAME}: cannot open the site", failure.message)
-        splash.close()
+        QMessageBox.critical(window, f"{APP_NAME}: cannot open the site", failure.message)
+        window.close()
         outcome["code"] = _exit_code(failure.error_type, StellaError)
         app.quit()
 
     Operation(None, lambda: open_site(config)).success(opened).failure(failed).run()
     code = app.exec()
-    window = outcome.get("window")
-    if window is not None:
-        window.ctx.shutdown()  # type: ignore[attr-defined]
-        window.ctx.site.close()  # type: ignore[attr-defined]
+    if "site" in outcome:
+        window.ctx.shutdown()
+        window.ctx.site.close()
+    collector.stop()
     return int(outcome["code"]) or code
 
 

@@ -184,14 +184,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", required=True, dest="to_url", metavar="URL",
                    help="the empty target database, e.g. postgresql+psycopg://stella@db-host/site")
 
-    p = command("gui", "commands:gui", "the desktop app")
+    p = command("gui", "gui_command:gui", "the desktop app")
     p.add_argument("--audit", metavar="PATH",
                    help="auditor mode only: verify an export (archive, folder or part) offline, "
                         "with no site")
     return parser
 
 
-def _trust_commands(sub, command: Callable, group: Callable) -> None:  # noqa: ANN001
+def _trust_commands(sub, command: Callable, group: Callable) -> None:
     """``stella keys|trust|bundle|import|bundles``: the signed-bundle door (DESIGN §4)."""
     keys = group("keys", "signing keys (authoring side)")
     p = command("generate", "trust_commands:keys_generate", "an Ed25519 key pair: PREFIX.key, PREFIX.pub.pem",
@@ -239,7 +239,7 @@ def _trust_commands(sub, command: Callable, group: Callable) -> None:  # noqa: A
     command("bundles", "trust_commands:bundles_list", "imported bundles")
 
 
-def _demo_commands(sub, common: argparse.ArgumentParser, command: Callable) -> None:  # noqa: ANN001
+def _demo_commands(sub, common: argparse.ArgumentParser, command: Callable) -> None:
     p = command("demo", "demo_commands:demo", "a complete demo site in --home: fleet, bundles, promotions "
                 "(DEMO ONLY)")
     p.add_argument("--no-gui", action="store_true", help="print where everything is and exit")
@@ -250,7 +250,7 @@ def _demo_commands(sub, common: argparse.ArgumentParser, command: Callable) -> N
     p.set_defaults(handler=Handler("demo_commands:demo_traffic"))
 
 
-def _gate_commands(sub, command: Callable, group: Callable) -> None:  # noqa: ANN001
+def _gate_commands(sub, command: Callable, group: Callable) -> None:
     """``stella feeds | verdicts | replay | health | override``: the gate, replay and data health."""
     command("feeds", "gate_commands:feeds", "imported feed snapshots and their freshness per ecosystem")
     p = command("verdicts", "gate_commands:verdicts", "recorded gate verdicts (of one promotion)")
@@ -455,7 +455,7 @@ def _dispatch(args_list: list[str], registry: StepRegistry | None) -> int:
         if args_list:
             parser.print_help()
             return 2
-        return Handler("commands:gui")(args) or 0
+        return Handler("gui_command:gui")(args) or 0
     if registry is not None:
         args.registry = registry
     from app.cli.reads import only_reads
@@ -483,7 +483,7 @@ def _db_url(args_list: list[str]) -> str | None:
         from app.site import SiteConfig
 
         return SiteConfig.resolve(home=home).db_url
-    except Exception:  # noqa: BLE001 (only a hint for the message)
+    except Exception:
         return None
 
 

@@ -5,6 +5,7 @@ their session (:mod:`app.screens.session`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -18,8 +19,10 @@ from app.qt.gc_collector import GuiThreadCollector
 from app.qt.poller import POLL_INTERVAL_MS, RunPoller
 from app.qt.scheduler_runner import SchedulerRunner
 from app.qt.worker import TaskManager
-from app.screens.session import SignedInUser
-from app.steps.base import StepRegistry
+
+if TYPE_CHECKING:  # types only: the window paints and lists before these load
+    from app.screens.session import SignedInUser
+    from app.steps.base import StepRegistry
 
 
 class GuiContext(QObject):

@@ -1,12 +1,19 @@
 """The main window: navigation on the left, the chosen page on the right, who the
 user is signed in as in the toolbar, and the live-refresh state in the status bar.
 
+The window is built in two steps so it paints before the site is open (issue 13's
+skeleton-first start): ``MainWindow()`` is the frame alone — navigation, toolbar,
+menus, status bar and a "Loading…" page — and imports nothing but Qt; ``attach(ctx)``
+gives it the open site, builds the promotions page and lets every other page be built
+the first time it is shown (:mod:`views.main_window.pages`).
+
 Choosing a user with a signing key in the toolbar asks for the key's passphrase
 (the login dialog); a user without a key acts by name, as ``--as`` does."""
 
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -24,27 +31,36 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.agent.lock import AgentStatus
-from app.qt.changes import ChangeSet
-from app.qt.context import GuiContext
-from app.qt.operation import Operation
-from app.screens.session import SignedInUser
-from app.screens.snapshots import SiteInfo, load_site_info
-from views.admin_pages.pages import AdminPages
-from views.bundles.page import BundlesPage
-from views.common.error_presenter import ErrorPresenter
 from views.common.geometry import fit_window
 from views.common.page import scrolling
-from views.common.placeholder import PlaceholderPage
 from views.common.shortcuts import BY_KEY, ShortcutsDialog, with_keys
-from views.evidence.pages import EvidencePages
-from views.login.dialog import LoginDialog
-from views.main_window.navigation import BUNDLES, NAVIGATION, OPERATIONS, PROMOTIONS, NavEntry
-from views.operations.page import OperationsPage
-from views.platform_health.pages import GateScreens
-from views.promotions.page import PromotionsPage
-from views.run_timeline import links as run_links
-from views.scheduler_runs.pages import SchedulerScreens
+from views.main_window.navigation import (
+    ADMIN_PAGES,
+    BUNDLES,
+    EVIDENCE_PAGES,
+    GATE_PAGES,
+    NAVIGATION,
+    OPERATIONS,
+    PROMOTIONS,
+    SCHEDULER_PAGES,
+    NavEntry,
+    all_entries,
+)
+from views.main_window.pages import LazyPages, LoadingPage
+
+if TYPE_CHECKING:
+    from app.agent.lock import AgentStatus
+    from app.qt.context import GuiContext
+    from app.screens.session import SignedInUser
+    from app.screens.snapshots import SiteInfo
+    from views.admin_pages.pages import AdminPages
+    from views.bundles.page import BundlesPage
+    from views.evidence.pages import EvidencePages
+    from views.login.dialog import LoginDialog
+    from views.operations.page import OperationsPage
+    from views.platform_health.pages import GateScreens
+    from views.run_timeline.view import RunTimelineView
+    from views.scheduler_runs.pages import SchedulerScreens
 
 APP_TITLE = "Stella Ops Offline Console"
 
@@ -64,26 +80,28 @@ def agent_text(status: AgentStatus | None, starting: bool) -> tuple[str, str]:
             f"on {html.escape(status.host)}",
             f"The site agent (pid {status.pid}) advances every run and starts scheduled ones; "
             f"log: {status.log_file}")
+
+
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class MainWindow(QMainWindow):
     site_loaded = Signal(object)  # SiteInfo
 
-    def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: GuiContext | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.ctx = ctx
+        self.ctx: GuiContext = None  # type: ignore[assignment]  # set by attach()
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_TITLE)
-        self.errors = ErrorPresenter(ctx.errors, self)
         self.site_info: SiteInfo | None = None
-        self.pages: dict[str, QWidget] = {}
+        self.pages = LazyPages(self._build_page)
         self.login_dialog: LoginDialog | None = None
         self._keyed: dict[str, bool] = {}
         self._sign_in_on_start = False
         self.quit_box: QMessageBox | None = None
         self._quit_confirmed = False
         self._frames: dict[QWidget, QWidget] = {}
+        self._groups: dict[str, object] = {}
 
         self.nav = QTreeWidget()
         self.nav.setObjectName("navigation")
@@ -92,15 +110,8 @@ class MainWindow(QMainWindow):
         self.nav.setMinimumWidth(170)
         self.nav.setMaximumWidth(260)
         self.stack = QStackedWidget()
-        self.promotions = PromotionsPage(ctx)
-        self.evidence_pages = EvidencePages(ctx, self.navigate, self)
-        self.gate_screens = GateScreens(ctx, self.navigate, self)
-        self.scheduler_screens = SchedulerScreens(ctx, self.navigate, self.show_run, self)
-        self.admin_pages = AdminPages(ctx, self.show_run, self)
-        self.bundles = BundlesPage(ctx)
-        self.operations = OperationsPage(ctx)
-        self.operations.open_requested.connect(self.navigate)
-        self.bundles.accept_drops_on(self, lambda: self.navigate(BUNDLES))
+        self.loading = LoadingPage()
+        self.stack.addWidget(self.loading)
         self._add_entries(NAVIGATION, None)
         self.nav.expandAll()
         self.nav.currentItemChanged.connect(self._nav_moved)
@@ -116,54 +127,155 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         fit_window(self, "main", (1.0, 1.0), floor=QSize(1000, 600))
         self.navigate(PROMOTIONS)
-        ctx.agent.changed.connect(self._agent_changed)
-        ctx.agent.starting_changed.connect(lambda _s: self._agent_changed(ctx.agent.status))
-        ctx.poller.polled.connect(self._polled)
-        run_view = self.promotions.run_view
-        run_view.replay_requested.connect(self.gate_screens.open_replay)
-        run_view.schedule_requested.connect(
-            lambda pid: self.scheduler_screens.open_schedule_dialog(pid, self))
-        run_view.health_banner.link_activated.connect(self.navigate)
-        run_view.link_requested.connect(self.open_run_link)
-        ctx.navigate_requested.connect(self.navigate)
-        ctx.actor_changed.connect(self._show_actor)
-        ctx.session_changed.connect(lambda _user: self._show_actor(ctx.actor or ""))
+        if ctx is not None:
+            self.attach(ctx)
 
     # -- structure ------------------------------------------------------------------
     def _add_entries(self, entries: tuple[NavEntry, ...], parent: QTreeWidgetItem | None) -> None:
         for entry in entries:
             item = QTreeWidgetItem([entry.title])
             item.setData(0, KEY_ROLE, entry.key)
-            if entry.key == PROMOTIONS:
-                page: QWidget = self.promotions
-            elif entry.key == "releases":
-                page = self.promotions
-            elif entry.key == BUNDLES:
-                page = self.bundles
-            elif entry.key == OPERATIONS:
-                page = self.operations
-            elif (evidence_page := self.evidence_pages.page(entry.key)) is not None:
-                page = evidence_page
-            elif (gate_page := self.gate_screens.page(entry.key)) is not None:
-                page = gate_page
-            elif (scheduler_page := self.scheduler_screens.page(entry.key)) is not None:
-                page = scheduler_page
-            elif (admin_page := self.admin_pages.page(entry.key)) is not None:
-                page = admin_page
-            else:
-                page = PlaceholderPage(entry.title, entry.purpose)
+            if not entry.available and entry.key != "releases":
                 item.setForeground(0, Qt.GlobalColor.gray)
                 item.setToolTip(0, "Not yet available in this build")
-            self.pages[entry.key] = page
-            if page not in self._frames:
-                # a page wider or taller than the window scrolls rather than growing it
-                self._frames[page] = scrolling(page)
-                self.stack.addWidget(self._frames[page])
             if parent is None:
                 self.nav.addTopLevelItem(item)
             else:
                 parent.addChild(item)
             self._add_entries(entry.children, item)
+
+    def attach(self, ctx: GuiContext) -> None:
+        """Give the frame its open site: the promotions page now, the others when shown."""
+        from views.common.error_presenter import ErrorPresenter
+        from views.promotions.page import PromotionsPage
+
+        self.ctx = ctx
+        self.errors = ErrorPresenter(ctx.errors, self)
+        self.promotions = PromotionsPage(ctx)
+        self.promotions.run_view_built.connect(self._wire_run_view)
+        self._install_drop_target()
+        for action in (self.sign_in_action, self.refresh_action, self.audit_action):
+            action.setEnabled(True)
+        interval = ctx.poller.interval_ms / 1000
+        self.live_label.setText(f"<span style='color:#9e9e9e'>●</span> Live: waiting for the "
+                                f"first check (every {interval:g} s)")
+        self.site_label.setText("Opening site…")
+        current = self.nav.currentItem()
+        self.navigate(current.data(0, KEY_ROLE) if current is not None else PROMOTIONS)
+        ctx.agent.changed.connect(self._agent_changed)
+        ctx.agent.starting_changed.connect(lambda _s: self._agent_changed(ctx.agent.status))
+        ctx.poller.polled.connect(self._polled)
+        ctx.navigate_requested.connect(self.navigate)
+        ctx.actor_changed.connect(self._show_actor)
+        ctx.session_changed.connect(lambda _user: self._show_actor(ctx.actor or ""))
+
+    def _wire_run_view(self, run_view: RunTimelineView) -> None:
+        """The run view is built after the list is shown; its links open other pages."""
+        run_view.replay_requested.connect(lambda pid: self.gate_screens.open_replay(pid))
+        run_view.schedule_requested.connect(
+            lambda pid: self.scheduler_screens.open_schedule_dialog(pid, self))
+        run_view.health_banner.link_activated.connect(self.navigate)
+        run_view.link_requested.connect(self.open_run_link)
+
+    def _install_drop_target(self) -> None:
+        """Files dropped anywhere on the window are imported on the Bundles page."""
+        from views.bundles.drop import BundleDropFilter
+
+        def dropped(paths: list[str]) -> None:
+            self.navigate(BUNDLES)
+            self.bundles.import_files(paths)
+
+        self.drop_filter = BundleDropFilter(self, dropped)
+
+    # -- pages, built when first shown ------------------------------------------------
+    def _group(self, name: str) -> object:
+        group = self._groups.get(name)
+        if group is None:
+            group = self._groups[name] = self._build_group(name)
+        return group
+
+    def _build_group(self, name: str) -> object:
+        ctx = self.ctx
+        if name == "evidence":
+            from views.evidence.pages import EvidencePages
+
+            return EvidencePages(ctx, self.navigate, self)
+        if name == "gate":
+            from views.platform_health.pages import GateScreens
+
+            return GateScreens(ctx, self.navigate, self)
+        if name == "scheduler":
+            from views.scheduler_runs.pages import SchedulerScreens
+
+            return SchedulerScreens(ctx, self.navigate, self.show_run, self)
+        if name == "admin":
+            from views.admin_pages.pages import AdminPages
+
+            return AdminPages(ctx, self.show_run, self)
+        if name == "bundles":
+            from views.bundles.page import BundlesPage
+
+            return BundlesPage(ctx)
+        if name == "operations":
+            from views.operations.page import OperationsPage
+
+            page = OperationsPage(ctx)
+            page.open_requested.connect(self.navigate)
+            return page
+        raise KeyError(name)
+
+    @property
+    def evidence_pages(self) -> EvidencePages:
+        return self._group("evidence")  # type: ignore[return-value]
+
+    @property
+    def gate_screens(self) -> GateScreens:
+        return self._group("gate")  # type: ignore[return-value]
+
+    @property
+    def scheduler_screens(self) -> SchedulerScreens:
+        return self._group("scheduler")  # type: ignore[return-value]
+
+    @property
+    def admin_pages(self) -> AdminPages:
+        return self._group("admin")  # type: ignore[return-value]
+
+    @property
+    def bundles(self) -> BundlesPage:
+        return self._group("bundles")  # type: ignore[return-value]
+
+    @property
+    def operations(self) -> OperationsPage:
+        return self._group("operations")  # type: ignore[return-value]
+
+    def _build_page(self, key: str) -> QWidget:
+        page: QWidget | None
+        if key in (PROMOTIONS, "releases"):
+            page = self.promotions
+        elif key == BUNDLES:
+            page = self.bundles
+        elif key == OPERATIONS:
+            page = self.operations
+        elif key in EVIDENCE_PAGES:
+            page = self.evidence_pages.page(key)
+        elif key in GATE_PAGES:
+            page = self.gate_screens.page(key)
+        elif key in SCHEDULER_PAGES:
+            page = self.scheduler_screens.page(key)
+        elif key in ADMIN_PAGES:
+            page = self.admin_pages.page(key)
+        else:
+            page = None
+        if page is None:
+            from views.common.placeholder import PlaceholderPage
+
+            entry = next(e for e in all_entries() if e.key == key)
+            page = PlaceholderPage(entry.title, entry.purpose)
+        if page not in self._frames:
+            # a page wider or taller than the window scrolls rather than growing it
+            self._frames[page] = scrolling(page)
+            self.stack.addWidget(self._frames[page])
+        return page
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Main")
@@ -186,6 +298,7 @@ class MainWindow(QMainWindow):
         self.sign_in_action.setToolTip("Sign in as a user of this site, with the passphrase of "
                                        "their signing key")
         self.sign_in_action.triggered.connect(lambda: self.ask_sign_in())
+        self.sign_in_action.setEnabled(False)  # until the site is open
         bar.addAction(self.sign_in_action)
         self.session_label = QLabel()
         self.session_label.setObjectName("sessionLabel")
@@ -196,6 +309,7 @@ class MainWindow(QMainWindow):
         self.refresh_action.setShortcuts(BY_KEY["refresh"].sequences())  # F5 and Ctrl+R
         self.refresh_action.setToolTip(with_keys("Reload everything shown", "refresh"))
         self.refresh_action.triggered.connect(self.refresh_all)
+        self.refresh_action.setEnabled(False)
         bar.addAction(self.refresh_action)
         # The site agent advances every run; the app only starts it (no in-app executor).
         self.agent_action = QAction("▶ Start agent", self)
@@ -209,11 +323,12 @@ class MainWindow(QMainWindow):
 
     def _build_menu(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        audit_action = QAction("Open bundle for &audit…", self)
-        audit_action.setToolTip("Verify an exported evidence pack or auditor bundle offline, "
-                                "without this site")
-        audit_action.triggered.connect(lambda: self.evidence_pages.open_auditor_window())
-        file_menu.addAction(audit_action)
+        self.audit_action = QAction("Open bundle for &audit…", self)
+        self.audit_action.setToolTip("Verify an exported evidence pack or auditor bundle "
+                                     "offline, without this site")
+        self.audit_action.triggered.connect(lambda: self.evidence_pages.open_auditor_window())
+        self.audit_action.setEnabled(False)
+        file_menu.addAction(self.audit_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -239,7 +354,7 @@ class MainWindow(QMainWindow):
         return self.shortcuts_dialog
 
     def _build_status_bar(self) -> None:
-        self.site_label = QLabel("Opening site…")
+        self.site_label = QLabel("Starting…")
         self.statusBar().addWidget(self.site_label, 1)
         self.agent_label = QLabel("Agent: checking…")
         self.agent_label.setObjectName("agentLabel")
@@ -251,19 +366,35 @@ class MainWindow(QMainWindow):
         self.agent_button.clicked.connect(self.start_agent)
         self.agent_button.hide()
         self.statusBar().addPermanentWidget(self.agent_button)
-        interval = self.ctx.poller.interval_ms / 1000
-        self.live_label = QLabel(f"<span style='color:#9e9e9e'>●</span> Live: waiting for the "
-                                 f"first check (every {interval:g} s)")
+        self.live_label = QLabel("<span style='color:#9e9e9e'>●</span> Live: waiting for "
+                                 "the site")
         self.live_label.setObjectName("liveLabel")
         self.statusBar().addPermanentWidget(self.live_label)
 
+    def opening(self, where: str) -> None:
+        """The site is being opened (before ``attach``): say where."""
+        self.site_label.setText(f"Opening the site in {html.escape(where)}…")
+        self.loading.say(f"Loading… (opening the site in {where})")
+
     # -- start ----------------------------------------------------------------------
     def start(self) -> None:
-        """Load the site's name and users, list the promotions, start live polling."""
+        """List the promotions; once they are shown (or could not be), load the site's
+        name and users, start live polling, the chain verifier and the agent watch."""
+        self._rest_started = False
+        self.promotions.rows_loaded.connect(self._start_rest)
+        self.promotions.load_failed.connect(self._start_rest)
+        self.promotions.refresh()
+
+    def _start_rest(self, *_args: object) -> None:
+        if self._rest_started:
+            return
+        self._rest_started = True
+        from app.qt.operation import Operation
+        from app.screens.snapshots import load_site_info
+
         site = self.ctx.site
         Operation(self, lambda: load_site_info(site), tasks=self.ctx.tasks) \
             .success(self._site_info_loaded).run()
-        self.promotions.refresh()
         self.ctx.poller.start()
         self.ctx.chain_verifier.start()  # lists trust the run summaries; this checks them
         self.ctx.agent.start()  # the agent runs schedules and runs; the app watches it
@@ -328,6 +459,8 @@ class MainWindow(QMainWindow):
             self.ask_sign_in()
 
     def ask_sign_in(self, name: str | None = None) -> LoginDialog:
+        from views.login.dialog import LoginDialog
+
         dialog = self.login_dialog
         if dialog is None:
             dialog = LoginDialog(self.ctx, name, self)
@@ -382,12 +515,20 @@ class MainWindow(QMainWindow):
         for item in self._items():
             if item.data(0, KEY_ROLE) == key:
                 self.nav.setCurrentItem(item)
+        return self._show_page(key)
+
+    def _show_page(self, key: str) -> QWidget:
+        if self.ctx is None:  # the site is not open yet
+            self.stack.setCurrentWidget(self.loading)
+            return self.loading
         page = self.pages[key]
         self.stack.setCurrentWidget(self._frames[page])
         return page
 
     def open_run_link(self, key: str) -> QWidget:
         """A run view link: the page, on this run's row where it has one."""
+        from views.run_timeline import links as run_links
+
         snapshot = self.promotions.run_view.snapshot
         page = self.navigate(key)
         if snapshot is not None:
@@ -414,10 +555,14 @@ class MainWindow(QMainWindow):
 
     def _nav_moved(self, current: QTreeWidgetItem | None, _previous: object) -> None:
         if current is not None:
-            self.stack.setCurrentWidget(self._frames[self.pages[current.data(0, KEY_ROLE)]])
+            self._show_page(current.data(0, KEY_ROLE))
 
     # -- live state -----------------------------------------------------------------
     def refresh_all(self) -> None:
+        from app.qt.changes import ChangeSet
+        from app.qt.operation import Operation
+        from app.screens.snapshots import load_site_info
+
         self.ctx.changes.broadcast(ChangeSet(promotion_list=True, users=True,
                                              promotions=frozenset(self._known_ids())), self)
         site = self.ctx.site
@@ -452,7 +597,10 @@ class MainWindow(QMainWindow):
         summaries = [model.summary(row) for row in range(model.rowCount())]
         return [s.id for s in summaries if s.status == "running"]
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.ctx is None:  # closed while the site was still opening
+            super().closeEvent(event)
+            return
         status = self.ctx.agent.status
         live = self.live_runs()
         if live and not self._quit_confirmed and (status is None or not status.running):

@@ -42,6 +42,7 @@ class PromotionsPage(QWidget):
     selection_changed = Signal(str)  # promotion id, "" when nothing is selected
     rows_loaded = Signal(int)
     run_view_built = Signal(object)  # the RunTimelineView, once built
+    load_failed = Signal(str)  # the failure's message
 
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -172,6 +173,7 @@ class PromotionsPage(QWidget):
         self.empty_label.setText(f"Could not load the promotions: {failure.message}")
         self.empty_label.setStyleSheet("color: #c62828;")
         self.empty_label.show()
+        self.load_failed.emit(failure.message)
 
     # -- selection ------------------------------------------------------------------
     def selected_id(self) -> str | None:
