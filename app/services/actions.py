@@ -16,6 +16,7 @@ from app.services.promotions import _load
 from app.services.roles import require_signer, roles_for
 from engine.roster import sign_new_events
 from engine.run import actions as run_actions
+from engine.run import duties
 from engine.run import events as ev
 from engine.run.state import RunState, fold
 from models import run_store
@@ -39,8 +40,10 @@ def act_in(session: Session, site: Site, promotion_id: str, action: str, who: Id
         raise UsageError(f"unknown action {action}")
     actor = who.name
     events, state = _load(session, promotion_id)
-    if action in (run_actions.APPROVE, run_actions.REJECT) and actor == state.requester:
-        raise NotNow(run_actions.refusal(state, action, actor=actor) or "separation of duties")
+    if action in (run_actions.APPROVE, run_actions.REJECT):  # before the key is asked for
+        refused = duties.refusal(state.requester, actor, "approve or reject it")
+        if refused is not None:
+            raise NotNow(refused)
     at = site.now()
     require_signer(session, who, roles_for(action), action, at)
     payload = dict(data or {})

@@ -41,6 +41,7 @@ from engine.policy.sealed import (
     override_message,
 )
 from engine.roster import sign_new_events
+from engine.run import duties
 from engine.run import events as ev
 from engine.run.stages import GATE
 from models import run_store
@@ -122,9 +123,9 @@ def _refusal(session, promotion_id: str, approver: str) -> tuple[Any, dict[str, 
     require_role(session, approver, APPROVER_ROLES, "override stale feeds")
     if state.terminal:
         raise NotNow(f"override refused: the run has ended ({state.status})")
-    if approver == state.requester:
-        raise NotNow(f"override refused: {approver} requested this promotion and cannot "
-                     "override its gate (separation of duties)")
+    refused = duties.refusal(state.requester, approver, "override its gate")
+    if refused is not None:
+        raise NotNow(f"override refused: {refused}")
     verdict = _latest_verdict(session, promotion_id)
     if verdict is None:
         raise NotNow("override refused: the gate has not evaluated this promotion yet")

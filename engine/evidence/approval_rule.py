@@ -28,6 +28,7 @@ from engine.crypto.intoto import INTOTO_PAYLOAD_TYPE, Statement
 from engine.crypto.keys import PublicKey
 from engine.evidence import statements
 from engine.roster import KeyHolder
+from engine.run import duties
 from engine.run import events as ev
 from engine.run.stages import APPROVAL, GATE
 
@@ -138,7 +139,7 @@ def _approval_problem(event: ev.Event, envelope: bytes | None, authority: Author
         return f"{unbacked} (signed by {', '.join(sorted(signers))}, not by {who})"
     if holder.role != APPROVER_ROLE:
         return f"{unbacked} ({who} was {holder.role!r}, not an approver, at {event.at})"
-    if who == requester:
+    if duties.is_requester(requester, who):
         return f"approval by {who} does not count: {who} requested this promotion"
     predicate = statement.predicate if isinstance(statement.predicate, Mapping) else {}
     named = predicate.get("approver")

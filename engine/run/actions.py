@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.run import duties, stages
 from engine.run import events as ev
-from engine.run import stages
 from engine.run import state as st
 
 PAUSE = "pause"
@@ -96,8 +96,9 @@ def refusal(state: st.RunState, action: str, actor: str | None = None,
     if action in (APPROVE, REJECT):
         if current.name != stages.APPROVAL or current.status != st.WAITING:
             return "no approval is waiting"
-        if actor is not None and actor == state.requester:
-            return f"{actor} requested this promotion and cannot approve or reject it (separation of duties)"
+        refused = duties.refusal(state.requester, actor, "approve or reject it")
+        if refused is not None:
+            return refused
         if actor is not None and actor in state.approvals:
             return f"{actor} has already approved this promotion"
         return None
