@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, Protocol
 
 from engine.canary.errors import AnalysisStateError
 from engine.canary.gate import HealthGate, duration
@@ -44,8 +44,24 @@ from engine.canary.measure import Measurement, measure
 from engine.clock import Clock, rfc3339
 
 Status = Literal["measuring", "passed", "breached", "inconclusive"]
+Cause = Literal["", "failures", "inconclusive", "errors", "window"]  # what decided
 FINAL: frozenset[str] = frozenset({"passed", "breached", "inconclusive"})
 _EPSILON = 1e-6
+
+
+class Measured(Protocol):
+    """What a decision keeps of its last measurement, whoever measured (targets or a provider)."""
+
+    @property
+    def at(self) -> datetime: ...
+
+    @property
+    def breaches(self) -> tuple[str, ...]: ...
+
+    @property
+    def notes(self) -> tuple[str, ...]: ...
+
+    def to_json(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -62,7 +78,7 @@ class Decision:
     failure_limit: int
     inconclusives: int
     inconclusive_limit: int
-    last: Measurement | None
+    last: Measured | None
 
     @property
     def final(self) -> bool:
@@ -82,7 +98,7 @@ class Decision:
         by_count = self.measurements / self.required_measurements
         return max(0.0, min(by_time, by_count, 0.999))
 
-    def to_json(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, Any]:
         return {
             "status": self.status,
             "reason": self.reason,
@@ -183,39 +199,10 @@ class CanaryAnalysis:
         return self._decision
 
     def _decide(self, last: Measurement | None) -> Decision:
+        status, _, reason = window_verdict(self._gate, failures=self._failures,
+                                           inconclusives=self._inconclusives, observed=self._observed,
+                                           judged=self._judged, last=last)
         gate = self._gate
-        status: Status
-        if self._failures > gate.failure_limit:
-            status = "breached"
-            why = "; ".join(last.breaches) if last and last.breaches else "limits breached"
-            reason = (
-                f"roll back: {self._failures} failed measurement(s), more than the "
-                f"{gate.failure_limit} tolerated — {why}"
-            )
-        elif self._inconclusives > gate.inconclusive_limit:
-            status = "inconclusive"
-            why = "; ".join(last.notes) if last and last.notes else "not measurable"
-            reason = (
-                f"inconclusive: {self._inconclusives} measurement(s) could not be judged, more than "
-                f"the {gate.inconclusive_limit} tolerated — {why}; an operator decides"
-            )
-        elif (
-            self._observed + _EPSILON >= gate.window_seconds
-            and self._judged >= gate.required_measurements
-        ):
-            status = "passed"
-            reason = (
-                f"criteria held for {duration(self._observed)}: {self._judged} measurements, "
-                f"{self._failures} failed (limit {gate.failure_limit})"
-            )
-        else:
-            status = "measuring"
-            reason = (
-                f"measuring: {duration(self._observed) if self._observed else '0s'} of "
-                f"{duration(gate.window_seconds)} observed, {self._judged} of "
-                f"{gate.required_measurements} measurements, {self._failures} failed "
-                f"(limit {gate.failure_limit})"
-            )
         return Decision(
             status=status,
             reason=reason,
@@ -239,3 +226,26 @@ class CanaryAnalysis:
             "decision": self._decision.to_json(),
             "measurements": [m.to_json() for m in self._records],
         }
+
+
+def window_verdict(gate: HealthGate, *, failures: int, inconclusives: int, observed: float, judged: int,
+                   last: Measured | None) -> tuple[Status, Cause, str]:
+    """``(status, cause, reason)`` by the gate's rule over the judged measurements, for every
+    analysis (the targets' own or a metrics provider's): failures past the limit roll back,
+    inconclusives past theirs ask an operator, a covered window passes, else measuring."""
+    if failures > gate.failure_limit:
+        why = "; ".join(last.breaches) if last and last.breaches else "limits breached"
+        return "breached", "failures", (f"roll back: {failures} failed measurement(s), more than the "
+                                        f"{gate.failure_limit} tolerated — {why}")
+    if inconclusives > gate.inconclusive_limit:
+        why = "; ".join(last.notes) if last and last.notes else "not measurable"
+        return "inconclusive", "inconclusive", (
+            f"inconclusive: {inconclusives} measurement(s) could not be judged, more than "
+            f"the {gate.inconclusive_limit} tolerated — {why}; an operator decides")
+    if observed + _EPSILON >= gate.window_seconds and judged >= gate.required_measurements:
+        return "passed", "window", (f"criteria held for {duration(observed)}: {judged} measurements, "
+                                    f"{failures} failed (limit {gate.failure_limit})")
+    return "measuring", "", (f"measuring: {duration(observed) if observed else '0s'} of "
+                             f"{duration(gate.window_seconds)} observed, {judged} of "
+                             f"{gate.required_measurements} measurements, {failures} failed "
+                             f"(limit {gate.failure_limit})")

@@ -34,6 +34,7 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from engine.canary.analysis import Cause, Decision, Status, window_verdict
 from engine.canary.errors import CanaryError
 from engine.canary.gate import HealthGate, duration
 from engine.clock import Clock, rfc3339
@@ -264,51 +265,19 @@ def judge(index: int, at: datetime, seconds: float, settings: MetricsSettings,
 
 
 @dataclass(frozen=True)
-class MetricDecision:
-    """Where the analysis stands; statuses as :class:`engine.canary.Decision`'s, plus why."""
+class MetricDecision(Decision):
+    """A :class:`Decision` (the same rule and words), plus the provider's errors and what
+    decided (``cause``: failures, inconclusive, errors or window)."""
 
-    status: Literal["measuring", "passed", "breached", "inconclusive"]
-    reason: str
-    cause: Literal["", "failures", "inconclusive", "errors", "window"]
-    observed_seconds: float
-    window_seconds: float
-    measurements: int
-    required_measurements: int
-    failures: int
-    failure_limit: int
-    inconclusives: int
-    inconclusive_limit: int
-    errors: int
-    consecutive_errors: int
-    consecutive_error_limit: int
-    last: MetricMeasurement | None
-
-    @property
-    def final(self) -> bool:
-        return self.status != "measuring"
-
-    @property
-    def rollback(self) -> bool:
-        return self.status == "breached"
-
-    @property
-    def progress(self) -> float:
-        if self.status == "passed":
-            return 1.0
-        by_time = self.observed_seconds / self.window_seconds
-        by_count = self.measurements / self.required_measurements
-        return max(0.0, min(by_time, by_count, 0.999))
+    cause: Cause = ""
+    errors: int = 0
+    consecutive_errors: int = 0
+    consecutive_error_limit: int = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "reason": self.reason, "cause": self.cause,
-                "observedSeconds": self.observed_seconds, "windowSeconds": self.window_seconds,
-                "progress": self.progress, "measurements": self.measurements,
-                "requiredMeasurements": self.required_measurements, "failures": self.failures,
-                "failureLimit": self.failure_limit, "inconclusives": self.inconclusives,
-                "inconclusiveLimit": self.inconclusive_limit, "errors": self.errors,
+        return {**super().to_json(), "cause": self.cause, "errors": self.errors,
                 "consecutiveErrors": self.consecutive_errors,
-                "consecutiveErrorLimit": self.consecutive_error_limit,
-                "lastAt": None if self.last is None else rfc3339(self.last.at)}
+                "consecutiveErrorLimit": self.consecutive_error_limit}
 
 
 class MetricAnalysis:
@@ -370,8 +339,8 @@ class MetricAnalysis:
     def _decide(self, last: MetricMeasurement | None) -> MetricDecision:
         gate, settings = self._gate, self._settings
         observed = self._observed()
-        status: Literal["measuring", "passed", "breached", "inconclusive"] = "measuring"
-        cause: Literal["", "failures", "inconclusive", "errors", "window"] = ""
+        status: Status
+        cause: Cause
         if self._streak > settings.consecutive_error_limit:
             why = "; ".join(last.notes) if last else "no answer"
             status = "breached" if settings.on_error == "rollback" else "inconclusive"
@@ -380,25 +349,15 @@ class MetricAnalysis:
             reason = (f"metrics provider error: {self._streak} consecutive measurement(s) without an "
                       f"answer from {settings.provider} at {settings.address}, more than the "
                       f"{settings.consecutive_error_limit} tolerated — {why}; {then}")
-        elif self._failures > gate.failure_limit:
-            status, cause = "breached", "failures"
-            why = "; ".join(last.breaches) if last and last.breaches else "limits breached"
-            reason = (f"roll back: {self._failures} failed measurement(s), more than the "
-                      f"{gate.failure_limit} tolerated — {why}")
-        elif self._inconclusives > gate.inconclusive_limit:
-            status, cause = "inconclusive", "inconclusive"
-            why = "; ".join(last.notes) if last and last.notes else "not measurable"
-            reason = (f"inconclusive: {self._inconclusives} measurement(s) could not be judged, more "
-                      f"than the {gate.inconclusive_limit} tolerated — {why}; an operator decides")
-        elif observed + 1e-6 >= gate.window_seconds and self._judged >= gate.required_measurements:
-            status, cause = "passed", "window"
-            reason = (f"queries held for {duration(observed)}: {self._judged} measurements, "
-                      f"{self._failures} failed (limit {gate.failure_limit}), {self._errors} error(s)")
         else:
-            reason = (f"measuring: {duration(observed) if observed else '0s'} of "
-                      f"{duration(gate.window_seconds)} observed, {self._judged} of "
-                      f"{gate.required_measurements} measurements, {self._failures} failed, "
-                      f"{self._streak} consecutive error(s) (limit {settings.consecutive_error_limit})")
+            status, cause, reason = window_verdict(gate, failures=self._failures,
+                                                   inconclusives=self._inconclusives, observed=observed,
+                                                   judged=self._judged, last=last)
+            if status == "passed":
+                reason += f", {self._errors} error(s)"
+            elif status == "measuring":
+                reason += (f", {self._streak} consecutive error(s) "
+                           f"(limit {settings.consecutive_error_limit})")
         return MetricDecision(
             status=status, reason=reason, cause=cause, observed_seconds=observed,
             window_seconds=gate.window_seconds, measurements=self._judged,
