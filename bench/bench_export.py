@@ -39,11 +39,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from sqlalchemy import insert
 
+from app.qt.report_pdf import render_report
 from app.services import exports
 from devkit.factories import make_site, who
+from devkit.sealed_site import install_trust_root, sealed_promotion
 from models.tables import StepLog
-from tests.exports.conftest import install_trust_root, sealed_promotion
 
+TARGET_RATIO = 0.8  # issue 13, read-back included
 STEPS = ("deploy-10", "deploy-50", "deploy-100", "post-deploy-verify")
 BATCH = 20_000
 
@@ -79,7 +81,7 @@ def run_export(site, pid: str, folder: Path, level: int) -> dict[str, float]:
 
     start = time.perf_counter()
     outcome = exports.export(site, pid, "auditor", folder, who(site, "audrey"), level=level,
-                             progress=progress)
+                             progress=progress, renderer=render_report)
     end = time.perf_counter()
     archive = folder / outcome.files.archive.name
     return {"total": end - start, "prepare": marks["writing"] - start,
@@ -158,7 +160,10 @@ def main() -> int:
               f"{result['baseline_mb_per_s']:7.1f} MB/s")
         print(f"  throughput ratio (export / baseline): {result['throughput_ratio']:.3f}; "
               f"archive + read-back phases only: {result['archive_and_read_back_ratio']:.3f}")
-    return 0
+    met = result["throughput_ratio"] >= TARGET_RATIO
+    print(f"target: >= {TARGET_RATIO}x tar cf + openssl dgst: {'met' if met else 'NOT met'} "
+          f"(load average {os.getloadavg()[0]:.1f})", file=sys.stderr if args.json else sys.stdout)
+    return 0 if met else 1
 
 
 if __name__ == "__main__":

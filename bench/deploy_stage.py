@@ -22,10 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.deploy.settings import set_deploy_config
 from app.executor import Executor
 from app.services import promotions
-from devkit.deploy import add_demo_release
+from devkit.deploy import FakeEnv, add_demo_release
 from devkit.factories import make_site, who
 from engine.run import events as ev
-from tests.deploy.conftest import FakeEnv
 
 
 def main() -> None:

@@ -11,12 +11,17 @@ from datetime import datetime
 
 from app.context import Site
 from app.deploy.artifacts import unbundled_dir
+from app.deploy.drivers import DriverSet
 from app.deploy.settings import set_deploy_config
 from app.drivers.base import DeployResult, DriverError, Observed, ReleaseRef, Target
 from app.drivers.demo_fleet import DemoBehaviour, write_demo_artifact
 from app.services.releases import register_release
 from app.steps.base import StepRegistry
 from app.steps.defaults import default_registry
+from app.steps.deploy import DeployStep
+from app.steps.deploy_start import DeployStartStep
+from app.steps.rollback import DriverRollback
+from app.steps.verify import VerifyStep
 from devkit import factories
 from devkit.doubles import InstantStep
 from engine.canary import HealthSample
@@ -154,3 +159,32 @@ def advancing_wait(clock: FixedClock) -> Callable[[float, Callable[[], bool]], b
         return should_stop()
 
     return wait
+
+
+OLD = ("1.2.0", "sha256:" + "c3" * 32)
+FAKE_TARGETS = tuple(f"t{i:02d}" for i in range(1, 11))
+FAKE_GATE = {"window_seconds": "10s", "interval_seconds": "1s"}
+
+
+class FakeEnv:
+    """Ten fake targets in ``fake-prod`` and the product's steps wired to them."""
+
+    def __init__(self, site, auto_continue: bool = False) -> None:
+        self.site = site
+        self.clock = site.clock
+        self.driver = FakeDriver(self.clock, {n: FakeTarget(*OLD) for n in FAKE_TARGETS})
+        add_environment(site, "fake-prod", FAKE_TARGETS, "fake",
+                        {"gates": {"default": FAKE_GATE}, "auto_continue": auto_continue})
+
+    def drivers(self, site, extra_env=None) -> DriverSet:
+        return DriverSet(site, extra_env=extra_env, factories={"fake": lambda _set, _env: self.driver})
+
+    def registry(self):
+        return product_registry(
+            deploy=DeployStep(drivers=self.drivers, wait=advancing_wait(self.clock)),
+            deploy_start=DeployStartStep(drivers=self.drivers),
+            post_deploy_verify=VerifyStep(drivers=self.drivers),
+            rollback=DriverRollback(drivers=self.drivers))
+
+    def versions(self) -> dict[str, str]:
+        return {name: t.version for name, t in self.driver.targets.items()}

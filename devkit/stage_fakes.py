@@ -11,16 +11,24 @@ from dataclasses import dataclass, field
 
 from app.deploy.drivers import DriverSet
 from app.drivers.base import Target
+from app.services import promotions
 from app.steps.base import StepRegistry
 from app.steps.deploy import DeployStep
 from app.steps.deploy_start import DeployStartStep
 from app.steps.rollback import DriverRollback
 from app.steps.verify import VerifyStep
-from devkit.deploy import FakeDriver, FakeTarget, add_environment, product_registry
+from devkit.deploy import (
+    OLD,
+    FakeDriver,
+    FakeTarget,
+    add_demo_release,
+    add_environment,
+    product_registry,
+)
+from devkit.factories import who
 from engine.canary import HealthSample
 from engine.canary.histogram import INF, Histogram
 
-OLD = ("1.2.0", "sha256:" + "c3" * 32)
 BOUNDS = tuple(b / 1000 for b in range(10, 510, 10)) + (INF,)  # 10ms … 500ms, +Inf
 WOBBLE = (0.0, 0.3, -0.2, 0.5, 0.1, -0.4, 0.2, 0.6, -0.1, 0.3, -0.3, 0.4)
 
@@ -108,3 +116,10 @@ class StageEnv:
 
     def versions(self) -> dict[str, str]:
         return {name: t.version for name, t in self.driver.targets.items()}
+
+
+def start(env: StageEnv) -> str:
+    """A promotion of platform 1.3.0-rc1 (artifacts not needed by fake targets) into
+    ``env``'s environment, requested by alice."""
+    add_demo_release(env.site, "1.3.0-rc1", artifacts=False)
+    return promotions.create_promotion(env.site, "platform@1.3.0-rc1", env.env, who(env.site, "alice"))

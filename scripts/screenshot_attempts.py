@@ -21,8 +21,7 @@ sys.path.insert(0, str(ROOT))
 from app.executor import Executor  # noqa: E402
 from app.services import actions  # noqa: E402
 from devkit.factories import make_site, passphrase_of, who  # noqa: E402
-from devkit.stage_fakes import StageEnv  # noqa: E402
-from tests.views.deploy_helpers import start  # noqa: E402
+from devkit.stage_fakes import StageEnv, start  # noqa: E402
 
 GATE = {"window_seconds": "5m", "interval_seconds": "30s", "max_p95_ms": "400ms"}
 
@@ -36,7 +35,7 @@ def build(home: Path):
 
     clock = TickingClock(START - timedelta(hours=2), tick_seconds=2.0)
     site = make_site(home, clock=clock)
-    from tests.exports.conftest import install_trust_root
+    from devkit.sealed_site import install_trust_root
 
     install_trust_root(site)  # an auditor bundle needs the trust root in force
     wait = _Jump(clock)

@@ -11,56 +11,17 @@ from pathlib import Path
 import pytest
 
 from app.context import Site
-from app.deploy.drivers import DriverSet
 from app.drivers.demo_fleet import DemoFleet, DemoLoadGenerator
 from app.drivers.process import pid_alive
 from app.site import SiteConfig
-from app.steps.deploy import DeployStep
-from app.steps.deploy_start import DeployStartStep
-from app.steps.rollback import DriverRollback
-from app.steps.verify import VerifyStep
+from devkit.deploy import FakeEnv, demo_ref
 from engine.clock import FixedClock, SystemClock
-from tests.support.deploy import (
-    FakeDriver,
-    FakeTarget,
-    add_environment,
-    advancing_wait,
-    demo_ref,
-    product_registry,
-)
 from tests.support.factories import START, make_site
 from tests.support.postgres import copy_home
 
-OLD = ("1.2.0", "sha256:" + "c3" * 32)
-FAKE_TARGETS = tuple(f"t{i:02d}" for i in range(1, 11))
-FAKE_GATE = {"window_seconds": "10s", "interval_seconds": "1s"}
 DEMO_TARGETS = ("eu-demo-01", "eu-demo-02", "eu-demo-03")
 DEMO_GATE = {"window_seconds": 1.0, "interval_seconds": 0.2, "max_gap_seconds": 2.0,
              "inconclusive_limit": 2}
-
-
-class FakeEnv:
-    """Ten fake targets in ``fake-prod`` and the product's steps wired to them."""
-
-    def __init__(self, site, auto_continue: bool = False) -> None:
-        self.site = site
-        self.clock = site.clock
-        self.driver = FakeDriver(self.clock, {n: FakeTarget(*OLD) for n in FAKE_TARGETS})
-        add_environment(site, "fake-prod", FAKE_TARGETS, "fake",
-                        {"gates": {"default": FAKE_GATE}, "auto_continue": auto_continue})
-
-    def drivers(self, site, extra_env=None) -> DriverSet:
-        return DriverSet(site, extra_env=extra_env, factories={"fake": lambda _set, _env: self.driver})
-
-    def registry(self):
-        return product_registry(
-            deploy=DeployStep(drivers=self.drivers, wait=advancing_wait(self.clock)),
-            deploy_start=DeployStartStep(drivers=self.drivers),
-            post_deploy_verify=VerifyStep(drivers=self.drivers),
-            rollback=DriverRollback(drivers=self.drivers))
-
-    def versions(self) -> dict[str, str]:
-        return {name: t.version for name, t in self.driver.targets.items()}
 
 
 @pytest.fixture(scope="session")

@@ -8,12 +8,11 @@ import json
 from app.executor import Executor
 from app.services import actions, evidence, promotions
 from app.services.logs import step_logs
+from devkit.deploy import OLD
 from engine.crypto import dsse
 from engine.run import events as ev
 from tests.support.deploy import add_demo_release
 from tests.support.factories import add_release, who
-
-from .conftest import OLD
 
 
 def start(env, version="1.3.0-rc1", **kwargs) -> str:

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from app.executor import Executor
 from app.services import actions, promotions
+from devkit.deploy import OLD
 from engine.run import events as ev
 from tests.support.deploy import add_demo_release
 from tests.support.factories import who
-
-from .conftest import OLD
 
 
 class Crash(BaseException):

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from app.executor import Executor
 from app.services import evidence, promotions
+from devkit.deploy import FakeEnv
 from engine.run import events as ev
 from tests.support.deploy import add_demo_release
 from tests.support.factories import who
-
-from .conftest import FakeEnv
 
 SEED_ORDER = ["inputs-materialized", "gate-eval", "approval", "deploy-start", "deploy-10",
               "deploy-50", "deploy-100", "post-deploy-verify", "seal-evidence", "complete"]

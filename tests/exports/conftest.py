@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from app.context import Site
-from app.executor import Executor
-from app.services import promotions, trust
 from app.site import SiteConfig
+from devkit.sealed_site import install_trust_root, sealed_promotion
 from engine.clock import FixedClock
-from engine.crypto.keys import Ed25519Signer
-from engine.crypto.trust_root import sign_trust_root, trust_root_document
 from tests.support import exporting
-from tests.support.doubles import doubles_registry
-from tests.support.factories import START, add_release, make_site, who
+from tests.support.factories import START, make_site, who
 from tests.support.postgres import copy_home
-
-ROOT_KEY = Ed25519Signer.from_seed(bytes([1]) * 32)
-RELEASE_KEY = Ed25519Signer.from_seed(bytes([2]) * 32)
-
-
-def install_trust_root(site) -> None:
-    document = trust_root_document(
-        version=1, expires=START + timedelta(days=365),
-        keys=[ROOT_KEY.public_key, RELEASE_KEY.public_key],
-        roles={"root": ([ROOT_KEY.keyid], 1), "release": ([RELEASE_KEY.keyid], 1),
-               "feeds": ([RELEASE_KEY.keyid], 1), "policy": ([RELEASE_KEY.keyid], 1)})
-    envelope = sign_trust_root(document, [ROOT_KEY]).to_bytes()
-    trust.install_first(site, envelope, "alice", confirmed=True)
-
-
-def sealed_promotion(site) -> str:
-    add_release(site)
-    pid = promotions.create_promotion(site, "platform@1.3.0-rc1", "eu-stage", who(site, "alice"))
-    Executor(site, pid, doubles_registry()).run()
-    _, state = promotions.load_run(site, pid)
-    assert state.status == "completed"
-    return pid
 
 
 def _open(home):

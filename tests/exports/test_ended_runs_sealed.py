@@ -9,8 +9,8 @@ import json
 from app.cli.main import main
 from app.executor import Executor
 from app.services import actions, evidence, promotions
+from devkit.deploy import FakeEnv
 from engine.crypto import dsse
-from tests.deploy.conftest import FakeEnv
 from tests.support.deploy import add_demo_release
 from tests.support.factories import passphrase_of, who
 

@@ -3,20 +3,12 @@ on it, and a stage's Deploy Stage View."""
 
 from __future__ import annotations
 
-from app.services import promotions
-from tests.support.deploy import add_demo_release
-from tests.support.factories import who
-from tests.support.stage_fakes import StageEnv
+from devkit.stage_fakes import start as start  # the promotion these tests watch
 from views.deploy_stage.view import DeployStageView
 from views.run_timeline.view import RunTimelineView
 
 GATE = {"window_seconds": "10s", "interval_seconds": "1s", "max_p95_ms": "250ms"}
 TARGETS = tuple(f"t{i:02d}" for i in range(1, 11))
-
-
-def start(env: StageEnv) -> str:
-    add_demo_release(env.site, "1.3.0-rc1", artifacts=False)
-    return promotions.create_promotion(env.site, "platform@1.3.0-rc1", env.env, who(env.site, "alice"))
 
 
 def run_view(qtbot, ctx, pid: str) -> RunTimelineView:

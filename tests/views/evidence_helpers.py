@@ -6,28 +6,21 @@ Seal Evidence step), and exports written by the real export service."""
 from __future__ import annotations
 
 import tarfile
-from datetime import timedelta
 from pathlib import Path
 
 from app.executor import Executor
-from app.services import promotions, trust
+from app.services import promotions
+from devkit import sealed_site
 from engine.crypto.keys import Ed25519Signer
-from engine.crypto.trust_root import sign_trust_root, trust_root_document
 from tests.support.doubles import doubles_registry
-from tests.support.factories import START, add_release, who
+from tests.support.factories import add_release, who
 
 ROOT_KEY = Ed25519Signer.from_seed(bytes([7]) * 32)
 RELEASE_KEY = Ed25519Signer.from_seed(bytes([8]) * 32)
 
 
 def install_trust_root(site) -> None:
-    document = trust_root_document(
-        version=1, expires=START + timedelta(days=365),
-        keys=[ROOT_KEY.public_key, RELEASE_KEY.public_key],
-        roles={"root": ([ROOT_KEY.keyid], 1), "release": ([RELEASE_KEY.keyid], 1),
-               "feeds": ([RELEASE_KEY.keyid], 1), "policy": ([RELEASE_KEY.keyid], 1)})
-    trust.install_first(site, sign_trust_root(document, [ROOT_KEY]).to_bytes(), "alice",
-                        confirmed=True)
+    sealed_site.install_trust_root(site, ROOT_KEY, RELEASE_KEY)
 
 
 def promotion(site, until: str | None = None) -> str:
@@ -52,7 +45,4 @@ def extract(archive: Path, into: Path) -> Path:
     return into
 
 
-def flip_byte(path: Path, offset: int = 40) -> None:
-    data = bytearray(path.read_bytes())
-    data[offset] ^= 0x01
-    path.write_bytes(bytes(data))
+flip_byte = sealed_site.flip_byte
