@@ -39,8 +39,10 @@ def artifacts_dir(site: Site, release_digest: str) -> Path:
         if row is None:
             raise NotFound(f"no release {release_digest} has been imported")
         bundle = row.bundle_digest
-    if bundle:
-        return site.paths.store / BUNDLES / _hex(bundle) / ARTIFACTS
+    if bundle:  # imported on another workstation: filled from the site database
+        from app.services.shared_content import local_bundle
+
+        return local_bundle(site, bundle, site.paths.store / BUNDLES / _hex(bundle)) / ARTIFACTS
     return unbundled_dir(site, release_digest)
 
 

@@ -23,7 +23,7 @@ import airgap_bundles as ab
 from app.context import Site
 from app.errors import NotNow, Rejected
 from app.leftovers import staging_prefix
-from app.services import trust
+from app.services import shared_content, trust
 from app.services.releases import register_release
 from app.services.roles import require_role
 from engine.clock import rfc3339
@@ -120,6 +120,8 @@ def _commit(site: Site, verified: ab.VerifiedBundle, staging: Path, actor: str) 
                     verified.report)
             _recheck_version(session, verified)
             label = _record_content(session, site, verified, target, actor)
+            shared_content.save_import(session, site, verified.kind, verified.manifest_digest,
+                                       target, {m.path: m.sha256 for m in verified.members})
             override = verified.override
             session.add(Bundle(
                 kind=verified.kind, name=verified.name, version=verified.version,

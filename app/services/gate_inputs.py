@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 
 from app.context import Site
 from app.errors import NotFound, Rejected
+from app.services import shared_content
 from app.services.gate_override import StaleFeedsOverride
 from engine.canonical import sha256_digest
 from engine.clock import rfc3339
@@ -126,8 +127,9 @@ def _hex(digest: str) -> str:
 
 
 def release_root(site: Site, release_digest: str, bundle_digest: str | None) -> Path:
-    if bundle_digest:
-        return site.paths.store / BUNDLES / _hex(bundle_digest)
+    if bundle_digest:  # imported on another workstation: filled from the site database
+        return shared_content.local_bundle(site, bundle_digest,
+                                           site.paths.store / BUNDLES / _hex(bundle_digest))
     return site.paths.store / UNBUNDLED / _hex(release_digest)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.context import Site
 from app.errors import Rejected
 from app.site import SiteConfig
-from models import event_leaf, ids  # noqa: F401 (event_leaf registers its table)
+from models import content_objects, event_leaf, ids  # noqa: F401 (they register tables)
 from models.migrate import upgrade
 from models.tables import Base, Promotion
 
@@ -48,6 +48,8 @@ def migrate_site(config: SiteConfig, to_url: str) -> MigrateReport:
         target = _empty_target(to_url)
         try:
             rows = _copy(source.db.engine, target)
+            if target.dialect.name == "postgresql":  # workstations read bundles from there
+                rows["bundle files (from the store folder)"] = _upload_store(config, target)
         finally:
             target.dispose()
     finally:
@@ -96,6 +98,17 @@ def _copy(source: Engine, target: Engine) -> dict[str, int]:
             _move_sequences(writer)
             ids.move_sequences_past_rows(writer)
     return rows
+
+
+def _upload_store(config: SiteConfig, target: Engine) -> int:
+    from sqlalchemy.orm import Session
+
+    from app.services import shared_content
+    from models.tables import Bundle
+
+    with Session(target) as session, session.begin():
+        bundles = dict(session.execute(select(Bundle.manifest_digest, Bundle.kind)).all())
+        return shared_content.upload_store(session, config.paths.store, bundles)
 
 
 def _move_sequences(writer) -> None:

@@ -37,6 +37,8 @@ def test_the_demo_site_migrates_and_its_copy_exports_a_verifying_bundle(tmp_path
     assert report["ok"], report["problems"]
     assert report["runs_verified"] >= 6 and report["roster_records"] >= 7
     assert config.paths.db_file.read_bytes() == before  # the demo's own database untouched
+    if server:  # the release bundles' files go into the shared database for other workstations
+        assert report["rows"]["bundle files (from the store folder)"] > 0
 
     copy = Site.open(SiteConfig.resolve(home=home, db_url=target))
     try:
