@@ -83,7 +83,7 @@ def add_target(site: Site, env: str, name: str, driver: str, options: dict | Non
 
 def make_site(home: Path, clock: Clock | None = None, db_url: str | None = None) -> Site:
     """A site in ``home``; its database is SQLite there, or a fresh PostgreSQL database on
-    the PostgreSQL pass (``STELLA_TEST_DB``, tests/support/postgres.py)."""
+    the PostgreSQL pass (``STELLA_TEST_DB``, devkit/postgres.py)."""
     if db_url is None and (server := postgres.server_url()) is not None:
         db_url = postgres.fresh_database(server)
     config = SiteConfig.resolve(home=home, db_url=db_url, clock=clock or FixedClock(START))

@@ -8,7 +8,7 @@ impact preview, the login dialog (and a refused passphrase) and the approval dia
 
 The canaries run for real — the product's deploy step, canary loop, health gate and
 rollback — on fake targets whose health reports vary a little from one scrape to
-the next (``tests/support/stage_fakes``). The mid-canary stage is held by a wait this
+the next (``devkit/stage_fakes``). The mid-canary stage is held by a wait this
 script releases one interval at a time, so the screens show a stage that is still
 measuring, as the app would while an executor runs it.
 """
@@ -23,8 +23,8 @@ from pathlib import Path
 from app.executor import Executor
 from app.screens.deploy_snapshots import load_deploy_stage
 from app.services import actions, promotions
-from tests.support.factories import passphrase_of, who
-from tests.support.stage_fakes import StageEnv, SteppedWait
+from devkit.factories import passphrase_of, who
+from devkit.stage_fakes import StageEnv, SteppedWait
 from views.approval.dialog import ApprovalDialog
 
 Save = Callable[[object, str], None]
@@ -47,7 +47,7 @@ _ENVS: dict[str, StageEnv] = {}  # the canary's fakes, for the stage held in the
 class _Jump:
     """A canary wait on the fixture's ticking clock: jump instead of sleeping."""
 
-    def __init__(self, clock) -> None:  # noqa: ANN001
+    def __init__(self, clock) -> None:
         self.clock = clock
 
     def __call__(self, seconds: float, should_stop: Callable[[], bool]) -> bool:
@@ -55,7 +55,7 @@ class _Jump:
         return should_stop()
 
 
-def build_deploy(site, clock) -> dict[str, str]:  # noqa: ANN001
+def build_deploy(site, clock) -> dict[str, str]:
     """A canary that passed 10% and waits at 50% (held mid-window later, in the app's
     sight), a bad release breached and rolled back automatically, and a user with a key."""
 
@@ -76,7 +76,7 @@ class HeldCanary:
     """The canary's next stage, run by an executor on a thread of its own and held
     after ``count`` measurements until :meth:`stop`."""
 
-    def __init__(self, site, promotion_id: str) -> None:  # noqa: ANN001
+    def __init__(self, site, promotion_id: str) -> None:
         self.site = site
         self.promotion_id = promotion_id
         env = _ENVS[promotion_id]
@@ -102,7 +102,7 @@ class HeldCanary:
         self.thread.join(30)
 
 
-def shoot_deploy(window, site, ids: dict[str, str], out: Path, save: Save,  # noqa: ANN001
+def shoot_deploy(window, site, ids: dict[str, str], out: Path, save: Save,
                  until: Until) -> None:
     page = window.promotions
     view = page.run_view
@@ -151,7 +151,7 @@ def shoot_deploy(window, site, ids: dict[str, str], out: Path, save: Save,  # no
     _shoot_approval(window, ids, show, save, until)
 
 
-def _shoot_login(window, save: Save, until: Until) -> None:  # noqa: ANN001
+def _shoot_login(window, save: Save, until: Until) -> None:
     login = window.ask_sign_in(SIGNER)
     until(lambda: login.choice() is not None and login.choice().name == SIGNER)
     login.passphrase_edit.setText(SIGNER_PASSPHRASE)
@@ -165,7 +165,7 @@ def _shoot_login(window, save: Save, until: Until) -> None:  # noqa: ANN001
     until(lambda: window.ctx.session is not None and window.ctx.session.name == SIGNER)
 
 
-def _shoot_approval(window, ids: dict[str, str], show, save: Save, until: Until) -> None:  # noqa: ANN001
+def _shoot_approval(window, ids: dict[str, str], show, save: Save, until: Until) -> None:
     view = window.promotions.run_view
     show(ids["waiting"])
     until(lambda: view.snapshot.actor == SIGNER and view.actions_bar.buttons["approve"].isEnabled())

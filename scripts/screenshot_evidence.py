@@ -15,8 +15,8 @@ from pathlib import Path
 
 from app.qt.report_pdf import render_report
 from app.services import exports
-from tests.support.factories import who
-from tests.views.evidence_helpers import flip_byte, install_trust_root
+from devkit.factories import who
+from devkit.sealed_site import flip_byte, install_trust_root
 
 Save = Callable[[object, str], None]
 Until = Callable[..., None]
