@@ -7,7 +7,7 @@ Fast path, and why it yields what the product would have written:
 
 1. A few *template* promotions run through the real product: ``create_promotion``, the
    executor, evidence, the transparency log, with the step doubles of the test suite
-   (tests/support/doubles.py) instead of real deploy targets. While they run, every
+   (devkit/doubles.py) instead of real deploy targets. While they run, every
    ``run_store.append`` and every evidence ``record_in`` call is recorded.
 2. Every other promotion *replays* one template's recorded writes through the same
    write paths, in transactions of ``--batch`` promotions: ``run_store.append`` (it seals

@@ -3,7 +3,7 @@ was rolled back automatically and is sealed (its run view and its Evidence Timel
 a stage rolled back with a ticket and retried, whose timeline shows both attempts.
 
 The runs are real — the product's deploy step, canary gate, rollback and seal — on fake
-targets (``tests/support/stage_fakes``) of a throw-away site. Run it under Xvfb:
+targets (``devkit/stage_fakes``) of a throw-away site. Run it under Xvfb:
 
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1366x768x24 -dpi 96" \\
         .venv/bin/python scripts/screenshot_attempts.py --home /tmp/attempts-home
