@@ -34,11 +34,13 @@ from typing import Any
 from app.drivers.base import Target
 from engine.canary import CanaryAnalysis, Decision, HealthGate, HealthSample, Measurement
 from engine.canary.gate import percent
+from engine.canary.metrics import MetricAnalysis
 from engine.clock import Clock
 
 Sampler = Callable[[Target], HealthSample]
 Wait = Callable[[float, Callable[[], bool]], bool]
 Record = Callable[[Mapping[str, Any]], None]
+Analysis = CanaryAnalysis | MetricAnalysis
 
 STOPPED = "stopped"
 POLL_SECONDS = 0.5  # each check re-reads the run (tens of ms on a long run); a pause waits at most this
@@ -60,7 +62,7 @@ def real_wait(seconds: float, should_stop: Callable[[], bool]) -> bool:
 class CanaryResult:
     status: str  # passed | breached | inconclusive | stopped
     decision: Decision
-    analysis: CanaryAnalysis
+    analysis: Analysis
 
     @property
     def breach_reason(self) -> str:
@@ -82,18 +84,32 @@ def run_canary(*, gate: HealthGate, targets: Sequence[Target], sampler: Sampler,
                record: Record, should_stop: Callable[[], bool], wait: Wait = real_wait,
                env_total: int | None = None) -> CanaryResult:
     analysis = CanaryAnalysis(gate, clock)
+
+    def measure_once() -> Decision:
+        decision = analysis.observe(sample_all(sampler, targets))
+        record(criteria(gate, decision, analysis.measurements[-1], env_total or len(targets)))
+        return decision
+
+    return measure_until_decided(analysis, clock=clock, should_stop=should_stop, wait=wait,
+                                 measure_once=measure_once)
+
+
+def measure_until_decided(analysis: Analysis, *, clock: Clock, should_stop: Callable[[], bool],
+                          wait: Wait, measure_once: Callable[[], Decision]) -> CanaryResult:
+    """The canary loop of every analysis (the targets' own or a metrics provider's): one
+    measurement per interval until the decision is final or an operator stops the stage."""
+    interval = analysis.gate.interval_seconds
     while True:
         if should_stop():
             return CanaryResult(STOPPED, analysis.decision, analysis)
         began = clock.now()
-        decision = analysis.observe(sample_all(sampler, targets))
-        record(criteria(gate, decision, analysis.measurements[-1], env_total or len(targets)))
+        decision = measure_once()
         if decision.final:
             return CanaryResult(decision.status, decision, analysis)
         # the next observation is due one interval after this one began (scraping included),
         # by the injected clock; a clock step never makes the wait longer than one interval
         spent = (clock.now() - began).total_seconds()
-        if wait(min(gate.interval_seconds, max(gate.interval_seconds - spent, 0.0)), should_stop):
+        if wait(min(interval, max(interval - spent, 0.0)), should_stop):
             return CanaryResult(STOPPED, analysis.decision, analysis)
 
 

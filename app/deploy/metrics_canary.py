@@ -15,7 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from app.deploy.canary import STOPPED, CanaryResult, Record, Wait, json_safe, real_wait
+from app.deploy.canary import (
+    CanaryResult,
+    Record,
+    Wait,
+    json_safe,
+    measure_until_decided,
+    real_wait,
+)
 from app.deploy.prometheus import PrometheusClient
 from app.drivers.base import ReleaseRef, Target
 from engine.canary import HealthGate
@@ -40,21 +47,18 @@ def run_metrics_canary(*, gate: HealthGate, settings: MetricsSettings, targets: 
                           release=release.name, version=release.version, digest=release.digest)
     rendered = [(q.name, q.render(values)) for q in settings.queries]
     analysis = MetricAnalysis(gate, settings, clock, len(targets))
-    while True:
-        if should_stop():
-            return CanaryResult(STOPPED, analysis.decision, analysis)  # type: ignore[arg-type]
-        began = clock.now()
-        answers = [client.query(name, promql, began) for name, promql in rendered]
-        decision = analysis.observe(answers)
+
+    def measure_once() -> MetricDecision:
+        at = clock.now()
+        decision = analysis.observe([client.query(name, promql, at) for name, promql in rendered])
         criteria = metric_criteria(gate, settings, decision, analysis.measurements[-1], env_total or len(targets))
         if decision.final:
             criteria["window"] = window_evidence(client, rendered, analysis, gate.interval_seconds)
         record(criteria)
-        if decision.final:
-            return CanaryResult(decision.status, decision, analysis)  # type: ignore[arg-type]
-        spent = (clock.now() - began).total_seconds()
-        if wait(min(gate.interval_seconds, max(gate.interval_seconds - spent, 0.0)), should_stop):
-            return CanaryResult(STOPPED, analysis.decision, analysis)  # type: ignore[arg-type]
+        return decision
+
+    return measure_until_decided(analysis, clock=clock, should_stop=should_stop, wait=wait,
+                                 measure_once=measure_once)
 
 
 def window_evidence(client: PrometheusClient, rendered: Sequence[tuple[str, str]],
