@@ -42,7 +42,7 @@ ACTIONS = (PAUSE, RESUME, RETRY, MARK_FAILED, CONTINUE, ROLLBACK, CANCEL, APPROV
 REASON_REQUIRED = frozenset(ACTIONS) - {CONTINUE}
 ROLLBACK_SCOPES = ("step", "stage", "full")
 
-_ACTIVE = frozenset({st.PENDING, st.RUNNING, st.WAITING})
+_ACTIVE = frozenset({st.RunStatus.PENDING, st.RunStatus.RUNNING, st.RunStatus.WAITING})
 
 
 class ActionRefused(Exception):
@@ -166,7 +166,8 @@ def decide(state: st.RunState, action: str, *, actor: str, at: str, reason: str 
         return [event(ev.ROLLBACK_REQUESTED, payload=payload)]
     if action == APPROVE:
         granted = [event(ev.APPROVAL_GRANTED)]
-        required = int(state.current.waiting_detail.get("required", 1) or 1)
+        detail = state.current.waiting_detail if state.current else {}
+        required = int(detail.get("required", 1) or 1)
         if len(state.approvals) + 1 >= required:
             summary = f"approved by {', '.join([*state.approvals, actor])}"
             granted.append(event(ev.STEP_SUCCEEDED, payload={"summary": summary,

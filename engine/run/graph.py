@@ -74,13 +74,13 @@ class StageGraphLayout:
         raise KeyError(name)
 
 
-def stage_graph(steps: Sequence[str]) -> nx.DiGraph:
+def stage_graph(steps: Sequence[str]) -> nx.DiGraph[str]:
     """The workflow's steps as a directed graph with ``kind`` on nodes and edges."""
     if not steps:
         raise StageGraphError("a stage graph needs at least one step")
     if len(set(steps)) != len(steps):
         raise StageGraphError("a step appears twice in the workflow")
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     for name in steps:
         graph.add_node(name, kind=STEP, title=stages.step_title(name))
     for source, target in zip(steps, steps[1:], strict=False):
@@ -99,12 +99,12 @@ def stage_graph(steps: Sequence[str]) -> nx.DiGraph:
     return graph
 
 
-def layout(graph: nx.DiGraph) -> StageGraphLayout:
+def layout(graph: nx.DiGraph[str]) -> StageGraphLayout:
     """Columns from topological generations; lanes by node kind."""
-    sequence = nx.DiGraph()
-    sequence.add_nodes_from(n for n, kind in graph.nodes(data="kind") if kind == STEP)
-    sequence.add_edges_from((u, v) for u, v, kind in graph.edges(data="kind")
-                            if kind in (FORWARD, BRANCH))
+    sequence: nx.DiGraph[str] = nx.DiGraph()
+    sequence.add_nodes_from(n for n, data in graph.nodes(data=True) if data["kind"] == STEP)
+    sequence.add_edges_from((u, v) for u, v, data in graph.edges(data=True)
+                            if data["kind"] in (FORWARD, BRANCH))
     if not nx.is_directed_acyclic_graph(sequence):
         raise StageGraphError("the workflow's steps form a cycle")
     # multipartite_layout would give the same columns but needs numpy; the
