@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from airgap_bundles.export import ExportContent
 
 
-def _deploy():  # noqa: ANN202 (the app.cli.deploy_commands module)
+def _deploy():
     """Signing, settings and approvals helpers, imported by the commands that act (~0.1 s
     that `stella promotions` and the other listings need not pay)."""
     from app.cli import deploy_commands
@@ -99,27 +99,6 @@ def promote_create(args: argparse.Namespace) -> int:
         emit_json({"promotion": promotion_id})
     else:
         print(promotion_id)
-    return 0
-
-
-def promotions_list(args: argparse.Namespace) -> int:
-    rows = promotions.list_promotions(_site(args))
-    if args.json:
-        emit_json([{
-            "id": p.id, "release": {"name": p.release_name, "version": p.release_version,
-                                    "digest": p.release_digest},
-            "from_env": p.from_env, "to_env": p.to_env, "requester": p.requester,
-            "status": p.status, "current_step": p.current_step, "created_at": p.created_at,
-            "scheduled_at": p.scheduled_at,
-        } for p in rows])
-        return 0
-    for p in rows:
-        waits = p.shown_status == "scheduled"  # for its schedule's slot, not PENDING
-        status = "SCHEDULED" if waits else p.status.upper()
-        step = f"slot {p.scheduled_at}" if waits else terminal_safe(p.current_title)
-        print(f"{p.id}  {terminal_safe(p.release_name)} {terminal_safe(p.release_version):<12} "
-              f"{terminal_safe(p.from_env or '—')} → {terminal_safe(p.to_env):<10} "
-              f"{status:<12} {step}")
     return 0
 
 
@@ -215,7 +194,7 @@ def logs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress(update) -> None:  # noqa: ANN001 (ExportProgress)
+def _progress(update) -> None:
     if sys.stderr.isatty() and update.total:
         print(f"\r{update.phase} {100 * update.done // update.total:3d}%", end="",
               file=sys.stderr, flush=True)
