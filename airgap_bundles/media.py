@@ -119,7 +119,7 @@ def _sysfs_removable(sys_root: Path, device_number: str) -> bool:
 
 def _labels(dev_root: Path) -> dict[str, str]:
     folder = dev_root / "disk" / "by-label"
-    labels = {}
+    labels: dict[str, str] = {}
     try:
         entries = list(folder.iterdir())
     except OSError:
@@ -224,7 +224,7 @@ def _run(argv: list[str]) -> bytes:
 
 
 def discover_macos(volumes: Path = Path("/Volumes"), run: Runner = _run) -> list[Medium]:
-    found = []
+    found: list[Medium] = []
     try:
         entries = sorted(volumes.iterdir())
     except OSError:

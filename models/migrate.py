@@ -64,7 +64,8 @@ def _assignments(path: Path) -> dict[str, object]:
         if isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+                if (isinstance(target, ast.Name) and target.id in ("revision", "down_revision")
+                        and node.value is not None):
                     found[target.id] = ast.literal_eval(node.value)
     return found
 
@@ -80,7 +81,10 @@ def head_revision() -> str:
             continue
         revisions.add(str(values["revision"]))
         down = values.get("down_revision")
-        parents.update([down] if isinstance(down, str) else list(down or ()))
+        if isinstance(down, str):
+            parents.add(down)
+        elif isinstance(down, tuple | list):
+            parents.update(str(d) for d in down)
     heads = revisions - parents
     if len(heads) != 1:
         raise RuntimeError(f"the migrations must have exactly one head, not {sorted(heads)}")

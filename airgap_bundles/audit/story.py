@@ -3,6 +3,9 @@ hash chain and the chain-of-custody receipts it carries."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from airgap_bundles.audit.context import Context
 from airgap_bundles.audit.report import CUSTODY, EVENTS, INCLUSION, PROOF_CHAIN, SIGNATURES
 from airgap_bundles.export import layout
@@ -241,7 +244,7 @@ def check_proof_chain(ctx: Context) -> None:
 def _proof_chain_problems(
     ctx: Context,
     item: IndexItem,
-    predicate: dict,
+    predicate: Mapping[str, Any],
     listed: list,
     head: str,
     count: int,

@@ -130,11 +130,11 @@ def write_archive(
     gz = gzip.GzipFile(filename="", mode="wb", compresslevel=level, fileobj=raw, mtime=0)
     try:
         with tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            tar.copybufsize = CHUNK
+            tar.copybufsize = CHUNK  # type: ignore[attr-defined]  # undocumented, read by addfile
             for member in plan.members:
                 with _open_source(member) as source:
                     reader = _MemberReader(member, source, done, total, progress, cancel)
-                    tar.addfile(_tarinfo(member), reader)  # type: ignore[arg-type]
+                    tar.addfile(_tarinfo(member), reader)
                     reader.check()
                     done = reader.done
     except BaseException:

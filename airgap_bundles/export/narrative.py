@@ -133,7 +133,7 @@ def _gate(verdicts: Sequence[tuple[str, Mapping[str, Any]]]) -> list[StoryLine]:
             f"triggered: {', '.join(str(r.get('id')) for r in triggered) or 'none'}; decision "
             f"digest {str(doc.get('decision_digest') or '')[:19]}…; policy digest "
             f"{str(policy.get('digest') or '')[:19]}…",
-            path, {"pass": "succeeded", "block": "failed"}.get(doc.get("outcome"), "warned")))
+            path, {"pass": "succeeded", "block": "failed"}.get(str(doc.get("outcome")), "warned")))
         for finding in findings:
             state = ("suppressed by VEX: " + str(finding.get("justification") or
                                                  finding.get("vex_status") or "")

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from airgap_bundles.export import layout
 from airgap_bundles.export.content import ExportContent
@@ -93,12 +94,12 @@ def plan_export(content: ExportContent, report_pdf: bytes, signer: Signer) -> Ex
     members: list[Member] = []
     items: list[IndexItem] = []
 
-    def add(path: str, data: bytes, kind: str, **extra: object) -> None:
+    def add(path: str, data: bytes, kind: str, **extra: Any) -> None:
         member = Member.of_bytes(path, data)
         members.append(member)
         items.append(
             IndexItem(path=path, sha256=member.sha256, size=member.size, kind=kind, **extra)
-        )  # type: ignore[arg-type]
+        )
 
     add(layout.README, readme_text(content), layout.K_README)
     if content.trust_root is not None:

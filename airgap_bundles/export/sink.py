@@ -60,7 +60,7 @@ class _Open:
     temp: Path
     fd: int
     size: int
-    digest: hashlib._Hash  # type: ignore[name-defined]
+    digest: hashlib._Hash
 
 
 class ArchiveSink:

@@ -9,6 +9,8 @@ from models.tables import Base
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")
+if url is None:
+    raise RuntimeError("the Alembic configuration names no sqlalchemy.url")
 connectable = create_engine(url)
 with connectable.connect() as connection:
     context.configure(connection=connection, target_metadata=Base.metadata,
