@@ -48,7 +48,7 @@ class TrafficProcess:
         if pid is not None:
             return pid
         self.paths.run_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.paths.run_dir / "demo-traffic.log", "ab")  # noqa: SIM115 (child owns it)
+        log = open(self.paths.run_dir / "demo-traffic.log", "ab")
         proc = subprocess.Popen([*_launcher(), "--home", str(self.paths.home), *environments],
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                 start_new_session=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from airgap_bundles import media
-from airgap_bundles.media import Medium  # noqa: F401 — the type the screens receive
+from airgap_bundles.media import Medium
 from app.context import Site
 from app.errors import StellaError
 from app.screens.evidence_snapshots import ExportRecord

@@ -22,7 +22,7 @@ def sealed(gui, site):
     return promotion(site)
 
 
-def _dialog(qtbot, gui, pid: str | None, kind: str = "evidence", media=()) -> ExportDialog:  # noqa: ANN001
+def _dialog(qtbot, gui, pid: str | None, kind: str = "evidence", media=()) -> ExportDialog:
     dialog = ExportDialog(gui, pid, kind, media_source=lambda: list(media))
     qtbot.addWidget(dialog)
     dialog.show()
@@ -32,7 +32,7 @@ def _dialog(qtbot, gui, pid: str | None, kind: str = "evidence", media=()) -> Ex
     return dialog
 
 
-def _custody_events(site, pid: str) -> list:  # noqa: ANN001
+def _custody_events(site, pid: str) -> list:
     events, _ = promotions.load_run(site, pid)
     return [e for e in events if e.type == ev.EXPORT_RECORDED]
 

@@ -16,7 +16,7 @@ from views.evidence.list_page import ListPage
 ARCHIVE = 4
 
 
-def _present(site) -> list[ExportedFile]:  # noqa: ANN001 (Site)
+def _present(site) -> list[ExportedFile]:
     return [f for f in list_export_files(site) if f.present]
 
 

@@ -52,7 +52,7 @@ class EvidencePage(QWidget):
         self._stale = False
         self._refresher.request()
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site = self.ctx.site
         return lambda: promotion_ids(site)
 
@@ -62,7 +62,7 @@ class EvidencePage(QWidget):
             if self.isVisible():
                 self.refresh()
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
             self.refresh()
