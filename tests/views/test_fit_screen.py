@@ -71,6 +71,7 @@ def test_every_window_and_dialog_fits_a_laptop_screen(toured, width, height):
         # every column of the evidence timeline on screen (its last header read "edicate ty")
         assert seen["evidence-timeline"]["overflowing"] == []
         assert seen["main-window"]["rows"]["promotionsTable"] >= 10
+        assert seen["main-window"]["rows"]["timelineTable"] >= 10  # beside the run's facts
         assert seen["step-detail-deploy-10"]["rows"]["stageTargets"] >= 10
 
 

@@ -20,7 +20,7 @@ from app.qt.changes import Change
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
-from views.common.page import read_only_table
+from views.common.page import LIST_ROWS, read_only_table
 from views.evidence.columns import Column, RowTableModel
 from views.platform_health.models import STATUS_COLOURS
 
@@ -33,7 +33,7 @@ def status_colour(status: str) -> str | None:
 
 
 def table(model: RowTableModel[Any], name: str) -> QTableView:
-    return read_only_table(model, name)
+    return read_only_table(model, name, min_rows=LIST_ROWS)
 
 
 def heading(text: str) -> QLabel:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QFileDialog,
     QFormLayout,
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QTabWidget,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -37,7 +35,7 @@ from app.qt.worker import TaskManager
 from app.screens.audit_snapshots import AuditResult, audit_bundle, reassemble_parts, save_report
 from views.auditor.model import GREEN, ITEM, LEVEL, MESSAGE, RED, RESULT, AuditTreeModel
 from views.auditor.story import StoryView
-from views.common.page import keyboard_table, scrolling
+from views.common.page import read_only_tree, scrolling
 from views.export_dialog.text import human_size
 
 ARCHIVES = "Exports (*.tar.gz *.part-* *.dsse.json);;All files (*)"
@@ -121,13 +119,7 @@ class AuditorView(QWidget):
         self.counts = QLabel()
         filter_row.addWidget(self.counts)
 
-        self.tree = QTreeView()
-        keyboard_table(self.tree, "Verification checks")
-        self.tree.setObjectName("auditTree")
-        self.tree.setModel(self.model)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tree = read_only_tree(self.model, "auditTree", "Verification checks")
         header = self.tree.header()
         header.setSectionResizeMode(ITEM, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(RESULT, QHeaderView.ResizeMode.ResizeToContents)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QTableView,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -26,11 +27,16 @@ from PySide6.QtWidgets import (
 MAX_COLUMN_PX = 420  # long texts are cut at this width; the tooltip has them whole
 
 
+LIST_ROWS = 10  # a list page shows at least this many rows on a 1366×768 laptop
+
+
 def read_only_table(model: QAbstractItemModel | None, name: str, *, accessible: str = "",
                     stretch: int | None = None, wrap: bool = False, sortable: bool = False,
-                    view: QTableView | None = None) -> QTableView:
+                    min_rows: int = 0, view: QTableView | None = None) -> QTableView:
     """A read-only, row-selecting table that Tab leaves; ``stretch`` is the column
-    that takes the room (else the last one), ``wrap`` lets long texts wrap."""
+    that takes the room (else the last one), ``wrap`` lets long texts wrap, and
+    ``min_rows`` rows always fit (a page stacking lists scrolls instead of squeezing
+    each to a few rows)."""
     view = view or QTableView()
     view.setObjectName(name)
     if model is not None:
@@ -53,6 +59,24 @@ def read_only_table(model: QAbstractItemModel | None, name: str, *, accessible: 
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     else:
         header.setStretchLastSection(True)
+    if min_rows:
+        view.setMinimumHeight(list_height(view, min_rows))
+    return view
+
+
+def read_only_tree(model: QAbstractItemModel | None, name: str, accessible: str,
+                   view: QTreeView | None = None) -> QTreeView:
+    """A read-only tree of rows (groups and their items) that Tab leaves; the caller
+    says its column widths."""
+    view = view or QTreeView()
+    view.setObjectName(name)
+    if model is not None:
+        view.setModel(model)
+    keyboard_table(view, accessible)
+    view.setUniformRowHeights(True)
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     return view
 
 

@@ -14,15 +14,12 @@ from html import escape
 
 from PySide6.QtCore import QModelIndex, QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -37,7 +34,7 @@ from engine.canary.gate import percent
 from views.common.format import duration as step_duration
 from views.common.format import when
 from views.common.geometry import fit_window
-from views.common.page import keyboard_table
+from views.common.page import read_only_table
 from views.common.palette import status_badge_css, status_hex
 from views.deploy_stage.actions import StageActionLauncher
 from views.deploy_stage.chart import ChartSample, LineChartWidget, span
@@ -97,19 +94,8 @@ class DeployStageView(QWidget):
         self.targets_heading = QLabel("<b>Targets</b>")
         layout.addWidget(self.targets_heading)
         self.model = StageTargetTableModel(self)
-        self.table = QTableView()
-        keyboard_table(self.table, "Stage targets")
-        self.table.setObjectName("stageTargets")
-        self.table.setModel(self.model)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        for column in range(self.model.columnCount()):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table = read_only_table(self.model, "stageTargets", accessible="Stage targets",
+                                     stretch=3)
         self.table.clicked.connect(self._cell_clicked)
         self.table.activated.connect(lambda index: self.open_target_log(self.model.row(index.row()).name))
         layout.addWidget(self.table, 3)

@@ -15,12 +15,9 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +27,7 @@ from app.qt.changes import Change
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
-from views.common.page import keyboard_table
+from views.common.page import LIST_ROWS, read_only_table
 from views.evidence.columns import ROW_ROLE, Column, RowFilterProxy, RowTableModel
 from views.evidence.marks import RED
 
@@ -76,21 +73,9 @@ class ListPage(QWidget, Generic[R]):
         self.intro.setObjectName("placeholderText")
         self.intro.hide()
         layout.addWidget(self.intro)
-        self.table = QTableView()
-        keyboard_table(self.table, "Evidence list")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
+        self.table = read_only_table(self.proxy, "evidenceList", accessible="Evidence list",
+                                     stretch=stretch, sortable=True, min_rows=LIST_ROWS)
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # newest first
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._selection_moved)
         layout.addWidget(self.table, 1)
         self.empty_label = QLabel()

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QWidget,
 )
 
 from app.qt.context import GuiContext
 from app.screens.evidence_lists import ProofChainRow, SealedItem, list_proof_chains
 from views.common.format import short, when
-from views.common.page import keyboard_table
+from views.common.page import read_only_table
 from views.evidence.columns import Column, RowTableModel
 from views.evidence.list_page import ListPage
 from views.evidence.packet_dialog import PacketOpener
@@ -59,17 +56,9 @@ class ProofChainsPage(ListPage[ProofChainRow]):
         self.packets = PacketOpener(self, ctx.site, ctx.tasks)
         self.items_label = QLabel()
         self.items = RowTableModel(ITEM_COLUMNS, lambda i: i.log_index, self)
-        self.items_view = QTableView()
-        keyboard_table(self.items_view, "Proof chain items")
-        self.items_view.setObjectName("sealedItemsTable")
-        self.items_view.setModel(self.items)
-        self.items_view.verticalHeader().hide()
-        self.items_view.setShowGrid(False)
-        self.items_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.items_view = read_only_table(self.items, "sealedItemsTable",
+                                          accessible="Proof chain items")
         self.items_view.setMaximumHeight(170)
-        header = self.items_view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
         layout = self.layout()
         layout.insertWidget(layout.indexOf(self.empty_label) + 1, self.items_label)
         layout.insertWidget(layout.indexOf(self.items_label) + 1, self.items_view)

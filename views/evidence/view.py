@@ -11,13 +11,11 @@ import html
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
     QStackedWidget,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -35,7 +33,7 @@ from app.screens.evidence_snapshots import (
     load_evidence_timeline,
 )
 from views.common.format import short, when
-from views.common.page import keyboard_table
+from views.common.page import read_only_tree
 from views.common.palette import status_badge_css
 from views.evidence.marks import AMBER, GREEN, GREY
 from views.evidence.model import (
@@ -107,14 +105,7 @@ class EvidenceTimelineView(QWidget):
         self.legend.setObjectName("evidenceLegend")
         self.legend.setWordWrap(True)
         layout.addWidget(self.legend)
-        self.tree = QTreeView()
-        keyboard_table(self.tree, "Evidence timeline")
-        self.tree.setObjectName("evidenceTree")
-        self.tree.setModel(self.model)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.tree = read_only_tree(self.model, "evidenceTree", "Evidence timeline")
         header = self.tree.header()
         # every column on screen at 1366 px: the note takes what is left (its tooltip has
         # it whole); a fixed last column no longer ran off the edge as "edicate ty"
@@ -182,7 +173,7 @@ class EvidenceTimelineView(QWidget):
     def refresh(self) -> None:
         self._refresher.request()
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site, pid, actor = self.ctx.site, self._pid, self.ctx.actor
         if pid is None:
             return None

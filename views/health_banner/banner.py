@@ -13,7 +13,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QLabel, QWidget
 
 from app.qt.changes import Change
 from app.qt.context import GuiContext
@@ -76,10 +76,22 @@ class DataHealthBanner(QFrame):
         ctx.changes.changed.connect(self._on_change)
         self._style(health.OK)
 
+    def stack(self) -> None:
+        """Links below the text, both wrapping: for a narrow column."""
+        layout = self.layout()
+        if isinstance(layout, QBoxLayout):
+            layout.setDirection(QBoxLayout.Direction.TopToBottom)
+        self.links.setWordWrap(True)
+
     def _style(self, status: str) -> None:
         self.setStyleSheet(f"QFrame#dataHealthBanner {{ {STYLES[status]} border-radius: 5px; }}"
                            " QFrame#dataHealthBanner QLabel { border: none; background: "
                            f"transparent; {FOREGROUND[status]} }}")
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.report is None and self._refresher.runs == 0:
+            self.refresh()  # first shown: check now rather than at the next change
 
     def refresh(self) -> None:
         self._refresher.request()
@@ -93,7 +105,7 @@ class DataHealthBanner(QFrame):
         if change.changes.promotions or change.changes.promotion_list:
             self.refresh()
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site, probe = self.ctx.site, self._probe_next
         targets = None if probe else self._targets
         self._probe_next = False

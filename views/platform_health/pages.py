@@ -22,7 +22,7 @@ from app.qt.operation import Operation
 from app.services import health
 from app.services.gate_screens import FeedsScreen, feeds_screen
 from views.common.format import short, when
-from views.common.page import read_only_table
+from views.common.page import LIST_ROWS, read_only_table
 from views.common.palette import status_badge_css
 from views.health_banner.banner import banner_text
 from views.platform_health.models import RecordTableModel
@@ -36,7 +36,7 @@ BADGE = {health.OK: "succeeded", health.WARN: "warned", health.FAIL: "failed"}
 
 
 def _table(model: RecordTableModel, name: str) -> QTableView:
-    view = read_only_table(model, name)
+    view = read_only_table(model, name, min_rows=LIST_ROWS)
     view.setShowGrid(True)
     return view
 

@@ -36,7 +36,7 @@ from app.qt.refresher import Refresher
 from app.services import replay
 from app.services.gate_screens import ReplayScreen, VerdictChoice, replay_screen
 from views.common.format import short
-from views.common.page import read_only_table
+from views.common.page import LIST_ROWS, read_only_table
 from views.replay.models import (
     REASON,
     WI_FINDINGS,
@@ -55,7 +55,7 @@ def metrics_text(metrics: replay.Determinism) -> str:
 
 
 def _table(model, name: str) -> QTableView:
-    view = read_only_table(model, name)
+    view = read_only_table(model, name, min_rows=LIST_ROWS)
     view.setShowGrid(True)
     view.setWordWrap(True)
     return view

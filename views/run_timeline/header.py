@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.screens.snapshots import RunSnapshot
 from views.common.format import short, slot_time, when
@@ -13,46 +13,48 @@ from views.common.palette import status_badge_css
 
 
 class RunHeader(QFrame):
+    """One line above the timeline — which promotion, where to, its status — and the
+    run's other facts (workflow, times, chain, requester) in ``facts``, a column the
+    run view puts beside the timeline: on a 768 px screen every header line would be
+    a timeline row less."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runHeader")
-        grid = QGridLayout(self)
-        grid.setContentsMargins(12, 6, 12, 6)
-        grid.setHorizontalSpacing(24)
-        grid.setVerticalSpacing(2)
+        line = QHBoxLayout(self)
+        line.setContentsMargins(10, 3, 10, 3)
+        line.setSpacing(16)
         self.title = QLabel()
         self.title.setObjectName("runTitle")
         self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # a narrow window cuts the title (its tooltip has the digest), never widens itself
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.title.setMinimumWidth(160)
         self.target = QLabel()
-        self.workflow = QLabel()
         self.status_badge = QLabel()
         self.status_badge.setObjectName("statusBadge")
         self.status_detail = QLabel()
+        self.workflow = QLabel()
         self.started = QLabel()
         self.chain = QLabel()
         self.chain.setObjectName("chainLabel")
         self.requester = QLabel()
-        for label in (self.title, self.target, self.workflow, self.status_detail, self.started,
-                      self.chain, self.requester):
+        for label in (self.title, self.target, self.status_detail):
             label.setTextFormat(Qt.TextFormat.RichText)
-            label.setWordWrap(True)  # a narrow window wraps the header, never cuts it
-        status_row = QHBoxLayout()
-        status_row.setSpacing(8)
-        status_row.addWidget(QLabel("Status:"))
-        status_row.addWidget(self.status_badge)
-        status_row.addWidget(self.status_detail)
-        status_row.addStretch(1)
-        # three lines, not four: on a 768 px screen every line is a timeline row less
-        grid.addWidget(self.title, 0, 0, 1, 2)
-        grid.addLayout(status_row, 0, 2)
-        grid.addWidget(self.target, 1, 0)
-        grid.addWidget(self.workflow, 1, 1)
-        grid.addWidget(self.started, 1, 2)
-        grid.addWidget(self.chain, 2, 0, 1, 2)
-        grid.addWidget(self.requester, 2, 2)
-        grid.setColumnStretch(0, 2)
-        grid.setColumnStretch(1, 2)
-        grid.setColumnStretch(2, 2)
+        line.addWidget(self.title, 1)
+        line.addWidget(self.target)
+        line.addWidget(self.status_badge)
+        line.addWidget(self.status_detail)
+
+        self.facts = QWidget()
+        self.facts.setObjectName("runFacts")
+        column = QVBoxLayout(self.facts)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(3)
+        for label in (self.workflow, self.started, self.chain, self.requester):
+            label.setTextFormat(Qt.TextFormat.RichText)
+            label.setWordWrap(True)  # a narrow column wraps a fact, never cuts it
+            column.addWidget(label)
 
     def show_snapshot(self, snapshot: RunSnapshot) -> None:
         state = snapshot.state
@@ -78,7 +80,7 @@ class RunHeader(QFrame):
             self.status_badge.setToolTip(f"Schedule {snapshot.schedule_id}: only the site agent "
                                          "starts it, at its slot and inside its window")
         self.started.setText(f"Started: {when(state.created_at)}"
-                             + (f" &nbsp; Ended: {when(state.ended_at)}" if state.ended_at else ""))
+                             + (f"<br>Ended: {when(state.ended_at)}" if state.ended_at else ""))
         if snapshot.history_unsigned:  # links intact, but an event no roster key signed
             self.chain.setText(f"Chain: <span style='color:#c62828'>✗ not signed</span> — "
                                f"{state.event_count} events stored; one is not signed by its "

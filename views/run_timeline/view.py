@@ -15,11 +15,10 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
+    QSplitter,
     QStackedWidget,
-    QTableView,
     QTabWidget,
     QToolTip,
     QVBoxLayout,
@@ -38,10 +37,10 @@ from engine.run.stages import SEAL, deploy_percent
 from engine.run.state import RunState
 from views.approval.dialog import ApprovalDialog
 from views.common.format import slot_time
-from views.common.page import keyboard_table
+from views.common.page import read_only_table, scrolling
 from views.common.palette import status_hex
 from views.common.reason_dialog import ActionRequest, ReasonDialog
-from views.common.shortcuts import bind, with_keys
+from views.common.shortcuts import bind
 from views.deploy_stage.rollback_dialog import rollback_rerun_dialog
 from views.evidence.dialog import EvidenceTimelineDialog
 from views.export_dialog.dialog import ExportDialog
@@ -50,15 +49,12 @@ from views.run_timeline.action_bar import LABELS, ActionBar
 from views.run_timeline.header import RunHeader
 from views.run_timeline.links import links_html
 from views.run_timeline.model import (
-    DURATION,
-    MARK,
-    STATUS,
     STEP_ROLE,
     SUMMARY,
-    TIME,
     TimelineTableModel,
     timeline_rows,
 )
+from views.run_timeline.side_panel import PANEL_WIDTH, RunSidePanel
 from views.stage_graph.view import StageGraphView
 from views.step_detail.dialog import StepDetailDialog
 
@@ -104,19 +100,13 @@ class RunTimelineView(QWidget):
         ctx.agent.changed.connect(self._agent_changed)
 
     def _build_content(self) -> None:
+        """One header line, the timeline with a column of the run's facts and dialogs
+        beside it, and the quick actions below: ten timeline rows at 1366×768."""
         layout = QVBoxLayout(self.content)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(8)
+        layout.setSpacing(4)
         self.header = RunHeader()
         layout.addWidget(self.header)
-        # The data health banner: feeds, failed jobs, integrations (seed §14.3).
-        self.data_health_slot = QWidget()
-        self.data_health_slot.setObjectName("dataHealthSlot")
-        slot_layout = QVBoxLayout(self.data_health_slot)
-        slot_layout.setContentsMargins(0, 0, 0, 0)
-        self.health_banner = DataHealthBanner(self.ctx)
-        slot_layout.addWidget(self.health_banner)
-        layout.addWidget(self.data_health_slot)
         self.load_error = QLabel()
         self.load_error.setObjectName("loadError")
         self.load_error.setWordWrap(True)
@@ -124,37 +114,20 @@ class RunTimelineView(QWidget):
         layout.addWidget(self.load_error)
 
         self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)  # no frame around the pages: rows, not borders
         self.model = TimelineTableModel(self)
-        self.table = QTableView()
-        keyboard_table(self.table, "Run timeline")
-        self.table.setObjectName("timelineTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        for column in (TIME, MARK, STATUS, DURATION):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(SUMMARY, QHeaderView.ResizeMode.Stretch)
-        self.table.setColumnWidth(2, 230)
+        self.table = read_only_table(self.model, "timelineTable", accessible="Run timeline",
+                                     stretch=SUMMARY)
         self.table.activated.connect(self._row_activated)
-        timeline_page = QWidget()
-        timeline_layout = QVBoxLayout(timeline_page)
-        timeline_layout.setContentsMargins(0, 6, 0, 0)
         self.table.setToolTip("Every step and attempt of the run; Enter or a double click "
                               "opens the step's detail")
-        timeline_layout.addWidget(self.table)
-        self.tabs.addTab(timeline_page, "Timeline")
+        self.tabs.addTab(self.table, "Timeline")
 
         self.graph = StageGraphView()
         self.graph.node_activated.connect(self.open_step_detail)
         graph_page = QWidget()
         graph_layout = QVBoxLayout(graph_page)
-        graph_layout.setContentsMargins(0, 6, 0, 0)
+        graph_layout.setContentsMargins(0, 2, 0, 0)
         graph_layout.addWidget(self.graph, 1)
         legend = " &nbsp; ".join(
             f"<span style='color:{status_hex(s)}'>■</span> {s}" for s in LEGEND)
@@ -170,55 +143,36 @@ class RunTimelineView(QWidget):
                               "this release in its environment, the environment's inputs")
         self.links.linkActivated.connect(self.link_requested.emit)
         self.tabs.setCornerWidget(self.links, Qt.Corner.TopRightCorner)
-        layout.addWidget(self.tabs, 1)
 
-        status_row = QHBoxLayout()
-        self.now_label = QLabel()
-        self.now_label.setObjectName("nowLabel")
-        self.now_label.setWordWrap(True)
-        status_row.addWidget(self.now_label, 1)
-        self.detail_button = QPushButton("Step deta&il…")
-        self.detail_button.setObjectName("stepDetailButton")
-        self.detail_button.setToolTip(with_keys("The selected step's logs, inputs, outputs and "
-                                                "evidence", "step-detail"))
+        self.health_banner = DataHealthBanner(self.ctx)
+        self.health_banner.stack()
+        self.side = RunSidePanel(self.header.facts, self.health_banner)
+        self.now_label = self.side.now_label
+        self.data_health_slot = self.side.data_health_slot
+        self.detail_button = self.side.detail_button
         self.detail_button.clicked.connect(self._detail_of_selection)
-        status_row.addWidget(self.detail_button)
-        self.evidence_button = QPushButton("&Evidence timeline…")
-        self.evidence_button.setObjectName("evidenceTimeline")
-        self.evidence_button.setToolTip(with_keys("What evidence exists now, what seals at "
-                                                  "finalize, and exports (seed §14.7)",
-                                                  "evidence-timeline"))
+        self.evidence_button = self.side.evidence_button
         self.evidence_button.clicked.connect(self.open_evidence_timeline)
-        status_row.addWidget(self.evidence_button)
-        self.export_button = QPushButton("E&xport evidence…")
-        self.export_button.setObjectName("exportEvidence")
-        self.export_button.setToolTip(with_keys("Export this run's evidence pack to removable "
-                                                "media — marked PARTIAL while the run is not "
-                                                "sealed (seed §14.3)", "export"))
+        self.export_button = self.side.export_button
         self.export_button.clicked.connect(self.open_export)
-        status_row.addWidget(self.export_button)
-        self.stage_button = QPushButton("Deploy &stage…")
-        self.stage_button.setObjectName("deployStage")
-        self.stage_button.setToolTip("The current canary stage: health, targets, charts and its "
-                                     "controls (seed §14.5)")
+        self.stage_button = self.side.stage_button
         self.stage_button.clicked.connect(lambda: self.open_step_detail(self._current_stage() or ""))
         self.stage_button.hide()
-        status_row.addWidget(self.stage_button)
-        # here rather than beside the quick actions: that row alone is ~1000 px wide, and
-        # with these two the window could not be narrower than ~1470 px
-        self.replay_button = QPushButton("Replay p&olicy…")
-        self.replay_button.setObjectName("replayPolicy")
-        self.replay_button.setToolTip(with_keys("Replay/Verify this promotion's policy verdicts "
-                                                "(seed §14.8)", "replay"))
+        self.replay_button = self.side.replay_button
         self.replay_button.clicked.connect(self.request_replay)
-        status_row.addWidget(self.replay_button)
-        self.schedule_button = QPushButton("Sche&dule…")
-        self.schedule_button.setObjectName("schedulePromotion")
-        self.schedule_button.setToolTip("Run this promotion (or a stage of it) in a time window "
-                                        "once its preconditions hold (seed §14.9)")
+        self.schedule_button = self.side.schedule_button
         self.schedule_button.clicked.connect(lambda: self.schedule_requested.emit(self._pid or ""))
-        status_row.addWidget(self.schedule_button)
-        layout.addLayout(status_row)
+
+        # the column can be narrowed (not hidden); the timeline takes what is left
+        self.body = QSplitter(Qt.Orientation.Horizontal)
+        self.body.setObjectName("runBody")
+        self.body.setChildrenCollapsible(False)
+        self.body.addWidget(self.tabs)
+        self.body.addWidget(scrolling(self.side))
+        self.body.setStretchFactor(0, 1)
+        self.body.setStretchFactor(1, 0)
+        self.body.setSizes([10_000, PANEL_WIDTH])
+        layout.addWidget(self.body, 1)
 
         bottom = QHBoxLayout()
         self.run_button = QPushButton("▶ Start run")
@@ -302,7 +256,7 @@ class RunTimelineView(QWidget):
     def refresh(self) -> None:
         self._refresher.request()
 
-    def _job(self):  # noqa: ANN202 (a zero-argument callable or None)
+    def _job(self):
         pid, actor, site = self._pid, self.ctx.actor, self.ctx.site
         if pid is None:
             return None

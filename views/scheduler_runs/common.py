@@ -21,7 +21,7 @@ from app.qt.operation import Operation
 from app.qt.scheduler_runner import SchedulerRunner
 from app.screens import session
 from app.services import scheduler
-from views.common.page import read_only_table
+from views.common.page import LIST_ROWS, read_only_table
 from views.common.reason_dialog import ReasonDialog
 from views.scheduler_runs.models import RowTableModel
 
@@ -56,7 +56,7 @@ def make_table(model: RowTableModel, name: str, stretch: int | None = None,
                wrap: bool = False) -> QTableView:
     """A read-only, row-selecting table; ``stretch`` is the column that takes the room,
     and with ``wrap`` its long texts wrap onto more lines instead of being cut."""
-    view = read_only_table(model, name, stretch=stretch, wrap=wrap)
+    view = read_only_table(model, name, stretch=stretch, wrap=wrap, min_rows=LIST_ROWS)
     view.horizontalHeader().setMaximumSectionSize(MAX_COLUMN_PX)
     return view
 

@@ -12,14 +12,11 @@ import html
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -30,7 +27,7 @@ from app.qt.errors import Failure
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from app.screens.evidence_items import Artifact, StepArtifacts, load_step_artifacts
 from views.common.format import short, when
-from views.common.page import keyboard_table
+from views.common.page import read_only_table
 from views.evidence.columns import Column, RowTableModel
 from views.evidence.marks import GREEN, RED
 
@@ -58,19 +55,8 @@ class ArtifactsTab(QWidget):
         self.summary.setObjectName("artifactsSummary")
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
-        self.table = QTableView()
-        keyboard_table(self.table, "Step artifacts")
-        self.table.setObjectName("artifactsTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(SOURCE, QHeaderView.ResizeMode.Stretch)
+        self.table = read_only_table(self.model, "artifactsTable", accessible="Step artifacts",
+                                     stretch=SOURCE)
         layout.addWidget(self.table, 1)
         row = QHBoxLayout()
         self.copy_button = QPushButton("Copy digest")
@@ -98,7 +84,7 @@ class ArtifactsTab(QWidget):
     def refresh(self) -> None:
         self._refresher.request()
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site, pid, step = self.ctx.site, self.promotion_id, self.step
         return lambda: load_step_artifacts(site, pid, step)
 

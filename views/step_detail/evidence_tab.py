@@ -13,14 +13,11 @@ import html
 from PySide6.QtCore import QItemSelection, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -38,7 +35,7 @@ from app.screens.evidence_snapshots import (
     EvidenceTimeline,
     load_evidence_timeline,
 )
-from views.common.page import keyboard_table
+from views.common.page import read_only_table
 from views.evidence.columns import Column, RowTableModel
 from views.evidence.marks import (
     GREEN,
@@ -98,19 +95,8 @@ class StepEvidenceTab(QWidget):
         self.summary = QLabel("Loading the evidence of this checkpoint…")
         self.summary.setObjectName("evidenceSummary")
         layout.addWidget(self.summary)
-        self.table = QTableView()
-        keyboard_table(self.table, "Step evidence")
-        self.table.setObjectName("stepEvidenceTable")
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(KIND, QHeaderView.ResizeMode.Stretch)
+        self.table = read_only_table(self.model, "stepEvidenceTable",
+                                     accessible="Step evidence", stretch=KIND)
         self.table.selectionModel().selectionChanged.connect(self._selection_moved)
         self.table.activated.connect(lambda _index: self.open_packet())
         layout.addWidget(self.table, 1)
@@ -154,7 +140,7 @@ class StepEvidenceTab(QWidget):
     def refresh(self) -> None:
         self._refresher.request()
 
-    def _job(self):  # noqa: ANN202
+    def _job(self):
         site, pid, actor = self.ctx.site, self.promotion_id, self.ctx.actor
         return lambda: load_evidence_timeline(site, pid, actor)
 

@@ -8,9 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFormLayout,
-    QHeaderView,
     QLabel,
     QTableView,
     QVBoxLayout,
@@ -19,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.screens.snapshots import RunSnapshot
 from views.common.format import duration, value_text, when
-from views.common.page import keyboard_table, list_height, read_only_table
+from views.common.page import list_height, read_only_table
 from views.common.palette import status_badge_css
 from views.step_detail.outputs import GridModel, fields, record_tables
 
@@ -108,15 +106,8 @@ class OverviewTab(QWidget):
         layout.addWidget(self.inputs_view)
         layout.addWidget(QLabel("<b>Outputs</b>"))
         self.outputs = KeyValueTableModel(self)
-        self.outputs_view = QTableView()
-        keyboard_table(self.outputs_view, "Step outputs")
-        self.outputs_view.setObjectName("outputsTable")
-        self.outputs_view.setModel(self.outputs)
-        self.outputs_view.verticalHeader().hide()
-        self.outputs_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.outputs_view.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.ResizeToContents)
-        self.outputs_view.horizontalHeader().setStretchLastSection(True)
+        self.outputs_view = read_only_table(self.outputs, "outputsTable",
+                                            accessible="Step outputs")
         layout.addWidget(self.outputs_view, 1)
         # each list of records (targets, feeds…) as a table with its own columns
         self.records_box = QVBoxLayout()
