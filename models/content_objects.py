@@ -56,7 +56,7 @@ def put(session: Session, manifest_digest: str, members: Iterable[tuple[str, str
 
 def members(session: Session, manifest_digest: str) -> list[tuple[str, str]]:
     """``(path, sha256)`` of each stored member of the bundle (none: not stored here)."""
-    return [tuple(row) for row in session.execute(
+    return [(path, sha256) for path, sha256 in session.execute(
         select(BundleMember.path, BundleMember.sha256)
         .where(BundleMember.manifest_digest == manifest_digest).order_by(BundleMember.path))]
 
