@@ -69,6 +69,16 @@ def open_site(config: SiteConfig):
     return Site.open(config)
 
 
+def quick_rows(config: SiteConfig):
+    """Runs in a worker beside ``open_site``: the promotions of a SQLite site read
+    without SQLAlchemy (None when only the opened site can answer), and the page that
+    shows them."""
+    import views.promotions.page  # noqa: F401 — imported off the GUI thread
+    from app.services.promotion_listing import quick_listing
+
+    return quick_listing(config)
+
+
 def import_later_modules() -> None:
     """Runs in a worker: the modules of every page but the promotions list."""
     for name in LATER_MODULES:
@@ -144,6 +154,8 @@ def launch(config: SiteConfig, start_runs: Sequence[str] = ()) -> int:
         app.quit()
 
     Operation(None, lambda: open_site(config)).success(opened).failure(failed).run()
+    Operation(window, lambda: quick_rows(config)).success(window.show_preview) \
+        .failure(lambda _failure: None).run()  # the opened site lists them anyway
     code = app.exec()
     if "site" in outcome:
         window.ctx.shutdown()

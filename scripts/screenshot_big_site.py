@@ -39,6 +39,8 @@ def main() -> int:
     until(lambda: page.model.rowCount() > 0)
     filled = time.perf_counter() - began
     print(f"{page.model.rowCount()} promotions listed {filled:.2f} s after start")
+    page.run_view  # noqa: B018 — built once the list shows, as `stella gui` does
+    until(lambda: window.site_info is not None)
     save(window, "big-site-promotions.png")
     rows = page.model.rowCount()
     pid = args.run or page.model.summary(rows // 2).id

@@ -53,12 +53,14 @@ if TYPE_CHECKING:
     from app.qt.context import GuiContext
     from app.screens.session import SignedInUser
     from app.screens.snapshots import SiteInfo
+    from app.services.promotion_summary import PromotionSummary
     from views.admin_pages.pages import AdminPages
     from views.bundles.page import BundlesPage
     from views.evidence.pages import EvidencePages
     from views.login.dialog import LoginDialog
     from views.operations.page import OperationsPage
     from views.platform_health.pages import GateScreens
+    from views.promotions.page import PromotionsPage
     from views.run_timeline.view import RunTimelineView
     from views.scheduler_runs.pages import SchedulerScreens
 
@@ -102,6 +104,7 @@ class MainWindow(QMainWindow):
         self._quit_confirmed = False
         self._frames: dict[QWidget, QWidget] = {}
         self._groups: dict[str, object] = {}
+        self.promotions: PromotionsPage = None  # type: ignore[assignment]  # built with rows
 
         self.nav = QTreeWidget()
         self.nav.setObjectName("navigation")
@@ -151,7 +154,10 @@ class MainWindow(QMainWindow):
 
         self.ctx = ctx
         self.errors = ErrorPresenter(ctx.errors, self)
-        self.promotions = PromotionsPage(ctx)
+        if self.promotions is None:
+            self.promotions = PromotionsPage(ctx)
+        else:  # built before the site was open, to show the rows read without it
+            self.promotions.attach(ctx)
         self.promotions.run_view_built.connect(self._wire_run_view)
         self._install_drop_target()
         for action in (self.sign_in_action, self.refresh_action, self.audit_action):
@@ -168,6 +174,21 @@ class MainWindow(QMainWindow):
         ctx.navigate_requested.connect(self.navigate)
         ctx.actor_changed.connect(self._show_actor)
         ctx.session_changed.connect(lambda _user: self._show_actor(ctx.actor or ""))
+
+    def show_preview(self, rows: list[PromotionSummary] | None) -> None:
+        """Promotions read before the site is open (``app.services.promotion_listing``):
+        shown on the promotions page at once; None when that quick read cannot answer."""
+        if rows is None or self.ctx is not None:
+            return  # the site's own refresh loads them
+        from views.promotions.page import PromotionsPage
+
+        self.promotions = PromotionsPage(None)
+        self.promotions.show_rows(rows)
+        self._frames[self.promotions] = scrolling(self.promotions)
+        self.stack.addWidget(self._frames[self.promotions])
+        current = self.nav.currentItem()
+        if current is not None and current.data(0, KEY_ROLE) in (PROMOTIONS, "releases"):
+            self.stack.setCurrentWidget(self._frames[self.promotions])
 
     def _wire_run_view(self, run_view: RunTimelineView) -> None:
         """The run view is built after the list is shown; its links open other pages."""
@@ -519,6 +540,9 @@ class MainWindow(QMainWindow):
 
     def _show_page(self, key: str) -> QWidget:
         if self.ctx is None:  # the site is not open yet
+            if key in (PROMOTIONS, "releases") and self.promotions is not None:
+                self.stack.setCurrentWidget(self._frames[self.promotions])
+                return self.promotions
             self.stack.setCurrentWidget(self.loading)
             return self.loading
         page = self.pages[key]

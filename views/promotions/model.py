@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtGui import QFont
 
-from app.services.promotions import PromotionSummary
+from app.services.promotion_summary import PromotionSummary
 from views.common.format import short, slot_time, when
 from views.common.palette import status_colour
 from views.common.row_model import RowModel
