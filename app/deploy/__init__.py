@@ -6,6 +6,5 @@ stage covers, the health gate of each stage, and the canary loop that measures i
 - :mod:`app.deploy.targets` — an environment's targets and each stage's share;
 - :mod:`app.deploy.drivers` — driver instances for targets (command, demo fleet);
 - :mod:`app.deploy.artifacts` — where a release's artifacts are in the site store;
-- :mod:`app.deploy.history` — which targets a run has moved, from its events;
 - :mod:`app.deploy.canary` — sample, analyse, record, until the gate decides.
 """

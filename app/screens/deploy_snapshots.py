@@ -17,7 +17,6 @@ from typing import Any
 
 from app.context import Site
 from app.deploy.config import DeployConfigError
-from app.deploy.history import moved_targets
 from app.deploy.settings import deploy_config
 from app.deploy.targets import environment_targets, known_releases, stage_count
 from app.errors import StellaError
@@ -26,6 +25,7 @@ from engine.canary import HealthGate
 from engine.canary.gate import percent as percent_text
 from engine.canary.metrics import ERROR_RATE_NAMES, P95_NAMES, Condition, MetricsConfigError
 from engine.run import events as ev
+from engine.run.moves import moved_targets
 from engine.run.stages import deploy_percent, step_title
 from engine.run.state import RunState
 

@@ -3,13 +3,11 @@ signed append."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app.context import Site
-from app.deploy.history import moved_targets
 from app.errors import NotNow, UsageError
 from app.services.identity import Identity
 from app.services.promotions import _load
@@ -17,7 +15,7 @@ from app.services.roles import require_signer, roles_for
 from engine.roster import sign_new_events
 from engine.run import actions as run_actions
 from engine.run import duties
-from engine.run import events as ev
+from engine.run.moves import rollback_preview
 from engine.run.state import RunState, fold
 from models import run_store
 
@@ -59,22 +57,6 @@ def act_in(session: Session, site: Site, promotion_id: str, action: str, who: Id
     except run_store.HeadMoved as exc:
         raise NotNow(str(exc)) from None
     return fold([*events, *appended])
-
-
-def rollback_preview(events: Sequence[ev.Event], state: RunState, scope: str) -> dict[str, Any]:
-    """Impact of a rollback before it runs: the steps undone and, per target this run
-    moved, the version it is on now and the one it ends on (unchanged outside the scope). Read from
-    the run's events, so a stage still deploying counts the targets it has moved."""
-    steps = run_actions.rollback_steps(state, scope)
-    version = state.release.get("version")
-    targets = []
-    for m in sorted(moved_targets(events).values(), key=lambda m: m.target):
-        if m.step in steps:  # goes back to what it ran before this run
-            targets.append({"target": m.target, "from": version, "to": m.from_version,
-                            "to_digest": m.from_digest, "step": m.step})
-        else:  # moved by an earlier stage outside this scope: stays on the release
-            targets.append({"target": m.target, "from": version, "to": version, "step": m.step})
-    return {"scope": scope, "steps": steps, "targets": targets}
 
 
 def preview(site: Site, promotion_id: str, scope: str) -> dict[str, Any]:

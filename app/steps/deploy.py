@@ -30,7 +30,6 @@ from app.deploy.artifacts import release_ref
 from app.deploy.canary import CanaryResult, Wait, json_safe, real_wait, run_canary
 from app.deploy.config import DeployConfigError
 from app.deploy.drivers import COMMAND, DriverSet
-from app.deploy.history import Moved, moved_targets
 from app.deploy.metrics_canary import run_metrics_canary
 from app.deploy.reconcile import observe_row
 from app.deploy.settings import deploy_config
@@ -51,6 +50,7 @@ from app.steps.inputs import InputsChanged, ProvidersFor, default_providers, mat
 from engine.canary import CanaryError
 from engine.evidence import statements
 from engine.run import events as ev
+from engine.run.moves import Moved, moved_targets
 from engine.run.stages import deploy_percent, step_title
 from engine.run.state import DONE_STATUSES
 

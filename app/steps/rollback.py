@@ -1,7 +1,7 @@
 """The rollback handler: return every target the rolled-back steps moved to the
 release it ran before, through its driver, logging as it goes (seed §14.6).
 
-Which targets and where to: :func:`app.deploy.history.moved_targets` over the run's
+Which targets and where to: :func:`engine.run.moves.moved_targets` over the run's
 events (deploy stages record their intent and ``from`` per target). Before anything
 is done each of those targets is asked what it runs (``target.observed``): one already
 on its previous release is left alone, one that cannot be asked blocks the rollback
@@ -20,7 +20,6 @@ from typing import Any
 
 from app.deploy.artifacts import release_ref_or_minimal
 from app.deploy.drivers import COMMAND, DriverSet
-from app.deploy.history import RETURNED, moved_targets
 from app.deploy.reconcile import describe, observe_all, observe_row
 from app.deploy.targets import KnownRelease, environment_targets, remember, stage_targets
 from app.drivers.base import DriverError, ReleaseRef, Target
@@ -33,6 +32,7 @@ from app.steps.deploy import DriversFor
 from app.steps.inputs import ProvidersFor, default_providers, resolve_inputs
 from engine.evidence import statements
 from engine.run import events as ev
+from engine.run.moves import RETURNED, moved_targets
 from engine.run.stages import deploy_percent
 from engine.run.state import RunState
 

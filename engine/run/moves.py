@@ -1,4 +1,7 @@
-"""Which targets a run has moved onto its release, read from the run's own events.
+"""Which targets a run has moved onto its release, read from the run's own events, and
+what a rollback would do to them (:func:`rollback_preview`). Pure: the deploy and
+rollback steps, the rollback action and the deploy stage's screen all fold the same
+events with these functions.
 
 A deploy stage lists its targets with ``changed`` (this run moved it) and ``from``
 (what it ran before this run touched it), after each target and in its outputs. A completed rollback
@@ -16,12 +19,14 @@ observation, so a rollback asks every target the run ever set out to move.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from engine.run import actions as run_actions
 from engine.run import events as ev
 from engine.run.stages import deploy_percent
+from engine.run.state import RunState
 
 _OUTCOMES = frozenset({ev.STEP_SUCCEEDED, ev.STEP_WARNED, ev.STEP_FAILED, ev.STEP_WAITING})
 
@@ -82,3 +87,19 @@ def moved_targets(events: Iterable[ev.Event], *, observations: bool = True) -> d
                 moved[name] = Moved(name, str(event.step), row.get("from"), row.get("from_digest"),
                                     row.get("release"))
     return moved
+
+
+def rollback_preview(events: Sequence[ev.Event], state: RunState, scope: str) -> dict[str, Any]:
+    """Impact of a rollback before it runs: the steps undone and, per target this run
+    moved, the version it is on now and the one it ends on (unchanged outside the scope). Read from
+    the run's events, so a stage still deploying counts the targets it has moved."""
+    steps = run_actions.rollback_steps(state, scope)
+    version = state.release.get("version")
+    targets = []
+    for m in sorted(moved_targets(events).values(), key=lambda m: m.target):
+        if m.step in steps:  # goes back to what it ran before this run
+            targets.append({"target": m.target, "from": version, "to": m.from_version,
+                            "to_digest": m.from_digest, "step": m.step})
+        else:  # moved by an earlier stage outside this scope: stays on the release
+            targets.append({"target": m.target, "from": version, "to": version, "step": m.step})
+    return {"scope": scope, "steps": steps, "targets": targets}
