@@ -86,7 +86,3 @@ class Redactor:
         if self._pattern is None:
             return sink
         return lambda line: sink(self(line))
-
-
-def redacting(sink: Callable[[str], None], values: Iterable[bytes | str]) -> Callable[[str], None]:
-    return Redactor(values).sink(sink)

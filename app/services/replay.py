@@ -179,19 +179,6 @@ def determinism(site: Site, promotion_id: str | None = None) -> Determinism:
     return Determinism(matching + mismatches, matching, mismatches, counts.get(ERROR, 0))
 
 
-def determinism_by_promotion(site: Site) -> dict[str, Determinism]:
-    with site.db.read() as session:
-        rows = session.execute(select(ReplayRequest.promotion_id, ReplayRequest.result,
-                                      func.count())
-                               .group_by(ReplayRequest.promotion_id, ReplayRequest.result)).all()
-    per: dict[str, dict[str | None, int]] = {}
-    for promotion_id, result, count in rows:
-        per.setdefault(promotion_id, {})[result] = count
-    return {pid: Determinism(c.get(MATCH, 0) + c.get(MISMATCH, 0), c.get(MATCH, 0),
-                             c.get(MISMATCH, 0), c.get(ERROR, 0))
-            for pid, c in sorted(per.items())}
-
-
 def diff_lines(diff: dict[str, Any]) -> list[str]:
     """A diff (:meth:`VerdictDiff.to_json`) as lines a person reads, most telling first."""
     lines = []

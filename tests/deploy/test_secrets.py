@@ -17,7 +17,7 @@ from app.secrets import (
     SecretValue,
     SiteSecretsFolder,
 )
-from app.secrets.redact import redacting
+from app.secrets.redact import Redactor
 from app.secrets.resolver import env_name
 
 posix = pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
@@ -117,8 +117,8 @@ def test_the_resolver_records_digests_and_says_why_each_missing_input_is_missing
 
 def test_redaction_replaces_every_value_longest_first():
     lines = []
-    sink = redacting(lines.append, [b"abc", "abcdef", b""])
+    sink = Redactor([b"abc", "abcdef", b""]).sink(lines.append)
     sink("x abcdef y abc z")
     assert lines == ["x [redacted] y [redacted] z"]
     sink = lines.append
-    assert redacting(sink, []) is sink
+    assert Redactor([]).sink(sink) is sink
