@@ -42,7 +42,3 @@ def stream_safe(text: str, *, carriage_return: bool = False) -> str:
     """Text bound for an output stream: like :func:`terminal_safe` but line breaks and
     tabs stay (and carriage returns, for a terminal's progress line, when allowed)."""
     return text.translate(_STREAM_TTY if carriage_return else _STREAM)
-
-
-def has_unsafe(text: str) -> bool:
-    return any(ord(ch) in UNSAFE for ch in text)

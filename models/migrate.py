@@ -104,7 +104,3 @@ def current_revision(engine: Engine) -> str | None:
             if inspect(connection).has_table("alembic_version"):
                 raise
             return None
-
-
-def is_current(engine: Engine) -> bool:
-    return current_revision(engine) == head_revision()
