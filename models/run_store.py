@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -91,7 +91,3 @@ def append(session: Session, promotion_id: str, expected_head: str,
     run_summary.refresh(session, promotion_id)  # same transaction: it cannot lag the chain
     tlog_store.log_events(session, promotion_id, sealed)  # completeness: DESIGN §6
     return sealed
-
-
-def count_all(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(RunEvent)) or 0
