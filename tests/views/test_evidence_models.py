@@ -9,7 +9,7 @@ from app.screens.audit_snapshots import result_of
 from app.screens.evidence_snapshots import load_evidence_timeline
 from tests.views.evidence_helpers import promotion
 from views.auditor.model import MESSAGE, RESULT, AuditTreeModel
-from views.evidence.columns import ROW_ROLE, Column, RowFilterProxy, RowTableModel
+from views.common.columns import ROW_ROLE, Column, RowFilterProxy, RowTableModel
 from views.evidence.model import DIGEST, ENTRY_ROLE, NAME, EvidenceTreeModel
 
 

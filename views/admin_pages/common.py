@@ -20,8 +20,8 @@ from app.qt.changes import Change
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
+from views.common.columns import Column, RowTableModel
 from views.common.page import LIST_ROWS, read_only_table
-from views.evidence.columns import Column, RowTableModel
 from views.platform_health.models import STATUS_COLOURS
 
 __all__ = ["Column", "LoadingPage", "RowTableModel", "heading", "note", "status_colour",

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QPushButton, QWidget
 
 from app.qt.context import GuiContext
 from app.screens.evidence_lists import ExportedFile, list_export_files
+from views.common.columns import Column
 from views.common.format import when
-from views.evidence.columns import Column
 from views.evidence.list_page import ListPage
 from views.evidence.marks import GREY, RED
 from views.export_dialog.dialog import ExportDialog

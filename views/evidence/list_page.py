@@ -27,8 +27,8 @@ from app.qt.changes import Change
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
+from views.common.columns import ROW_ROLE, Column, RowFilterProxy, RowTableModel
 from views.common.page import LIST_ROWS, read_only_table
-from views.evidence.columns import ROW_ROLE, Column, RowFilterProxy, RowTableModel
 from views.evidence.marks import RED
 
 R = TypeVar("R")

@@ -9,8 +9,8 @@ from PySide6.QtWidgets import QPushButton, QWidget
 
 from app.qt.context import GuiContext
 from app.screens.evidence_lists import SiteEvidenceRow, list_site_evidence
+from views.common.columns import Column
 from views.common.format import short, when
-from views.evidence.columns import Column
 from views.evidence.list_page import ListPage
 from views.evidence.packet_dialog import PacketOpener
 

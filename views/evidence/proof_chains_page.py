@@ -13,9 +13,9 @@ from PySide6.QtWidgets import (
 
 from app.qt.context import GuiContext
 from app.screens.evidence_lists import ProofChainRow, SealedItem, list_proof_chains
+from views.common.columns import Column, RowTableModel
 from views.common.format import short, when
 from views.common.page import read_only_table
-from views.evidence.columns import Column, RowTableModel
 from views.evidence.list_page import ListPage
 from views.evidence.packet_dialog import PacketOpener
 

@@ -2,65 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 
 from app.services.replay import ReplayRecord, WhatIf
 from views.common.format import when
-
-_Index = QModelIndex | QPersistentModelIndex
-T = TypeVar("T")
+from views.common.row_model import RowModel
 
 STATUS_COLOURS = {"running": "#1565c0", "failed": "#c62828", "completed": "#455a64"}
 RESULT_COLOURS = {"match": "#2e7d32", "mismatch": "#c62828", "error": "#ad1457",
                   "running": "#1565c0"}
 
 
-class _RowsModel(QAbstractTableModel, Generic[T]):
-    HEADERS: tuple[str, ...] = ()
-
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[T] = []
-
-    def set_rows(self, rows: Sequence[T]) -> None:
-        if list(rows) == self._rows:
-            return
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row(self, number: int) -> T:
-        return self._rows[number]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
-
-
 REQUEST_ID, STATUS, REQUESTED, RESULT, VERDICT, PROMOTION, BY, REASON = range(8)
 
 
-class ReplayRequestTableModel(_RowsModel[ReplayRecord]):
+class ReplayRequestTableModel(RowModel[ReplayRecord]):
     HEADERS = ("Request", "Status", "Requested", "Result", "Verdict", "Promotion", "By",
                "Reason")
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row, column = self._rows[index.row()], index.column()
+    def cell(self, row: ReplayRecord, column: int, role: int) -> Any:
         result = row.result or ("running" if row.status == "running" else "")
         if role == Qt.ItemDataRole.DisplayRole:
             return (row.request_id, row.status.upper(), when(row.requested_at), result,
@@ -90,13 +53,10 @@ def findings_delta(item: WhatIf) -> str:
             f"~{len(diff.get('findings_changed', []))}")
 
 
-class WhatIfTableModel(_RowsModel[WhatIf]):
+class WhatIfTableModel(RowModel[WhatIf]):
     HEADERS = ("Promotion", "Verdict", "Recorded", "Now", "Would flip", "Findings (+ − ~)")
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row, column = self._rows[index.row()], index.column()
+    def cell(self, row: WhatIf, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             flip = "error" if row.error else ("YES" if row.flips else "no")
             return (row.promotion_id, row.verdict_id, row.before.upper(),

@@ -26,9 +26,9 @@ from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from app.screens.evidence_items import Artifact, StepArtifacts, load_step_artifacts
+from views.common.columns import Column, RowTableModel
 from views.common.format import short, when
 from views.common.page import read_only_table
-from views.evidence.columns import Column, RowTableModel
 from views.evidence.marks import GREEN, RED
 
 NAME, DIGEST, SOURCE = range(3)

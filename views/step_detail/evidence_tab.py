@@ -35,8 +35,8 @@ from app.screens.evidence_snapshots import (
     EvidenceTimeline,
     load_evidence_timeline,
 )
+from views.common.columns import Column, RowTableModel
 from views.common.page import read_only_table
-from views.evidence.columns import Column, RowTableModel
 from views.evidence.marks import (
     GREEN,
     GREY,
