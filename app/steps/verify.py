@@ -8,8 +8,6 @@ command), so a command fleet is confirmed on the release rather than assumed."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from app.deploy.artifacts import release_ref
 from app.deploy.canary import json_safe, sample_all
 from app.deploy.drivers import DriverSet
@@ -19,6 +17,7 @@ from app.errors import StellaError
 from app.services import evidence
 from app.steps.base import FAILED, SUCCEEDED, WARNED, StepContext, StepOutcome
 from app.steps.deploy import DriversFor
+from engine.deploy import verify
 from engine.evidence import statements
 
 
@@ -37,60 +36,42 @@ class VerifyStep:
             return StepOutcome(FAILED, error=f"environment {env} has no deploy targets")
         drivers = self.drivers(ctx.site)
         samples = sample_all(drivers.health, targets)
-        declared = {c.name: c for c in release.components}
-        rows: list[dict[str, Any]] = []
-        problems: list[str] = []
-        unconfirmed: list[str] = []
+        readings = []
         for target, sample in zip(targets, samples, strict=True):
             report = drivers.runtime_report(target)
             seen = None if report is not None or sample.digest else observe_row(drivers, target, "verify")
-            digest = sample.digest or (report or {}).get("digest") or (seen or {}).get("digest")
-            on_release = None if digest is None else digest == release.digest
-            loaded = [dict(c) for c in (report or {}).get("components") or [] if isinstance(c, dict)]
-            rows.append({"target": target.name, "driver": target.driver, "healthy": sample.healthy,
-                         "version": sample.version or (report or {}).get("version") or (seen or {}).get("version"),
-                         "digest": digest,
-                         "onRelease": on_release, "observed": report is not None,
-                         "components": loaded, "detail": sample.detail})
-            if not sample.healthy:
-                problems.append(f"{target.name} unhealthy ({sample.detail or 'no detail'})")
-            if on_release is False:
-                problems.append(f"{target.name} runs {rows[-1]['version']}, not {release.version}")
-            elif on_release is None:
-                unconfirmed.append(target.name)
+            told = report or {}
+            loaded = tuple(dict(c) for c in told.get("components") or [] if isinstance(c, dict))
+            reading = verify.Reading(
+                target.name, target.driver, sample.healthy, sample.detail,
+                sample.version or told.get("version") or (seen or {}).get("version"),
+                sample.digest or told.get("digest") or (seen or {}).get("digest"),
+                observed=report is not None, components=loaded)
+            readings.append(reading)
             ctx.log(f"{target.name}: {'healthy' if sample.healthy else 'UNHEALTHY'}, "
-                    f"running {rows[-1]['version'] or 'unknown'}"
+                    f"running {reading.version or 'unknown'}"
                     + (f", components {', '.join(c.get('name', '?') for c in loaded)}" if loaded else ""))
-        components = [{"name": name, "image": c.image, "digest": c.digest,
-                       "loadedOn": sorted(r["target"] for r in rows
-                                          if any(x.get("name") == name and x.get("digest") == c.digest
-                                                 for x in r["components"]))}
-                      for name, c in sorted(declared.items())]
-        missing = [f"{c['name']} on {r['target']}" for c in components for r in rows
-                   if r["observed"] and r["target"] not in c["loadedOn"]]
+        declared = {c.name: verify.Component(c.name, c.image, c.digest) for c in release.components}
+        result = verify.verdict(readings, list(declared.values()), release.version, release.digest)
+        rows, components = result.rows, result.components
         predicate = json_safe({
             "promotion": ctx.promotion_id, "environment": env, "observedAt": ctx.site.now(),
             "release": {"name": release.name, "version": release.version, "digest": release.digest},
             "source": "what each target reports about itself (demo fleet: GET /version)",
-            "targets": rows, "components": components,
-            "notObserved": [r["target"] for r in rows if not r["observed"]],
+            "targets": rows, "components": components, "notObserved": result.not_observed,
         })
-        subjects = [statements.digest_subject(f"{env}/{r['target']}", release.digest)
-                    for r in rows if r["onRelease"]]
+        subjects = [statements.digest_subject(f"{env}/{name}", release.digest)
+                    for name in result.on_release]
         item = evidence.record_evidence(ctx.site, ctx.promotion_id, ctx.step, ctx.attempt,
                                         "runtime-reachability", statements.RUNTIME_REACHABILITY,
                                         predicate, extra_subjects=subjects)
         # not "targets": that key holds {name, from, to} rows of deploy stages (rollback preview)
         outputs = {"verified": [{k: r[k] for k in ("target", "healthy", "version", "onRelease")} for r in rows],
                    "components": components, "evidence": item.digest}
-        if problems:
-            return StepOutcome(FAILED, outputs=outputs, error="verification failed: " + "; ".join(problems))
-        notes = []
-        if unconfirmed:
-            notes.append(f"cannot confirm the release on {', '.join(unconfirmed)} (the driver reports no version)")
-        if missing:
-            notes.append("components not observed loaded: " + ", ".join(missing))
-        if notes:
-            return StepOutcome(WARNED, outputs=outputs, summary="; ".join(notes))
+        if result.status == verify.FAILED:
+            return StepOutcome(FAILED, outputs=outputs,
+                               error="verification failed: " + "; ".join(result.problems))
+        if result.status == verify.WARNED:
+            return StepOutcome(WARNED, outputs=outputs, summary="; ".join(result.notes))
         return StepOutcome(SUCCEEDED, outputs=outputs,
                            summary=f"{len(rows)}/{len(rows)} target(s) healthy on {release.version}")
