@@ -34,6 +34,7 @@ from engine.run import actions as run_actions
 from engine.run import events as ev
 from engine.run import planner, stages
 from engine.run import state as st
+from engine.run.status import StepStatus
 from models import leases, run_store
 from models.tables import StepLog
 
@@ -219,8 +220,8 @@ class Executor:
             outcome = handler.run(ctx)
         except Exception as exc:  # a handler bug must fail the step, not the executor
             log.exception("step %s failed with an unexpected error", step)
-            outcome = StepOutcome("failed", error=f"unexpected error: {exc}")
-        if self._external_stop() and outcome.status in ("failed", "waiting"):
+            outcome = StepOutcome(StepStatus.FAILED, error=f"unexpected error: {exc}")
+        if self._external_stop() and outcome.status in (StepStatus.FAILED, StepStatus.WAITING):
             # Stopped from outside (the app closing): the step did not fail on its own,
             # so it waits for an operator like a crashed one.
             self._append_if(self._still_running(step, attempt), [self._event(
@@ -247,14 +248,15 @@ class Executor:
         return check
 
     def _finish(self, step: str, attempt: int, outcome: StepOutcome) -> None:
-        kinds = {"succeeded": ev.STEP_SUCCEEDED, "warned": ev.STEP_WARNED, "failed": ev.STEP_FAILED,
-                 "waiting": ev.STEP_WAITING, "skipped": ev.STEP_SKIPPED}
+        kinds = {StepStatus.SUCCEEDED: ev.STEP_SUCCEEDED, StepStatus.WARNED: ev.STEP_WARNED,
+                 StepStatus.FAILED: ev.STEP_FAILED, StepStatus.WAITING: ev.STEP_WAITING,
+                 StepStatus.SKIPPED: ev.STEP_SKIPPED}
         if outcome.status not in kinds:
-            outcome = StepOutcome("failed", error=f"step returned unknown status {outcome.status!r}")
+            outcome = StepOutcome(StepStatus.FAILED, error=f"step returned unknown status {outcome.status!r}")
         data: dict[str, Any] = {"summary": outcome.summary, "outputs": dict(outcome.outputs)}
-        if outcome.status == "failed":
+        if outcome.status == StepStatus.FAILED:
             data["error"] = outcome.error or "failed"
-        if outcome.status == "waiting":
+        if outcome.status == StepStatus.WAITING:
             data.update(dict(outcome.waiting_detail), **{"for": outcome.waiting_for})
         new = [self._event(kinds[outcome.status], step, data)]
         if outcome.auto_rollback:
@@ -343,8 +345,8 @@ class Executor:
             outcome = handler.run(ctx)
         except Exception as exc:  # a handler bug fails the seal, not the executor
             log.exception("sealing %s failed with an unexpected error", self.promotion_id)
-            outcome = StepOutcome("failed", error=f"unexpected error: {exc}")
-        if outcome.status == "succeeded":
+            outcome = StepOutcome(StepStatus.FAILED, error=f"unexpected error: {exc}")
+        if outcome.status == StepStatus.SUCCEEDED:
             data: dict[str, Any] = {"summary": outcome.summary, "outputs": dict(outcome.outputs)}
             self._append_if(ours, [self._event(ev.STEP_SUCCEEDED, step, data)])
         else:

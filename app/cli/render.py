@@ -7,12 +7,14 @@ from typing import Any
 
 from app.cli.json_out import emit_json  # noqa: F401 (its users import it from here)
 from engine.run.state import Attempt, RunState, StepView, display_status
+from engine.run.status import StepStatus
 from engine.text import terminal_safe
 
 MARKS = {
-    "succeeded": "✓", "warned": "!", "running": "▶", "waiting": "…", "paused": "⏸",
-    "failed": "✗", "rolled-back": "↶", "skipped": "–", "cancelled": "⊘", "pending": "○",
-    "interrupted": "⚡",
+    StepStatus.SUCCEEDED: "✓", StepStatus.WARNED: "!", StepStatus.RUNNING: "▶",
+    StepStatus.WAITING: "…", StepStatus.PAUSED: "⏸", StepStatus.FAILED: "✗",
+    StepStatus.ROLLED_BACK: "↶", StepStatus.SKIPPED: "–", StepStatus.CANCELLED: "⊘",
+    StepStatus.PENDING: "○", StepStatus.INTERRUPTED: "⚡",
 }
 
 
@@ -68,11 +70,11 @@ def attempt_text(attempt: Attempt) -> str:
 def step_text(step: StepView, status: str) -> str:
     """A step's line on a timeline: its rollback, error or summary; waiting hints only
     while it waits (a rolled-back stage no longer says "press Continue")."""
-    if step.rollback and status == "rolled-back":
+    if step.rollback and status == StepStatus.ROLLED_BACK:
         return " — ".join(p for p in (rollback_text(step.rollback), _without_hint(step.summary)) if p)
     if step.error:
         return step.error
-    return step.summary if status == "waiting" else _without_hint(step.summary)
+    return step.summary if status == StepStatus.WAITING else _without_hint(step.summary)
 
 
 def _without_hint(summary: str) -> str:

@@ -19,6 +19,7 @@ from app.drivers.process import pid_alive
 from app.errors import NotNow
 from app.services import promotions
 from app.site import SiteConfig, SitePaths
+from engine.run.status import RunStatus
 
 EXECUTOR_PID = "demo-executor.pid"
 
@@ -111,7 +112,7 @@ def live_promotion(site: Site) -> str | None:
     """The demo's live canary, if it still has work (not ended, not waiting for people)."""
     for summary in promotions.list_promotions(site):
         if summary.to_env == "eu-prod" and summary.release_version == "1.3.0-rc1" \
-                and summary.status in ("pending", "running", "interrupted"):
+                and summary.status in (RunStatus.PENDING, RunStatus.RUNNING, RunStatus.INTERRUPTED):
             return summary.id
     return None
 

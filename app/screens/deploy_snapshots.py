@@ -26,6 +26,7 @@ from engine.canary.gate import percent as percent_text
 from engine.canary.metrics import ERROR_RATE_NAMES, P95_NAMES, Condition, MetricsConfigError
 from engine.run import events as ev
 from engine.run.moves import moved_targets
+from engine.run import payloads as pl
 from engine.run.stages import deploy_percent, step_title
 from engine.run.state import RunState
 
@@ -126,13 +127,14 @@ def load_deploy_stage(site: Site, promotion_id: str, step: str) -> DeployStage:
         problems.append(f"the environment's targets cannot be read: {err.message}")
     since = _since_start(events, step)
     attempt = [e for e in since if e.step == step]
-    measured = [e.data for e in attempt if e.type == ev.STEP_CRITERIA and "measurement" in e.data]
-    progress_rows = _progress_rows(attempt, view.outputs)
-    latest = dict(view.criteria) if view.criteria else {}
-    phase = str(latest.get("status", "")) if view.attempt else ""
-    decision = latest.get("decision") or {}
+    criteria = [pl.read_as(pl.StepCriteria, e) for e in attempt if e.type == ev.STEP_CRITERIA]
+    measured = [c for c in criteria if c.measured]
+    progress_rows = _progress_rows(criteria, view.outputs)
+    latest = pl.StepCriteria.read(view.criteria)  # all absent before the first measurement
+    phase = latest.status if view.attempt else ""
+    decision = latest.decision or pl.Decision()
     trigger = _trigger(attempt, latest)
-    last_measurement = measured[-1]["measurement"] if measured else {}
+    last_measurement = (measured[-1].measurement if measured else None) or pl.Measurement()
     names = sorted(t.name for t in everyone)
     in_stage = set(names[:stage_count(pct, len(names))]) | set(progress_rows)
     names = sorted({*names, *progress_rows})  # a target since removed still shows what it ran
@@ -140,31 +142,31 @@ def load_deploy_stage(site: Site, promotion_id: str, step: str) -> DeployStage:
     stages = [(s.name, deploy_percent(s.name)) for s in state.steps if deploy_percent(s.name) is not None]
     targets = tuple(_target_row(step, name, name in in_stage, state, last_measurement, progress_rows,
                                 returned, known.get(name), names, stages, gate) for name in names)
-    measured_names = {t.get("target") for t in last_measurement.get("targets") or []}
+    measured_names = {t.target for t in last_measurement.targets}
     # healthy means answering AND within the gate's limits: a target failing every
     # request is not "healthy" beside "error rate 100%, SLO BREACHED"
     healthy_now = sum(1 for t in targets if t.name in measured_names and t.health == HEALTHY)
-    window = float(decision.get("windowSeconds") or (gate.window_seconds if gate else 0.0))
+    window = float(decision.window_seconds or (gate.window_seconds if gate else 0.0))
     return DeployStage(
         promotion_id=promotion_id, step=step, title=view.title, percent=pct, environment=env,
         release=dict(state.release), status=view.status, attempt=view.attempt,
-        policy=str(latest.get("policy") or (gate.summary if gate else "")),
+        policy=latest.policy or (gate.summary if gate else ""),
         gate_text=gate.describe() if gate else "",
         phase=phase,
-        healthy=healthy_now if "measurement" in latest and not latest.get("provider") else None,
-        total=_int(latest.get("total")) if "measurement" in latest else None,
+        healthy=healthy_now if latest.measured and latest.provider is None else None,
+        total=_int(latest.total) if latest.measured else None,
         environment_targets=len(names),
-        error_rate=_float(latest.get("error_rate")), p95_ms=_float(latest.get("p95_ms")),
-        progress=float(latest.get("progress") or 0.0) if "measurement" in latest else 0.0,
-        observed_seconds=float(decision.get("observedSeconds") or 0.0),
+        error_rate=_float(latest.error_rate), p95_ms=_float(latest.p95_ms),
+        progress=float(latest.progress or 0.0) if latest.measured else 0.0,
+        observed_seconds=float(decision.observed_seconds or 0.0),
         window_seconds=window,
-        measurements=int(decision.get("measurements") or 0),
-        required_measurements=int(decision.get("requiredMeasurements")
+        measurements=int(decision.measurements or 0),
+        required_measurements=int(decision.required_measurements
                                   or (gate.required_measurements if gate else 0)),
-        reason=str(latest.get("reason") or ""),
+        reason=latest.reason,
         provider=provider_text(latest),
         auto_rollback=trigger is not None, trigger_reason=trigger or "",
-        points=tuple(_point(data) for data in measured if _point(data) is not None),
+        points=tuple(point for point in map(_point, measured) if point is not None),
         max_error_rate=gate.max_error_rate if gate else None,
         max_p95_ms=gate.max_p95_ms if gate else None,
         targets=targets, next_label=continue_label(state, step),
@@ -192,65 +194,68 @@ def _since_start(events: Sequence[ev.Event], step: str) -> list[ev.Event]:
     return list(events[start:]) if start else []
 
 
-def _progress_rows(attempt: Sequence[ev.Event], outputs: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    rows: dict[str, Mapping[str, Any]] = {}
-    for event in attempt:
-        if event.type == ev.STEP_CRITERIA and event.data.get("status") == "deploying":
-            rows.update({str(r["name"]): r for r in event.data.get("targets") or [] if r.get("name")})
-    for row in outputs.get("targets") or []:
+def _progress_rows(criteria: Sequence[pl.StepCriteria],
+                   outputs: Mapping[str, Any]) -> dict[str, pl.TargetRow]:
+    rows: dict[str, pl.TargetRow] = {}
+    for measured in criteria:
+        if measured.status == "deploying":
+            rows.update({r.name: r for r in measured.targets if r.name})
+    for row in outputs.get("targets") or []:  # the stage's outputs, once it has finished
         if isinstance(row, Mapping) and row.get("name"):
-            rows[str(row["name"])] = row
+            rows[str(row["name"])] = pl.TargetRow.read(row, "outputs.targets")
     return rows
 
 
-def _returned(since: Sequence[ev.Event], step: str) -> dict[str, Mapping[str, Any]]:
+def _returned(since: Sequence[ev.Event], step: str) -> dict[str, pl.ReturnedTarget]:
     """Targets a completed rollback (of any scope) returned after the stage's last
     measurement: what they reported then is no longer what they run."""
-    rows: dict[str, Mapping[str, Any]] = {}
+    rows: dict[str, pl.ReturnedTarget] = {}
     for event in since:
         if event.type == ev.STEP_CRITERIA and event.step == step:
             rows.clear()
         elif event.type == ev.ROLLBACK_COMPLETED:
-            rows.update({str(r["target"]): r for r in event.data.get("targets") or []
-                         if r.get("status") == "succeeded"})
+            done = pl.read_as(pl.RollbackCompleted, event)
+            rows.update({r.target: r for r in done.targets if r.status == "succeeded"})
     return rows
 
 
-def _trigger(attempt: Sequence[ev.Event], latest: Mapping[str, Any]) -> str | None:
+def _trigger(attempt: Sequence[ev.Event], latest: pl.StepCriteria) -> str | None:
     for event in attempt:
-        if event.type == ev.ROLLBACK_REQUESTED and event.data.get("automatic"):
+        if event.type == ev.ROLLBACK_REQUESTED and pl.read_as(pl.RollbackRequested, event).automatic:
             return event.reason or "health gate breached"
-    if latest.get("auto_rollback") == "triggered":
-        return str(latest.get("reason") or "health gate breached")
+    if latest.auto_rollback == "triggered":
+        return latest.reason or "health gate breached"
     return None
 
 
-def _target_row(stage: str, name: str, in_stage: bool, state: RunState, measurement: Mapping[str, Any],
-                progress: Mapping[str, Mapping[str, Any]], returned: Mapping[str, Mapping[str, Any]],
+def _target_row(stage: str, name: str, in_stage: bool, state: RunState, measurement: pl.Measurement,
+                progress: Mapping[str, pl.TargetRow], returned: Mapping[str, pl.ReturnedTarget],
                 known: Any, names: Sequence[str], stages: Sequence[tuple[str, int | None]],
                 gate: HealthGate | None = None) -> StageTarget:
     release = state.release
-    seen = next((t for t in measurement.get("targets") or [] if t.get("target") == name), None)
+    seen = next((t for t in measurement.targets if t.target == name), None)
     row = progress.get(name)
     version: str | None = None
     digest: str | None = None
     health, notes = PENDING, ""
     if name in returned:
-        version, digest = returned[name].get("to"), returned[name].get("to_digest")
+        version, digest = returned[name].to_version, returned[name].to_digest
         notes = f"returned to {version or 'its previous release'} by a rollback"
     elif seen is not None:
-        version, digest = seen.get("version"), seen.get("digest")
+        version, digest = seen.version, seen.digest
         breach = _target_breach(seen, gate)
-        health = HEALTHY if seen.get("healthy") and not breach else UNHEALTHY
+        health = HEALTHY if seen.healthy and not breach else UNHEALTHY
         notes = breach or _measured_notes(seen)
     elif row is not None:
-        status = row.get("status", "succeeded")
+        status = row.status
         ok = status in ("succeeded", "unchanged")
-        version = row.get("to") if ok else row.get("from")
-        digest = row.get("to_digest", release.get("digest")) if ok else row.get("from_digest")
+        version = row.to_version if ok else row.from_version
+        # a row without to_digest is on this run's release
+        to_digest = release.get("digest") if "to_digest" in row.absent else row.to_digest
+        digest = to_digest if ok else row.from_digest
         live = state.step(stage).status == "running"
         notes = (("deployed; waiting for the first measurement" if live else "deployed; not measured") if ok
-                 else f"deploy {status}: {row.get('detail') or ''}".rstrip(": "))
+                 else f"deploy {status}: {row.detail or ''}".rstrip(": "))
     elif known is not None:
         version, digest = known.version, known.digest
     if not notes and in_stage:
@@ -268,12 +273,12 @@ def _target_row(stage: str, name: str, in_stage: bool, state: RunState, measurem
     return StageTarget(name, in_stage, text, detail, on_release, health, notes)
 
 
-def _target_breach(seen: Mapping[str, Any], gate: HealthGate | None) -> str:
+def _target_breach(seen: pl.MeasuredTarget, gate: HealthGate | None) -> str:
     """Which of the gate's limits this target's own share of the measurement breaks
     (the same "not below" rule as the gate), or ``""``."""
-    if gate is None or not seen.get("healthy"):
+    if gate is None or not seen.healthy:
         return ""
-    rate, p95 = seen.get("errorRate"), seen.get("p95Ms")
+    rate, p95 = seen.error_rate, seen.p95_ms
     if gate.max_error_rate is not None and rate is not None and float(rate) >= gate.max_error_rate:
         return f"breaching: err {percent_text(float(rate))} not below {percent_text(gate.max_error_rate)}"
     if gate.max_p95_ms is not None and p95 is not None and float(p95) >= gate.max_p95_ms:
@@ -281,14 +286,14 @@ def _target_breach(seen: Mapping[str, Any], gate: HealthGate | None) -> str:
     return ""
 
 
-def _measured_notes(seen: Mapping[str, Any]) -> str:
-    if not seen.get("healthy"):
-        return str(seen.get("detail") or "unhealthy")
+def _measured_notes(seen: pl.MeasuredTarget) -> str:
+    if not seen.healthy:
+        return seen.detail or "unhealthy"
     parts = ["ok"]
-    if seen.get("errorRate") is not None:
-        parts.append(f"err {percent_text(float(seen['errorRate']))}")
-    if seen.get("p95Ms") is not None:
-        parts.append(f"p95 {float(seen['p95Ms']):.0f}ms")
+    if seen.error_rate is not None:
+        parts.append(f"err {percent_text(float(seen.error_rate))}")
+    if seen.p95_ms is not None:
+        parts.append(f"p95 {float(seen.p95_ms):.0f}ms")
     return " · ".join(parts)
 
 
@@ -309,13 +314,13 @@ def _outside_notes(name: str, names: Sequence[str], stages: Sequence[tuple[str, 
     return f"pending — joins at {title}"
 
 
-def _point(data: Mapping[str, Any]) -> ChartPoint | None:
-    measurement = data.get("measurement") or {}
-    if measurement.get("phase") == "baseline":
+def _point(data: pl.StepCriteria) -> ChartPoint | None:
+    measurement = data.measurement or pl.Measurement()
+    if measurement.phase == "baseline":
         return None
-    decision = data.get("decision") or {}
-    return ChartPoint(float(decision.get("observedSeconds") or 0.0), _float(data.get("error_rate")),
-                      _float(data.get("p95_ms")), str(measurement.get("phase") or ""))
+    decision = data.decision or pl.Decision()
+    return ChartPoint(float(decision.observed_seconds or 0.0), _float(data.error_rate),
+                      _float(data.p95_ms), measurement.phase)
 
 
 def _float(value: Any) -> float | None:
@@ -357,15 +362,14 @@ def rollback_impact(site: Site, promotion_id: str, scope: str) -> dict[str, Any]
     return result
 
 
-def metric_conditions(latest: Mapping[str, Any], names: Sequence[str],
+def metric_conditions(latest: pl.StepCriteria, names: Sequence[str],
                       scale: float) -> tuple[tuple[str, str, float], ...] | None:
     """The success/failure conditions a metrics provider's query named ``names`` was judged
     by, thresholds times ``scale`` (seconds to ms); None when no provider measured."""
-    if not isinstance(latest.get("provider"), Mapping):
+    if latest.provider is None:
         return None
-    conditions = latest.get("conditions")
-    found = next((conditions[n] for n in names if isinstance(conditions, Mapping)
-                  and isinstance(conditions.get(n), Mapping)), None)
+    conditions = latest.conditions or {}  # by query name
+    found = next((conditions[n] for n in names if isinstance(conditions.get(n), Mapping)), None)
     if found is None:
         return ()
     lines = []
@@ -380,16 +384,16 @@ def metric_conditions(latest: Mapping[str, Any], names: Sequence[str],
     return tuple(lines)
 
 
-def provider_text(latest: Mapping[str, Any]) -> str:
+def provider_text(latest: pl.StepCriteria) -> str:
     """``prometheus at http://…: answered`` or ``…: ERROR (2 in a row, 3rd ends the analysis) — why``."""
-    provider = latest.get("provider")
-    if not isinstance(provider, Mapping):
+    provider = latest.provider
+    if provider is None:
         return ""
-    where = f"{provider.get('name')} at {provider.get('address')}"
-    if provider.get("answered"):
+    where = f"{provider.name} at {provider.address}"
+    if provider.answered:
         return f"{where}: answered"
-    decision = latest.get("decision") or {}
-    notes = (latest.get("measurement") or {}).get("notes") or []
-    streak, limit = decision.get("consecutiveErrors"), decision.get("consecutiveErrorLimit")
+    decision = latest.decision or pl.Decision()
+    notes = (latest.measurement or pl.Measurement()).notes
+    streak, limit = decision.consecutive_errors, decision.consecutive_error_limit
     count = f" ({streak} in a row, {limit} tolerated)" if streak is not None and limit is not None else ""
     return f"{where}: ERROR{count} — {'; '.join(str(n) for n in notes)}"

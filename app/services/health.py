@@ -3,9 +3,9 @@
 - **Feeds**: per source and base ecosystem, the age of the newest snapshot now,
   against the site's thresholds (a site setting; default WARN from 6 h, FAIL
   from 24 h). No snapshot at all is FAIL: the gate cannot decide without one.
-- **Jobs**: failed or interrupted steps of runs that have not ended (WARN). A
-  scheduler adds its failed and dead-lettered jobs through
-  :func:`register_job_source`.
+- **Jobs**: failed or interrupted steps of runs that have not ended (WARN), the
+  scheduler's failed and dead-lettered jobs and broken event chains: the sources
+  :func:`job_sources` names.
 - **Integrations**: deploy targets, each asked for its health through its
   driver (a target that does not answer is WARN), and the secret providers
   (the site secrets folder must not be writable by others).
@@ -22,15 +22,17 @@ import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import select
 
 from app.context import Site
 from app.errors import UsageError
 from app.services import feeds, promotions
+from app.services.job_issues import JobIssue, JobSource
 from app.services.roles import OPERATORS, require_role
 from engine.clock import parse_rfc3339, rfc3339
+from engine.run.status import RunStatus
 from models.tables import Environment, SiteSetting, Target
 
 log = logging.getLogger(__name__)
@@ -94,18 +96,6 @@ class FeedFreshness:
     digest: str | None
     age_hours: float | None
     status: str
-    detail: str
-
-    def to_json(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class JobIssue:
-    source: str  # which job source reported it
-    subject: str  # e.g. the promotion id
-    job: str  # e.g. the step
-    status: str  # failed | interrupted | dead-lettered
     detail: str
 
     def to_json(self) -> dict[str, Any]:
@@ -184,12 +174,6 @@ def feed_freshness(site: Site, now: datetime, limits: Thresholds) -> list[FeedFr
 
 
 # -- jobs ------------------------------------------------------------------------------
-class JobSource(Protocol):
-    name: str
-
-    def failed_jobs(self, site: Site) -> list[JobIssue]: ...
-
-
 class ActiveRunFailures:
     """Steps that failed or were interrupted in runs that have not ended."""
 
@@ -197,30 +181,24 @@ class ActiveRunFailures:
 
     def failed_jobs(self, site: Site) -> list[JobIssue]:
         issues = []
-        for p in promotions.list_promotions(site, statuses=("failed", "interrupted")):
-            if p.status in ("failed", "interrupted"):  # chain-broken: BrokenChains says why
+        stuck = (RunStatus.FAILED, RunStatus.INTERRUPTED)
+        for p in promotions.list_promotions(site, statuses=stuck):
+            if p.status in stuck:  # chain-broken: BrokenChains says why
                 issues.append(JobIssue(self.name, p.id, p.current_title or (p.current_step or ""),
                                        p.status, f"{p.release_name} {p.release_version} → "
                                                  f"{p.to_env}"))
         return sorted(issues, key=lambda j: j.subject)
 
 
-_JOB_SOURCES: list[JobSource] = [ActiveRunFailures()]
-
-
-def register_job_source(source: JobSource) -> None:
-    """Add a source of failed or dead-lettered jobs (the scheduler's, when it arrives)."""
-    if all(s.name != source.name for s in _JOB_SOURCES):
-        _JOB_SOURCES.append(source)
-
-
 def job_sources() -> tuple[JobSource, ...]:
-    import app.services.scheduler  # noqa: F401 — registers its failed and dead-lettered jobs
+    """Every source of failed jobs, named here once: steps of active runs, the scheduler's
+    failed and dead-lettered jobs, runs the background chain verifier found broken. The
+    sources import :mod:`app.services.job_issues`, never this module, so there is no cycle;
+    imported when a report is made (the scheduler is not needed to start the GUI)."""
     from app.services.chain_verifier import BrokenChains
+    from app.services.scheduler import SchedulerJobs
 
-    register_job_source(BrokenChains())  # runs the background chain verifier found broken
-
-    return tuple(_JOB_SOURCES)
+    return (ActiveRunFailures(), SchedulerJobs(), BrokenChains())
 
 
 # -- integrations ----------------------------------------------------------------------
@@ -298,13 +276,16 @@ def secret_providers(site: Site) -> list[IntegrationHealth]:
 
 # -- the report ------------------------------------------------------------------------
 def report(site: Site, *, probe_targets: bool = True, probe: TargetProbe = driver_probe,
-           targets: Sequence[IntegrationHealth] | None = None) -> HealthReport:
+           targets: Sequence[IntegrationHealth] | None = None,
+           sources: Sequence[JobSource] | None = None) -> HealthReport:
     """The whole report. ``targets``: rows of an earlier probe to show again instead of
-    asking the targets (a screen refreshing feeds and jobs often, targets seldom)."""
+    asking the targets (a screen refreshing feeds and jobs often, targets seldom).
+    ``sources``: where failed jobs come from (:func:`job_sources` unless given)."""
     now = site.clock.now()
     limits = thresholds(site)
     feed_rows = feed_freshness(site, now, limits)
-    jobs = [issue for source in job_sources() for issue in source.failed_jobs(site)]
+    jobs = [issue for source in (job_sources() if sources is None else sources)
+            for issue in source.failed_jobs(site)]
     if targets is not None:
         target_rows = list(targets)
     else:

@@ -13,12 +13,14 @@ from typing import Any, Protocol
 
 from engine.clock import Clock
 from engine.run.state import RunState
+from engine.run.status import StepStatus
 
-SUCCEEDED = "succeeded"
-WARNED = "warned"
-FAILED = "failed"
-WAITING = "waiting"
-SKIPPED = "skipped"
+# what a handler may return (engine/run/status.py defines the statuses)
+SUCCEEDED = StepStatus.SUCCEEDED
+WARNED = StepStatus.WARNED
+FAILED = StepStatus.FAILED
+WAITING = StepStatus.WAITING
+SKIPPED = StepStatus.SKIPPED
 
 
 @dataclass(frozen=True)

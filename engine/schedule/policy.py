@@ -22,15 +22,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from engine.run.status import RunStatus, StepStatus
 from engine.schedule.errors import RetryPolicyInvalid
 from engine.schedule.window import Window, duration_text, time_text
 
+# a scheduled attempt's outcome (not a run's status)
 SUCCEEDED = "succeeded"
 FAILED = "failed"
 WAITING = "waiting"
 
 _WAITING_FOR = {"approval": "an approval", "continue": "an operator to continue to the next stage"}
-_NEEDS_OPERATOR = ("failed", "interrupted", "rolled-back", "halted")
+_NEEDS_OPERATOR = frozenset({RunStatus.FAILED, RunStatus.INTERRUPTED, RunStatus.ROLLED_BACK, RunStatus.HALTED})
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class AttemptOutcome:
 
 def judge_run(run: RunFacts, until_title: str | None = None) -> AttemptOutcome:
     steps = f"{run.steps_run} step(s) run"
-    if run.status == "completed":
+    if run.status == RunStatus.COMPLETED:
         return AttemptOutcome(SUCCEEDED, f"the run completed ({steps})")
     if run.reached_until:
         return AttemptOutcome(SUCCEEDED, f"reached {until_title or 'the chosen stage'} ({steps}); "
@@ -90,7 +92,7 @@ def judge_run(run: RunFacts, until_title: str | None = None) -> AttemptOutcome:
         return AttemptOutcome(FAILED, f"{run.current_title or 'the current step'} "
                                       f"{run.current_status or run.status}{error}; an operator "
                                       "must retry or roll back the run, then retry this job")
-    if run.current_status == "waiting":
+    if run.current_status == StepStatus.WAITING:
         whom = _WAITING_FOR.get(run.waiting_for, run.waiting_for or "a person")
         return AttemptOutcome(SUCCEEDED, f"{steps}; the run now waits for {whom} at "
                                          f"{run.current_title}")
