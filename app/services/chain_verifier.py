@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from app.context import Site
+from app.services.job_issues import JobIssue
 from models import run_summary
 from models.tables import RunSummary
 
@@ -117,8 +118,6 @@ class BrokenChains:
 
     name = "chains"
 
-    def failed_jobs(self, site: Site) -> list:  # list[health.JobIssue]
-        from app.services.health import JobIssue
-
+    def failed_jobs(self, site: Site) -> list[JobIssue]:
         return [JobIssue(self.name, promotion, "event chain", run_summary.CHAIN_BROKEN, why)
                 for promotion, why in status(site).broken]

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from app.context import Site
 from app.errors import NotFound, NotNow, UsageError
-from app.services.health import JobIssue, register_job_source
 from app.services.identity import Identity
+from app.services.job_issues import JobIssue
 from app.services.promotions import _load
 from app.services.roles import OPERATORS, require_role, require_signer
 from engine import schedule as sched
@@ -477,7 +477,7 @@ def dead_letter(session: Session, row: Schedule, reason: str, at: str) -> None:
 # -- data health -----------------------------------------------------------------------
 class SchedulerJobs:
     """Dead-lettered jobs, and jobs whose latest attempt failed and will be retried, for
-    the data health banner (:func:`app.services.health.register_job_source`)."""
+    the data health banner (one of :func:`app.services.health.job_sources`)."""
 
     name = "scheduler"
 
@@ -495,5 +495,3 @@ class SchedulerJobs:
                                            AttemptInfo.of(last).summary or "failed"))
         return sorted(issues, key=lambda j: (j.subject, j.job))
 
-
-register_job_source(SchedulerJobs())

@@ -15,11 +15,11 @@ from app.services.health import (
     IntegrationHealth,
     JobIssue,
     Thresholds,
-    register_job_source,
 )
 from tests.gate.conftest import run_to_gate
 from tests.support.factories import add_target
 from tests.support.gate_data import add_shop_release, store_feed
+from tests.test_layers import ROOT, imported_modules
 
 
 def _no_targets(site):
@@ -76,12 +76,18 @@ def test_a_scheduler_can_add_its_failed_jobs(gate_site):
         def failed_jobs(self, site):
             return [JobIssue(self.name, "schedule-7", "rescan", "dead-lettered", "3 attempts")]
 
-    register_job_source(DeadLetters())
-    try:
-        report = health.report(gate_site, probe=_no_targets)
-        assert ("schedule-7", "dead-lettered") in [(j.subject, j.status) for j in report.jobs]
-    finally:
-        health._JOB_SOURCES[:] = [s for s in health._JOB_SOURCES if s.name != DeadLetters.name]
+    sources = (*health.job_sources(), DeadLetters())
+    report = health.report(gate_site, probe=_no_targets, sources=sources)
+    assert ("schedule-7", "dead-lettered") in [(j.subject, j.status) for j in report.jobs]
+    assert "schedule-7" not in [j.subject for j in health.report(gate_site, probe=_no_targets).jobs]
+
+
+def test_the_sources_are_named_once_and_import_no_report():
+    """The scheduler and the chain verifier are sources the report names: neither imports
+    the report back (the cycle a registration at import time made)."""
+    assert [s.name for s in health.job_sources()] == ["runs", "scheduler", "chains"]
+    for module in ("app/services/scheduler.py", "app/services/chain_verifier.py"):
+        assert "app.services.health" not in imported_modules(ROOT / module), module
 
 
 def test_integrations_targets_and_secret_providers(gate_site):
