@@ -46,6 +46,17 @@ _SHA256 = re.compile(r"\A[0-9a-f]{64}\Z")
 _MAX_SAFE_INT = 2**53 - 1
 
 
+def _raw(obj: Mapping[str, Any], key: str) -> Any:
+    """A field as found (``None`` when missing): ``BundlePredicate`` checks its type."""
+    return obj.get(key)
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
 def _fail(message: str) -> PredicateInvalid:
     return PredicateInvalid(f"predicate: {message}")
 
@@ -97,16 +108,16 @@ class BundlePredicate:
         times = {}
         for label in ("created", "expires"):
             try:
-                times[label] = parse_rfc3339(obj.get(label))
+                times[label] = parse_rfc3339(_string(obj.get(label)))
             except (ValueError, TypeError, OverflowError):
                 raise _fail(f"{label} must be an RFC 3339 UTC time ending in Z") from None
         return cls(
-            kind=obj.get("kind"),
-            name=obj.get("name"),
-            version=obj.get("version"),
+            kind=_raw(obj, "kind"),
+            name=_raw(obj, "name"),
+            version=_raw(obj, "version"),
             created=times["created"],
             expires=times["expires"],
-            producer=obj.get("producer"),
+            producer=_raw(obj, "producer"),
             description=obj.get("description", ""),
         )
 
@@ -226,7 +237,7 @@ class BundleManifest:
             name = subject.name
             if name is None:
                 raise StatementInvalid("every subject needs a name (the member path)")
-            if type(subject) is ListedFile:
+            if isinstance(subject, ListedFile):
                 digest: bytes | str | None = subject.sha256
             else:
                 digest = subject.digest.get("sha256")

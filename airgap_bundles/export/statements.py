@@ -129,10 +129,10 @@ class PartManifest:
         part = p.get("part")
         if not isinstance(part, dict):
             raise StatementError("part manifest: predicate.part must be an object")
-        numbers = [part.get("index"), part.get("count"), part.get("offset")]
-        if not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers):
+        index, count, offset = part.get("index"), part.get("count"), part.get("offset")
+        if (not (isinstance(index, int) and isinstance(count, int) and isinstance(offset, int))
+                or any(isinstance(n, bool) for n in (index, count, offset))):
             raise StatementError("part manifest: index, count and offset must be integers")
-        index, count, offset = numbers
         if not 1 <= index <= count or offset < 0:
             raise StatementError(f"part manifest: part {index} of {count} is impossible")
         if not isinstance(p.get("promotion"), str) or not isinstance(p.get("bundle"), str):

@@ -97,9 +97,10 @@ class FeedInspector(Inspector):
         source = doc.get("source")
         if not isinstance(source, str) or not source.strip():
             raise FeedInvalid("'source' must be a non-empty string", member=FEED_FILE)
+        stamp = doc.get("snapshot")
         try:
-            snapshot = parse_rfc3339(doc.get("snapshot"))
-        except (ValueError, TypeError, OverflowError):
+            snapshot = parse_rfc3339(stamp if isinstance(stamp, str) else "")
+        except (ValueError, OverflowError):
             raise FeedInvalid(
                 "'snapshot' must be an RFC 3339 UTC time ending in Z", member=FEED_FILE
             ) from None

@@ -74,13 +74,15 @@ class ReleaseContent(KindContent):
         }
 
 
-def _text(obj: dict, key: str, where: str, *, required: bool = True) -> str | None:
+def _text(obj: dict, key: str, where: str) -> str:
     value = obj.get(key)
-    if value is None and not required:
-        return None
     if not isinstance(value, str) or not value.strip():
         raise ReleaseInvalid(f"{where}: {key!r} must be a non-empty string", member=RELEASE_FILE)
     return value
+
+
+def _optional_text(obj: dict, key: str, where: str) -> str | None:
+    return None if obj.get(key) is None else _text(obj, key, where)
 
 
 class ReleaseInspector(Inspector):
@@ -193,7 +195,7 @@ class ReleaseInspector(Inspector):
                 f"names the release {name!r} but the bundle is {self.manifest.predicate.name!r}",
                 member=RELEASE_FILE,
             )
-        _text(doc, "workflow", "release", required=False)
+        _optional_text(doc, "workflow", "release")
         if not isinstance(doc.get("notes", ""), str):
             raise ReleaseInvalid("'notes' must be a string", member=RELEASE_FILE)
         inputs = doc.get("inputs", [])
@@ -218,7 +220,7 @@ class ReleaseInspector(Inspector):
                     f"{where}: digest must be sha256:<64 lowercase hex>", member=RELEASE_FILE
                 )
             sbom = _text(item, "sbom", where)
-            artifact = _text(item, "artifact", where, required=False)
+            artifact = _optional_text(item, "artifact", where)
             component = Component(cname, _text(item, "image", where), digest, sbom, artifact)
             self._check_paths(component)
             components.append(component)
