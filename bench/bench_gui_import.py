@@ -49,7 +49,7 @@ def gui_import(site, bundle: Path) -> dict:
 
     from app.gui import application
     from app.qt.context import GuiContext
-    from app.qt.import_jobs import ImportRequest
+    from app.screens.import_jobs import ImportRequest
     from views.bundles.importer import BundleImporter
 
     application()

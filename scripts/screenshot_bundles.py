@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import airgap_bundles
-from app.qt.import_jobs import MediumBundles, bundle_files, preview
+from app.screens.import_jobs import MediumBundles, bundle_files, preview
 from app.services import bundles, trust
 from devkit.factories import START, make_site
 from engine.crypto import dsse

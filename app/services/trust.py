@@ -40,6 +40,13 @@ def _latest(session) -> TrustRootRecord | None:
     return session.scalar(select(TrustRootRecord).order_by(TrustRootRecord.version.desc()).limit(1))
 
 
+def require_installer(site: Site, actor: str) -> None:
+    """Rejected unless ``actor`` may install or rotate the trust root (asked before a
+    file is read, so a refusal by role is a message, not a report)."""
+    with site.db.read() as session:
+        require_role(session, actor, INSTALLERS, "install or rotate the trust root")
+
+
 def install_first(site: Site, envelope_bytes: bytes, actor: str, confirmed: bool) -> TrustRoot:
     """Trust on first use: only with an explicit confirmation, only on a site with none."""
     if not confirmed:

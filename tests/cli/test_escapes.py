@@ -12,7 +12,7 @@ from dataclasses import replace
 import pytest
 
 from app.cli.main import main
-from app.qt.import_jobs import ImportRequest, run_import
+from app.screens.import_jobs import ImportRequest, run_import
 from app.services import trust
 from engine.text import UNSAFE
 from tests.bundles.helpers import (

@@ -71,8 +71,8 @@ def windows(site, ids: dict[str, str]) -> Iterator[tuple[str, QWidget]]:
     """Each window or dialog, opened as the app opens it; the caller closes it."""
     from airgap_bundles.report import Check
     from app.gui import main_window
-    from app.qt.import_jobs import ImportOutcome, ImportRequest, RootPreview
     from app.screens.evidence_items import load_packet
+    from app.screens.import_jobs import ImportOutcome, ImportRequest, RootPreview
     from app.services import evidence
     from tests.support.doubles import doubles_registry
     from views.auditor.window import AuditorWindow

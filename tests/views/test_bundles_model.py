@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from app.qt.import_jobs import RootPreview, TrustRootView
+from app.screens.import_jobs import RootPreview, TrustRootView
 from app.services.bundles import BundleRow
 from views.bundles.model import (
     DIGEST,

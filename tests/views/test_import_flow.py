@@ -16,8 +16,8 @@ from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 import airgap_bundles
-from app.qt import import_jobs
-from app.qt.import_jobs import CANCELLED, IMPORTED, REJECTED, BundleFile, MediumBundles
+from app.screens import import_jobs
+from app.screens.import_jobs import CANCELLED, IMPORTED, REJECTED, BundleFile, MediumBundles
 from app.services import bundles, trust
 from tests.views.conftest import sign_in_as
 from views.bundles.model import LABEL, OVERRIDE, VERSION

@@ -9,7 +9,7 @@ import pytest
 
 import airgap_bundles
 from app.errors import NotFound
-from app.qt.import_jobs import CONFIRM_FIRST_ROOT, IMPORTED, REJECTED
+from app.screens.import_jobs import CONFIRM_FIRST_ROOT, IMPORTED, REJECTED
 from app.services import bundles, trust
 from tests.views.conftest import sign_in_as
 from views.bundles.page import BundlesPage

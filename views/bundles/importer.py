@@ -15,9 +15,9 @@ from PySide6.QtCore import QObject, Signal
 from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
-from app.qt.import_jobs import IMPORTED, ImportOutcome, ImportRequest, run_import
 from app.qt.operation import Operation
 from app.qt.worker import Worker
+from app.screens.import_jobs import IMPORTED, ImportOutcome, ImportRequest, run_import
 
 
 class BundleImporter(QObject):

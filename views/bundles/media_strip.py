@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.qt.errors import Failure
-from app.qt.import_jobs import MediumBundles, scan_media
 from app.qt.operation import Operation
 from app.qt.worker import TaskManager
+from app.screens.import_jobs import MediumBundles, scan_media
 from views.import_dialog.text import FAILED, size_text
 
 MEDIA_POLL_MS = 5000

@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
 from app.qt.changes import Change
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
-from app.qt.import_jobs import (
+from app.qt.refresher import Refresher
+from app.screens.import_jobs import (
     CANCELLED,
     CONFIRM_FIRST_ROOT,
     IMPORTED,
@@ -43,7 +44,6 @@ from app.qt.import_jobs import (
     load_bundles_snapshot,
     scan_media,
 )
-from app.qt.refresher import Refresher
 from app.screens.snapshots import NO_ACTOR
 from views.bundles.drop import BundleDropFilter
 from views.bundles.importer import BundleImporter

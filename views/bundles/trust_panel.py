@@ -9,7 +9,7 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from app.qt.import_jobs import TrustRootView
+from app.screens.import_jobs import TrustRootView
 from views.common.format import short, when
 from views.import_dialog.text import FAILED, PASSED, WARNING
 

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.qt.import_jobs import IMPORTED, ImportOutcome, ImportRequest
+from app.screens.import_jobs import IMPORTED, ImportOutcome, ImportRequest
 from views.common.geometry import fit_window
 from views.common.reason_dialog import ReasonDialog
 from views.import_dialog.text import checks_html, headline, plain_report, reason_html, summary_rows

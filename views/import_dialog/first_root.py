@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.qt.import_jobs import RootPreview
+from app.screens.import_jobs import RootPreview
 from views.common.format import when
 from views.common.geometry import fit_window
 from views.import_dialog.text import FAILED, WARNING, key_text

@@ -1,13 +1,13 @@
 """The verification report as people read it: one line per check, ✓ or ✗ and its
 detail in plain words; the failing rule on top of a rejection; the bundle's summary on
-top of a success. Pure functions over :class:`~app.qt.import_jobs.ImportOutcome`."""
+top of a success. Pure functions over :class:`~app.screens.import_jobs.ImportOutcome`."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Mapping
 
-from app.qt.import_jobs import IMPORTED, ImportedSummary, ImportOutcome
+from app.screens.import_jobs import IMPORTED, ImportedSummary, ImportOutcome
 from engine.text import terminal_safe
 from views.common.format import when
 from views.common.palette import status_hex

@@ -20,15 +20,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import airgap_bundles as ab
 from airgap_bundles import media
 from app.context import Site
 from app.errors import NotFound, NotNow, Rejected
-from app.qt.worker import TaskControl
 from app.services import bundles, trust
-from app.services.roles import require_role
 from engine.clock import rfc3339
 from engine.crypto import dsse
 from engine.crypto.errors import CryptoError
@@ -136,6 +134,15 @@ class ImportOutcome:
         return self.status == REJECTED and self.rule == VERSION_NOT_NEWER
 
 
+class TaskControl(Protocol):
+    """What an import needs of the worker running it (``app.qt.worker.TaskControl`` is one):
+    report progress, and ask whether it was cancelled."""
+
+    def progress(self, value: Any) -> None: ...
+
+    def cancelled(self) -> bool: ...
+
+
 class _Progress:
     """Forwards (bytes hashed, total) to the GUI at most once per 0.1 % of the file."""
 
@@ -210,8 +217,7 @@ def _imported(request: ImportRequest, result: bundles.ImportResult) -> ImportOut
 
 # --- trust-root envelopes ----------------------------------------------------------------
 def _trust_root_file(site: Site, request: ImportRequest, actor: str) -> ImportOutcome:
-    with site.db.read() as session:  # a refusal by role is a message, not a report
-        require_role(session, actor, trust.INSTALLERS, "install or rotate the trust root")
+    trust.require_installer(site, actor)
     data = Path(request.path).read_bytes()
     try:
         trust.in_force(site)
