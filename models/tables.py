@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
-    DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -15,6 +14,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from models.utc import UtcDateTime  # every DateTime column: aware UTC in, aware UTC out
 
 
 class Base(DeclarativeBase):
@@ -26,7 +27,7 @@ class Site(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     site_key_id: Mapped[str] = mapped_column(String(64))
     log_key_id: Mapped[str] = mapped_column(String(64))
     log_origin: Mapped[str] = mapped_column(String(300))
@@ -40,7 +41,7 @@ class Environment(Base):
     workflow: Mapped[str] = mapped_column(String(100))
     approvals_required: Mapped[int] = mapped_column(Integer, default=0)
     baseline: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Target(Base):
@@ -52,7 +53,7 @@ class Target(Base):
     name: Mapped[str] = mapped_column(String(100))
     driver: Mapped[str] = mapped_column(String(50))
     options: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class User(Base):
@@ -63,7 +64,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(30))
     key_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     public_key_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[str | None] = mapped_column(String(40), nullable=True)  # roster time
 
 
@@ -77,7 +78,7 @@ class Release(Base):
     version: Mapped[str] = mapped_column(String(100))
     manifest: Mapped[bytes] = mapped_column(LargeBinary)
     bundle_digest: Mapped[str | None] = mapped_column(String(71), nullable=True)
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Promotion(Base):
@@ -88,7 +89,7 @@ class Promotion(Base):
     from_env: Mapped[str | None] = mapped_column(String(100), nullable=True)
     to_env: Mapped[str] = mapped_column(String(100))
     requester: Mapped[str] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class RunEvent(Base):
@@ -148,7 +149,7 @@ class RunLease(Base):
     owner: Mapped[str] = mapped_column(String(200))
     host: Mapped[str] = mapped_column(String(200))
     pid: Mapped[int] = mapped_column(Integer)
-    heartbeat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class EvidenceItem(Base):
@@ -210,7 +211,7 @@ class EnvironmentSettings(Base):
 
     environment_id: Mapped[int] = mapped_column(ForeignKey("environments.id"), primary_key=True)
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_by: Mapped[str] = mapped_column(String(100))
 
 
@@ -226,7 +227,7 @@ class TargetRelease(Base):
     digest: Mapped[str] = mapped_column(String(71))
     promotion_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     step: Mapped[str | None] = mapped_column(String(60), nullable=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class FeedSnapshot(Base):

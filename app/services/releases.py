@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
@@ -83,8 +82,5 @@ def release_manifest(site: Site, digest: str) -> ReleaseManifest:
         if row is None:
             raise NotFound(f"no release {digest} has been imported")
         canonical = bytes(row.manifest)
-        imported = row.imported_at
-        if imported.tzinfo is None:  # SQLite hands stored UTC times back without a zone
-            imported = imported.replace(tzinfo=UTC)
         return ReleaseManifest(row.name, row.version, row.digest, row.bundle_digest,
-                               rfc3339(imported), json.loads(canonical), canonical)
+                               rfc3339(row.imported_at), json.loads(canonical), canonical)
