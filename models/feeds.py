@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from models.tables import Advisory, AdvisoryPackage, FeedAdvisory, FeedCoverage, FeedSnapshot
@@ -120,6 +120,23 @@ def existing_digests(session: Session, digests: Sequence[str]) -> set[str]:
         chunk = list(digests[start:start + _CHUNK * 2])
         present.update(session.scalars(select(Advisory.digest).where(Advisory.digest.in_(chunk))))
     return present
+
+
+def insert_rows(session: Session, table: Table, columns: Sequence[str],
+                rows: Sequence[tuple]) -> None:
+    """Many rows into one table, inside the session's transaction. On SQLite straight
+    through the driver's executemany: for a snapshot's tens of thousands of small rows,
+    Core's per-row parameter processing costs more than SQLite's inserts themselves.
+    Elsewhere Core's insert, which batches rows into multi-row statements."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        marks = ", ".join("?" * len(columns))
+        connection.exec_driver_sql(
+            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", list(rows))
+    else:
+        connection.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
 
 
 def record_count(session: Session, snapshot_id: int) -> int:

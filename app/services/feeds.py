@@ -7,9 +7,10 @@ parser the bundle's verification report used (:func:`engine.vuln.feed.parse_reco
 so a record the report accepted is one this commit stores); it gives the
 ``(ecosystem, name)`` keys they name.
 
-Rows go in with ``session.execute(insert(table), rows)`` in batches, on the Core
-tables: the ORM's ``add_all`` is an order of magnitude slower for bulk data
-(DESIGN §11), and even the ORM's bulk insert costs twice the Core one here.
+Rows go in batches through :func:`models.feeds.insert_rows` (on SQLite the driver's
+executemany): the ORM's ``add_all`` is an order of magnitude slower for bulk data
+(DESIGN §11), the ORM's bulk insert twice the Core one, and Core's per-row parameter
+processing more than SQLite's inserts.
 
 Every snapshot is kept by its bundle digest, so a verdict stays replayable
 against the exact snapshot it used, however many newer ones arrive. Freshness
@@ -147,21 +148,16 @@ def _flush(session: Session, snapshot_id: int, batch: list[tuple[str, str, bytes
         if digest in known:
             continue
         try:
-            fresh.append((parse_record(data), data))
+            fresh.append((parse_record(data, digest), data))
         except OsvRecordError as exc:
             raise FeedRecordInvalid(str(exc), member=path) from None
-    if fresh:
-        session.execute(insert(Advisory.__table__), [
-            {"digest": r.digest, "osv_id": r.id, "modified": r.modified, "data": data}
-            for r, data in fresh])
-        packages = [{"ecosystem": key[0], "name_key": key[1], "advisory_digest": r.digest}
-                    for r, _ in fresh
-                    for key in sorted({a.key for a in r.affected if a.key is not None})]
-        if packages:
-            session.execute(insert(AdvisoryPackage.__table__), packages)
-    session.execute(insert(FeedAdvisory.__table__), [
-        {"snapshot_id": snapshot_id, "advisory_digest": digest, "path": path}
-        for path, digest, _ in batch])
+    q.insert_rows(session, Advisory.__table__, ("digest", "osv_id", "modified", "data"),
+                  [(r.digest, r.id, r.modified, data) for r, data in fresh])
+    q.insert_rows(session, AdvisoryPackage.__table__, ("ecosystem", "name_key", "advisory_digest"),
+                  [(*key, r.digest) for r, _ in fresh
+                   for key in sorted({a.key for a in r.affected if a.key is not None})])
+    q.insert_rows(session, FeedAdvisory.__table__, ("snapshot_id", "advisory_digest", "path"),
+                  [(snapshot_id, digest, path) for path, digest, _ in batch])
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from engine.vuln.osv import OsvRecord
 __all__ = ["OsvRecordError", "parse_record", "record_ecosystems"]
 
 
-def parse_record(data: bytes) -> OsvRecord:
+def parse_record(data: bytes, digest: str | None = None) -> OsvRecord:
     """One OSV record file, strictly parsed and validated (:class:`OsvRecordError` says
-    why not); its ``digest`` is the SHA-256 of exactly these bytes."""
-    return OsvRecord.from_bytes(data)
+    why not); its ``digest`` is the SHA-256 of exactly these bytes (pass it when the
+    caller has hashed them already)."""
+    return OsvRecord.from_bytes(data, digest)
 
 
 def record_ecosystems(record: OsvRecord) -> set[str]:

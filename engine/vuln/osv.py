@@ -88,13 +88,14 @@ class OsvRecord:
         return self.withdrawn is not None
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> OsvRecord:
-        """Parse one record file; ``digest`` is the SHA-256 of exactly these bytes."""
+    def from_bytes(cls, data: bytes, digest: str | None = None) -> OsvRecord:
+        """Parse one record file; ``digest`` is the SHA-256 of exactly these bytes
+        (computed here unless the caller hashed them already)."""
         try:
             obj = loads_strict(data)
         except StrictJSONError as exc:
             raise OsvRecordError(f"not JSON: {exc}") from None
-        return cls.from_json(obj, digest=sha256_digest(bytes(data)))
+        return cls.from_json(obj, digest=digest or sha256_digest(bytes(data)))
 
     @classmethod
     def from_json(cls, obj: Any, *, digest: str | None = None) -> OsvRecord:
