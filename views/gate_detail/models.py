@@ -1,26 +1,19 @@
 """Rules and findings of a verdict as Qt table models, and the findings filter.
 
-Thin adapters over the frozen rows of :mod:`app.services.gate_screens`: the rows
-are replaced as a whole (``beginResetModel``/``endResetModel``) when a new verdict
-arrives; sorting and filtering happen in :class:`FindingFilterProxy`, whose sort
+Thin adapters (views.common.row_model) over the frozen rows of
+:mod:`app.services.gate_screens`; sorting and filtering happen in :class:`FindingFilterProxy`, whose sort
 role orders severities by rank and scores as numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont
 
 from app.services.gate_screens import FindingRow, GateDetail, RuleRow
+from views.common.row_model import RowModel
 
 _Index = QModelIndex | QPersistentModelIndex
 SORT_ROLE = Qt.ItemDataRole.UserRole + 10
@@ -41,36 +34,10 @@ def _bold() -> QFont:
     return font
 
 
-class RuleTableModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[RuleRow] = []
+class RuleTableModel(RowModel[RuleRow]):
+    HEADERS = RULE_HEADERS
 
-    def set_rows(self, rows: Sequence[RuleRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row(self, number: int) -> RuleRow:
-        return self._rows[number]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(RULE_HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(RULE_HEADERS):
-            return RULE_HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row, column = self._rows[index.row()], index.column()
+    def cell(self, row: RuleRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             label = row.id + (" (built in)" if row.builtin else "")
             return (label, row.action, row.outcome.upper(), str(len(row.findings)) if
@@ -103,31 +70,8 @@ def _yes(value: bool | None, unknown: str = "?") -> str:
     return unknown if value is None else ("yes" if value else "no")
 
 
-class FindingTableModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[FindingRow] = []
-
-    def set_rows(self, rows: Sequence[FindingRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def row(self, number: int) -> FindingRow:
-        return self._rows[number]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(FINDING_HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(FINDING_HEADERS):
-            return FINDING_HEADERS[section]
-        return None
+class FindingTableModel(RowModel[FindingRow]):
+    HEADERS = FINDING_HEADERS
 
     def _display(self, row: FindingRow, column: int) -> str:
         package = f"{row.ecosystem}/{row.package}"
@@ -136,10 +80,7 @@ class FindingTableModel(QAbstractTableModel):
                 row.version, row.fixed_version or "none", _yes(row.reachable, "unknown"),
                 vex, "yes" if row.new else "no", ", ".join(row.rules))[column]
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row, column = self._rows[index.row()], index.column()
+    def cell(self, row: FindingRow, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == SORT_ROLE:
@@ -224,34 +165,12 @@ def input_rows(detail: GateDetail) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-class InputTableModel(QAbstractTableModel):
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[tuple[str, str, str, str]] = []
+class InputTableModel(RowModel[tuple[str, str, str, str]]):
+    HEADERS = INPUT_HEADERS
 
-    def set_rows(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(INPUT_HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(INPUT_HEADERS):
-            return INPUT_HEADERS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
+    def cell(self, row: tuple[str, str, str, str], column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._rows[index.row()][index.column()]
-        if role == Qt.ItemDataRole.ForegroundRole and "STALE" in self._rows[index.row()][3]:
+            return row[column]
+        if role == Qt.ItemDataRole.ForegroundRole and "STALE" in row[3]:
             return QColor("#c62828")
         return None
