@@ -64,7 +64,7 @@ def test_rows_read_before_the_site_opens_are_kept_by_the_opened_site(qtbot, site
     window.show_preview(rows)
     page = window.promotions
     assert window.current_page() is page
-    assert page.model.rowCount() == 2
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2)  # once the page is laid out
     assert page.select(first)  # chosen before the site is open: shown once it is
     main_window(site, doubles_registry, poll_interval_ms=POLL_MS, window=window)
     try:

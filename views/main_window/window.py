@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
@@ -182,13 +182,15 @@ class MainWindow(QMainWindow):
             return  # the site's own refresh loads them
         from views.promotions.page import PromotionsPage
 
-        self.promotions = PromotionsPage(None)
-        self.promotions.show_rows(rows)
-        self._frames[self.promotions] = scrolling(self.promotions)
-        self.stack.addWidget(self._frames[self.promotions])
+        page = self.promotions = PromotionsPage(None)
+        self._frames[page] = scrolling(page)
+        self.stack.addWidget(self._frames[page])
         current = self.nav.currentItem()
         if current is not None and current.data(0, KEY_ROLE) in (PROMOTIONS, "releases"):
-            self.stack.setCurrentWidget(self._frames[self.promotions])
+            self.stack.setCurrentWidget(self._frames[page])
+        # rows once the page is laid out: before that, a styled table sizing its columns
+        # to the rows "on screen" measures all 10,000 of them (seconds of GUI thread)
+        QTimer.singleShot(0, lambda: page.show_rows(rows) if page.ctx is None else None)
 
     def _wire_run_view(self, run_view: RunTimelineView) -> None:
         """The run view is built after the list is shown; its links open other pages."""
