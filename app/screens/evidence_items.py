@@ -111,7 +111,7 @@ def verify_receipts(site: Site, items: Sequence[tuple[int, int]]) -> dict[int, R
     verifier = log_signer(site.paths.keys, site.row().log_origin).verifier
     checks = {}
     for (evidence_id, index), receipt in zip(items, receipts, strict=True):
-        common = dict(tree_size=receipt.tree_size, log_origin=receipt.log_origin,
+        common: dict[str, Any] = dict(tree_size=receipt.tree_size, log_origin=receipt.log_origin,
                       leaf_hash=base64.b64encode(receipt.leaf_hash).decode("ascii"),
                       proof_length=len(receipt.inclusion_proof), checkpoint=receipt.checkpoint)
         try:

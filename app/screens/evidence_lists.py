@@ -94,7 +94,7 @@ def _proof_chain(site: Site, summary: PromotionSummary, record: EvidenceRecord) 
 
 def list_exports(site: Site) -> list[ExportRecord]:
     """Every chain-of-custody receipt recorded in any run, newest first."""
-    found = []
+    found: list[ExportRecord] = []
     for summary in promotions.list_promotions(site):
         try:
             events, _ = promotions.load_run(site, summary.id)

@@ -110,7 +110,7 @@ def status(site: Site) -> ChainStatus:
         broken = session.execute(select(RunSummary.promotion_id, RunSummary.problem)
                                  .where(RunSummary.problem.is_not(None))
                                  .order_by(RunSummary.promotion_id)).all()
-    return ChainStatus(runs, verified, tuple((p, why) for p, why in broken))
+    return ChainStatus(runs, verified, tuple((p, why or "") for p, why in broken))
 
 
 class BrokenChains:

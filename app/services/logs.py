@@ -19,4 +19,4 @@ def step_logs(site: Site, promotion_id: str, step: str | None = None,
     with site.db.read() as session:
         if after_id == 0 and session.get(Promotion, promotion_id) is None:
             raise NotFound(f"no promotion {terminal_safe(promotion_id)}")
-        return [tuple(row) for row in session.execute(query).all()]
+        return [(name, attempt, at, line) for name, attempt, at, line in session.execute(query)]
