@@ -21,8 +21,10 @@ has the environment's timeout, and ``should_stop`` is polled between reads.
 from __future__ import annotations
 
 import shlex
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 import paramiko
 
@@ -133,7 +135,15 @@ class SshDriver:
             channel = client.get_transport().open_session(timeout=self._connect_timeout)  # type: ignore[union-attr]
             channel.set_combine_stderr(True)
             channel.settimeout(0.2)
-            channel.exec_command(command)
+            with _answer_within(self._connect_timeout, client) as late:
+                try:
+                    channel.exec_command(command)
+                except paramiko.SSHException:
+                    if late.is_set():
+                        raise DriverError(f"{target.name}: {_where(target)} did not answer the command "
+                                          f"request within {self._connect_timeout:g}s; the SSH session "
+                                          "was closed") from None
+                    raise
             return _stream(channel, line, should_stop, timeout)
         except (paramiko.SSHException, OSError) as err:
             raise DriverError(f"{target.name}: SSH to {_where(target)} failed: {err}") from None
@@ -175,6 +185,26 @@ class SshDriver:
             client.close()
             raise DriverError(f"{target.name}: cannot reach {_where(target)} over SSH: {err}") from None
         return client, secret
+
+
+@contextmanager
+def _answer_within(seconds: float, client: paramiko.SSHClient) -> Iterator[threading.Event]:
+    """paramiko waits for the answer to a command request without a deadline: a host that
+    accepted the session but never answers would hold the stage for ever. Past ``seconds``
+    the connection is closed, which ends that wait with an error; the event says so."""
+    late = threading.Event()
+
+    def close() -> None:
+        late.set()
+        client.close()
+
+    timer = threading.Timer(seconds, close)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield late
+    finally:
+        timer.cancel()
 
 
 def _where(target: Target) -> str:
