@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.context import Site
-from app.errors import NotFound
+from app.errors import NotFound, StellaError
 from app.services import evidence
 from app.services.gate_inputs import (
     GateMaterial,
@@ -50,6 +50,7 @@ from engine.policy import Baseline, GateResult, run_gate, svr_predicate
 from engine.run.state import RUN_COMPLETED
 from models import feeds as q
 from models.tables import Environment, GateVerdict, Promotion
+from models.tables import Release as ReleaseRow
 
 VERIFIER_ID = "urn:stellaops:policy-gate:v1"
 EVIDENCE_NAME = "policy-decision"
@@ -272,3 +273,45 @@ def latest_verdict(site: Site, promotion_id: str) -> StoredVerdict | None:
 
 def _stored(row: GateVerdict) -> StoredVerdict:
     return StoredVerdict(RecordedVerdict.of(row), json.loads(row.document), json.loads(row.replay))
+
+
+@dataclass(frozen=True)
+class ListedVerdict:
+    """A recorded verdict with the release it judged (the Replay/Verify screen's list)."""
+
+    stored: StoredVerdict
+    release_name: str
+    release_version: str
+    bundle_digest: str | None
+
+
+def all_verdicts(site: Site) -> list[ListedVerdict]:
+    """Every recorded verdict, newest first, with its release."""
+    with site.db.read() as session:
+        rows = session.execute(
+            select(GateVerdict, ReleaseRow.name, ReleaseRow.version, ReleaseRow.bundle_digest)
+            .join(Promotion, Promotion.id == GateVerdict.promotion_id)
+            .join(ReleaseRow, ReleaseRow.id == Promotion.release_id)
+            .order_by(GateVerdict.id.desc())).all()
+        return [ListedVerdict(_stored(row), name, version, bundle)
+                for row, name, version, bundle in rows]
+
+
+@dataclass(frozen=True)
+class VerdictContext:
+    """What a verdict's detail shows beside it: the judged release's bundle and the feed
+    age its policy allowed (None when the policy is no longer stored)."""
+
+    bundle_digest: str | None
+    max_feed_age_hours: float | None
+
+
+def verdict_context(site: Site, stored: StoredVerdict) -> VerdictContext:
+    with site.db.read() as session:
+        bundle = session.scalar(select(ReleaseRow.bundle_digest)
+                                .where(ReleaseRow.digest == stored.replay["release"]))
+        try:
+            max_age = policy_by_digest(session, stored.replay["policy"]).max_feed_age_hours
+        except StellaError:
+            max_age = None
+    return VerdictContext(bundle, max_age)

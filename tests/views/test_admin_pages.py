@@ -9,8 +9,9 @@ import pytest
 
 import airgap_bundles
 from app.executor import Executor
-from app.services import admin_screens, promotions, trust
-from app.services.admin_screens import masked_url
+from app.screens import admin_screens
+from app.screens.admin_screens import masked_url
+from app.services import promotions, trust
 from tests.support.doubles import doubles_registry
 from tests.support.factories import add_target, who
 from tests.support.gate_data import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from app.executor import Executor
+from app.screens.gate_screens import gate_detail
 from app.services import promotions
-from app.services.gate_screens import gate_detail
 from tests.support.factories import who
 from tests.support.gate_data import (
     add_shop_release,

@@ -9,7 +9,7 @@ from PySide6.QtCore import QModelIndex
 from PySide6.QtWidgets import QWidget
 
 from app.qt.context import GuiContext
-from app.services.admin_screens import ApprovalRow, approvals_waiting
+from app.screens.admin_screens import ApprovalRow, approvals_waiting
 from views.admin_pages.common import Column, LoadingPage, RowTableModel, heading, table
 from views.common.format import short, when
 

@@ -8,8 +8,8 @@ from html import escape
 from PySide6.QtWidgets import QWidget
 
 from app.qt.context import GuiContext
+from app.screens.admin_screens import IntegrationsScreen, integrations_screen
 from app.services import health
-from app.services.admin_screens import IntegrationsScreen, integrations_screen
 from views.admin_pages.common import (
     Column,
     LoadingPage,

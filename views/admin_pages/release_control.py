@@ -10,7 +10,7 @@ from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from app.qt.context import GuiContext
-from app.services.admin_screens import EnvironmentRow, StageGate, TargetRow, release_control
+from app.screens.admin_screens import EnvironmentRow, StageGate, TargetRow, release_control
 from views.admin_pages.common import Column, LoadingPage, RowTableModel, heading, note, table
 from views.common.format import short
 

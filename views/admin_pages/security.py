@@ -10,13 +10,13 @@ from PySide6.QtCore import QItemSelection, Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.qt.context import GuiContext
-from app.services.admin_screens import (
+from app.screens.admin_screens import (
     ReleaseFindings,
     SecurityScreen,
     UserRow,
     security_screen,
 )
-from app.services.gate_screens import FindingRow
+from app.screens.gate_screens import FindingRow
 from views.admin_pages.approvals import OUTCOME_COLOURS
 from views.admin_pages.common import Column, LoadingPage, RowTableModel, heading, table
 from views.admin_pages.roster_actions import RosterActions

@@ -1,7 +1,7 @@
 """Rules and findings of a verdict as Qt table models, and the findings filter.
 
 Thin adapters (views.common.row_model) over the frozen rows of
-:mod:`app.services.gate_screens`; sorting and filtering happen in :class:`FindingFilterProxy`, whose sort
+:mod:`app.screens.gate_screens`; sorting and filtering happen in :class:`FindingFilterProxy`, whose sort
 role orders severities by rank and scores as numbers.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor, QFont
 
-from app.services.gate_screens import FindingRow, GateDetail, RuleRow
+from app.screens.gate_screens import FindingRow, GateDetail, RuleRow
 from views.common.row_model import RowModel
 
 _Index = QModelIndex | QPersistentModelIndex

@@ -27,9 +27,9 @@ from app.qt.changes import ChangeSet
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
+from app.screens.gate_screens import GateDetail, gate_detail
 from app.screens.snapshots import RunSnapshot
 from app.services import replay
-from app.services.gate_screens import GateDetail, gate_detail
 from app.steps.gate import findings_text
 from views.common.format import duration, short, when
 from views.common.page import read_only_table

@@ -19,8 +19,8 @@ from app.qt.changes import Change
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
+from app.screens.gate_screens import FeedsScreen, feeds_screen
 from app.services import health
-from app.services.gate_screens import FeedsScreen, feeds_screen
 from views.common.format import short, when
 from views.common.page import LIST_ROWS, read_only_table
 from views.common.palette import status_badge_css

@@ -2,7 +2,7 @@
 for every promotion — a pre-filled replay request, the recorded requests, determinism
 metrics, and what-if against the newest feed snapshots and policy.
 
-Everything is loaded by :func:`app.services.gate_screens.replay_screen` in a worker;
+Everything is loaded by :func:`app.screens.gate_screens.replay_screen` in a worker;
 a replay and a what-if each run as one background operation.
 """
 
@@ -33,8 +33,8 @@ from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
 from app.qt.refresher import Refresher
+from app.screens.gate_screens import ReplayScreen, VerdictChoice, replay_screen
 from app.services import replay
-from app.services.gate_screens import ReplayScreen, VerdictChoice, replay_screen
 from views.common.format import short
 from views.common.page import LIST_ROWS, read_only_table
 from views.replay.models import (

@@ -11,15 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-
 from app.context import Site
-from app.errors import StellaError
 from app.services import feeds, gate, health, policies, replay
 from engine.clock import parse_rfc3339, rfc3339
 from engine.vuln.severity import RATING_ORDER
-from models.tables import GateVerdict, Promotion
-from models.tables import Release as ReleaseRow
 
 SEVERITY_RANK = RATING_ORDER
 
@@ -181,16 +176,10 @@ def gate_detail(site: Site, promotion_id: str) -> GateDetail | None:
     stored = gate.latest_verdict(site, promotion_id)
     if stored is None:
         return None
-    with site.db.read() as session:
-        bundle = session.scalar(select(ReleaseRow.bundle_digest)
-                                .where(ReleaseRow.digest == stored.replay["release"]))
-        try:
-            max_age = policies.policy_by_digest(session, stored.replay["policy"]).max_feed_age_hours
-        except StellaError:
-            max_age = None
+    context = gate.verdict_context(site, stored)
     last = next((r for r in replay.requests(site, promotion_id)
                  if r.verdict_id == stored.record.verdict_id), None)
-    return detail_of(stored, bundle, last, max_age)
+    return detail_of(stored, context.bundle_digest, last, context.max_feed_age_hours)
 
 
 # -- Replay/Verify ---------------------------------------------------------------------
@@ -224,23 +213,19 @@ class ReplayScreen:
 
 
 def replay_screen(site: Site, promotion_id: str | None) -> ReplayScreen:
-    with site.db.read() as session:
-        rows = session.execute(
-            select(GateVerdict, ReleaseRow.name, ReleaseRow.version, ReleaseRow.bundle_digest)
-            .join(Promotion, Promotion.id == GateVerdict.promotion_id)
-            .join(ReleaseRow, ReleaseRow.id == Promotion.release_id)
-            .order_by(GateVerdict.id.desc())).all()
-        promotions = tuple(sorted({row.promotion_id for row, *_ in rows}))
-        choices = []
-        for row, name, version, bundle in rows:
-            if promotion_id is not None and row.promotion_id != promotion_id:
-                continue
-            inputs = gate._stored(row).document["inputs"]
-            baseline = inputs.get("baseline") or {}
-            choices.append(VerdictChoice(
-                row.verdict_id, row.promotion_id, row.attempt, row.outcome, row.evaluated_at,
-                f"{name} {version}", inputs["release"]["digest"], bundle,
-                baseline.get("name") or "—", baseline.get("digest")))
+    listed = gate.all_verdicts(site)
+    promotions = tuple(sorted({v.stored.record.promotion_id for v in listed}))
+    choices = []
+    for verdict in listed:
+        row = verdict.stored.record
+        if promotion_id is not None and row.promotion_id != promotion_id:
+            continue
+        inputs = verdict.stored.document["inputs"]
+        baseline = inputs.get("baseline") or {}
+        choices.append(VerdictChoice(
+            row.verdict_id, row.promotion_id, row.attempt, row.outcome, row.evaluated_at,
+            f"{verdict.release_name} {verdict.release_version}", inputs["release"]["digest"],
+            verdict.bundle_digest, baseline.get("name") or "—", baseline.get("digest")))
     return ReplayScreen(promotion_id, promotions, tuple(choices),
                         tuple(replay.requests(site, promotion_id)),
                         replay.determinism(site, promotion_id), replay.determinism(site))

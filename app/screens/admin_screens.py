@@ -12,21 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select
-
 from app.context import Site
 from app.deploy.config import DeployConfigError
 from app.deploy.settings import deploy_config
 from app.deploy.targets import environment_targets, known_releases
 from app.errors import StellaError
-from app.services import gate, health, setup, trust
-from app.services.gate_screens import SEVERITY_RANK, FindingRow, detail_of
+from app.screens.gate_screens import SEVERITY_RANK, FindingRow, detail_of
+from app.services import gate, health, setup, site_status, trust
 from app.services.promotions import list_promotions, load_run
 from engine.clock import rfc3339
 from engine.run.stages import APPROVAL, GATE, Workflow, WorkflowError
 from engine.run.state import WAITING
-from models.tables import Site as SiteRow
-from models.tlog_store import latest_checkpoint, log_size
 
 
 # -- Approvals -------------------------------------------------------------------------
@@ -164,9 +160,8 @@ def masked_url(url: str) -> str:
 
 def _database(site: Site) -> DatabaseInfo:
     url = site.config.db_url
-    if site.db.is_sqlite:
-        with site.db.read() as session:
-            mode = str(session.connection().exec_driver_sql("PRAGMA journal_mode").scalar())
+    mode = site_status.sqlite_journal_mode(site)
+    if mode is not None:
         status = health.OK if mode.lower() == "wal" else health.WARN
         detail = ("write-ahead log: readers do not block the executor" if status == health.OK
                   else f"journal mode {mode}: readers may block writers")
@@ -175,19 +170,17 @@ def _database(site: Site) -> DatabaseInfo:
 
 
 def _log(site: Site) -> LogInfo:
-    with site.db.read() as session:
-        origin = session.scalar(select(SiteRow.log_origin).limit(1)) or ""
-        size = log_size(session)
-        checkpoint = latest_checkpoint(session)
-    if checkpoint is None:
+    log = site_status.log_status(site)
+    origin, size = log.origin, log.size
+    if log.checkpoint_size is None:
         status = health.OK if size == 0 else health.FAIL
         detail = "no entries yet" if size == 0 else f"{size} entries but no signed checkpoint"
         return LogInfo(origin, size, None, None, status, detail)
-    if checkpoint.size < size:
-        status, detail = health.WARN, f"{size - checkpoint.size} entries after the last checkpoint"
+    if log.checkpoint_size < size:
+        status, detail = health.WARN, f"{size - log.checkpoint_size} entries after the last checkpoint"
     else:
         status, detail = health.OK, "every entry is under a signed checkpoint"
-    return LogInfo(origin, size, checkpoint.size, checkpoint.created_at, status, detail)
+    return LogInfo(origin, size, log.checkpoint_size, log.checkpoint_at, status, detail)
 
 
 def integrations_screen(site: Site, *, probe_targets: bool = True) -> IntegrationsScreen:
