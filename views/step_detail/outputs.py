@@ -7,9 +7,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
-_Index = QModelIndex | QPersistentModelIndex
+from views.common.row_model import RowModel
+
 SEPARATOR = " › "
 
 
@@ -77,41 +78,24 @@ def _cell(value: Any) -> str:
     return scalar(value)
 
 
-class GridModel(QAbstractTableModel):
-    """Rows of text under fixed headers (read-only)."""
+class GridModel(RowModel[tuple[str, ...]]):
+    """Rows of text under headers that come with the rows (read-only)."""
 
     def __init__(self, headers: Sequence[str], parent: Any = None) -> None:
         super().__init__(parent)
-        self._headers = list(headers)
-        self._rows: list[list[str]] = []
+        self.HEADERS = tuple(headers)
 
     def set_rows(self, rows: Sequence[Sequence[str]], headers: Sequence[str] | None = None) -> None:
-        rows = [list(r) for r in rows]
-        if rows == self._rows and (headers is None or list(headers) == self._headers):
+        frozen = [tuple(r) for r in rows]
+        if headers is not None and tuple(headers) != self.HEADERS:
+            self.beginResetModel()  # other columns: nothing can be updated in place
+            self.HEADERS = tuple(headers)
+            self._rows = frozen
+            self.endResetModel()
             return
-        self.beginResetModel()
-        self._rows = rows
-        if headers is not None:
-            self._headers = list(headers)
-        self.endResetModel()
+        super().set_rows(frozen)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
-                and 0 <= section < len(self._headers):
-            return self._headers[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows) \
-                or not 0 <= index.column() < len(self._headers):
-            return None
+    def cell(self, row: tuple[str, ...], column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._rows[index.row()][index.column()]
+            return row[column] if column < len(row) else None
         return None

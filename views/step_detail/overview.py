@@ -6,7 +6,7 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
@@ -19,45 +19,24 @@ from app.screens.snapshots import RunSnapshot
 from views.common.format import duration, value_text, when
 from views.common.page import list_height, read_only_table
 from views.common.palette import status_badge_css
+from views.common.row_model import RowModel
 from views.step_detail.outputs import GridModel, fields, record_tables
 
 KEY, VALUE = range(2)
-_Index = QModelIndex | QPersistentModelIndex
 
 
-class KeyValueTableModel(QAbstractTableModel):
+class KeyValueTableModel(RowModel[tuple[str, str]]):
     """Labelled fields of a step's outputs (views.step_detail.outputs.fields); its lists
     of records are tables of their own (:class:`OverviewTab`)."""
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[tuple[str, str]] = []
+    HEADERS = ("Field", "Value")
 
     def set_mapping(self, mapping: Mapping[str, Any]) -> None:
-        rows = fields(mapping)
-        if rows == self._rows:
-            return
-        self.beginResetModel()
-        self._rows = rows
-        self.endResetModel()
+        self.set_rows(fields(mapping))
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 2
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return ("Field", "Value")[section] if 0 <= section < 2 else None
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
+    def cell(self, row: tuple[str, str], column: int, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self._rows[index.row()][index.column()]
+            return row[column]
         return None
 
 
