@@ -24,8 +24,8 @@ class EvidenceBundlesPage(ListPage[ExportedFile]):
     def __init__(self, ctx: GuiContext, parent: QWidget | None = None) -> None:
         super().__init__(ctx, "Evidence — Evidence Bundles", EXPORT_COLUMNS,
                          lambda f: (f.record.promotion_id, f.record.seq), _present,
-                         "No export of this site is at hand; open any bundle with the "
-                         "buttons below.", ARCHIVE, parent)
+                         "No export of this site is at hand; open any bundle with Open "
+                         "archive or part… or Open extracted folder….", ARCHIVE, parent)
         self.table.setObjectName("bundlesTable")
         self.set_intro("Exports of this site that are still where they were written — "
                        "double-click one to verify it — or open any archive, extracted folder "

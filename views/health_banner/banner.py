@@ -13,6 +13,7 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QBoxLayout, QFrame, QHBoxLayout, QLabel, QWidget
 
 from app.qt.changes import Change
@@ -65,6 +66,9 @@ class DataHealthBanner(QFrame):
         self.links = QLabel("Links: " + " · ".join(f"<a href='{key}'>{title}</a>"
                                                    for key, title in LINKS))
         self.links.setObjectName("dataHealthLinks")
+        links = self.links.palette()  # the banner is light on a dark desktop too
+        links.setColor(QPalette.ColorRole.Link, QColor("#0d47a1"))
+        self.links.setPalette(links)
         self.links.linkActivated.connect(self.link_activated.emit)
         layout.addWidget(self.links)
         self._refresher = Refresher(self, self._job, self._loaded, self._failed, ctx.tasks,
