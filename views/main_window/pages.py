@@ -61,6 +61,3 @@ class LazyPages(Mapping[str, QWidget]):
     def built(self, key: str) -> QWidget | None:
         """The page if it was built already (never builds one)."""
         return self._built.get(key)
-
-    def built_pages(self) -> list[QWidget]:
-        return list(self._built.values())
