@@ -25,6 +25,7 @@ from typing import Any
 
 from engine.run import actions as run_actions
 from engine.run import events as ev
+from engine.run import payloads as pl
 from engine.run.stages import deploy_percent
 from engine.run.state import RunState
 
@@ -40,19 +41,20 @@ class Moved:
     release_name: str | None
 
 
-def stage_rows(event: ev.Event) -> list[Mapping[str, Any]]:
+def stage_rows(event: ev.Event) -> list[pl.TargetRow]:
     """The target rows a deploy stage's event carries: its outcome's outputs, or the
     progress it records after each target (so a crash mid-stage loses no ``from``)."""
     if not event.step or deploy_percent(event.step) is None:
         return []
     if event.type == ev.STEP_CRITERIA:
-        rows = event.data.get("targets")
-    elif event.type in _OUTCOMES:
-        outputs = event.data.get("outputs") or {}
-        rows = outputs.get("targets") if isinstance(outputs, Mapping) else None
-    else:
+        return [r for r in pl.read_as(pl.StepCriteria, event).targets if r.name]
+    if event.type not in _OUTCOMES:
         return []
-    return [r for r in rows or [] if isinstance(r, Mapping) and r.get("name")]
+    outcome = pl.payload_of(event)
+    assert isinstance(outcome, pl.StepSucceeded | pl.StepFailed | pl.StepWaiting)
+    rows = outcome.outputs.get("targets")  # a step's outputs are its own; a stage's hold rows
+    return [pl.TargetRow.read(r, f"event #{event.seq} outputs.targets") for r in rows or []
+            if isinstance(r, Mapping) and r.get("name")]
 
 
 RETURNED = frozenset({"succeeded", "unchanged"})  # rollback rows: the target is back
@@ -62,30 +64,29 @@ def moved_targets(events: Iterable[ev.Event], *, observations: bool = True) -> d
     moved: dict[str, Moved] = {}
     for event in events:
         if event.type == ev.ROLLBACK_COMPLETED:
-            for row in event.data.get("targets") or []:
-                if row.get("status") in RETURNED:
-                    moved.pop(str(row.get("target")), None)
+            for returned in pl.read_as(pl.RollbackCompleted, event).targets:
+                if returned.status in RETURNED:
+                    moved.pop(returned.target, None)
             continue
         if event.type == ev.TARGET_DEPLOY_STARTED and event.step:
-            data = event.data
-            name = str(data.get("target") or "")
-            if name and name not in moved and data.get("from_digest") != data.get("digest"):
-                moved[name] = Moved(name, event.step, data.get("from_version"), data.get("from_digest"),
-                                    data.get("release"))
+            intent = pl.read_as(pl.TargetDeployStarted, event)
+            name = intent.target
+            if name and name not in moved and intent.from_digest != intent.digest:
+                moved[name] = Moved(name, event.step, intent.from_version, intent.from_digest,
+                                    intent.release)
             continue
         if event.type == ev.TARGET_OBSERVED and observations:
-            data = event.data
-            known = moved.get(str(data.get("target")))
-            if known is not None and data.get("observed") and data.get("digest") == known.from_digest:
+            seen = pl.read_as(pl.TargetObserved, event)
+            known = moved.get(seen.target)
+            if known is not None and seen.observed and seen.digest == known.from_digest:
                 del moved[known.target]  # seen on what it ran before: nothing to return
             continue
         if event.type == ev.TARGET_OBSERVED:
             continue
         for row in stage_rows(event):
-            name = str(row["name"])
-            if row.get("changed") and name not in moved:
-                moved[name] = Moved(name, str(event.step), row.get("from"), row.get("from_digest"),
-                                    row.get("release"))
+            if row.changed and row.name not in moved:
+                moved[row.name] = Moved(row.name, str(event.step), row.from_version, row.from_digest,
+                                        row.release)
     return moved
 
 

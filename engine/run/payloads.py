@@ -111,6 +111,8 @@ class TargetRow(Payload):
     to_digest: str | None = None
     status: str = "succeeded"
     detail: str | None = None
+    changed: bool = False  # this run moved it (a rollback must return it)
+    release: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
