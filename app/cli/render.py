@@ -10,7 +10,7 @@ from engine.run.state import Attempt, RunState, StepView, display_status
 from engine.run.status import StepStatus
 from engine.text import terminal_safe
 
-MARKS = {
+MARKS: dict[str, str] = {  # looked up by plain status text too
     StepStatus.SUCCEEDED: "✓", StepStatus.WARNED: "!", StepStatus.RUNNING: "▶",
     StepStatus.WAITING: "…", StepStatus.PAUSED: "⏸", StepStatus.FAILED: "✗",
     StepStatus.ROLLED_BACK: "↶", StepStatus.SKIPPED: "–", StepStatus.CANCELLED: "⊘",

@@ -25,8 +25,8 @@ from engine.canary import HealthGate
 from engine.canary.gate import percent as percent_text
 from engine.canary.metrics import ERROR_RATE_NAMES, P95_NAMES, Condition, MetricsConfigError
 from engine.run import events as ev
-from engine.run.moves import moved_targets
 from engine.run import payloads as pl
+from engine.run.moves import moved_targets
 from engine.run.stages import deploy_percent, step_title
 from engine.run.state import RunState
 
