@@ -24,7 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from app.services import promotions, scheduler, scheduler_screens, scheduler_tick  # noqa: E402
+from app.screens import scheduler_screens  # noqa: E402
+from app.services import promotions, scheduler, scheduler_tick  # noqa: E402
 from devkit.doubles import doubles_registry  # noqa: E402
 from devkit.factories import START, add_release, make_site, who  # noqa: E402
 from engine.clock import FixedClock  # noqa: E402

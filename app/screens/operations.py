@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.context import Site
+from app.screens.scheduler_screens import orchestrator_screen, runs_screen
 from app.services import health
-from app.services.scheduler_screens import orchestrator_screen, runs_screen
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,15 @@ from engine.run import events as ev
 from engine.run.state import DONE_STATUSES
 from engine.schedule import job as jobs
 from models import ids, run_store
-from models.tables import Promotion, Release, Schedule, ScheduleAttempt, ScheduleDeadLetter
+from models.leases import LeaseHolder
+from models.tables import (
+    Promotion,
+    Release,
+    RunLease,
+    Schedule,
+    ScheduleAttempt,
+    ScheduleDeadLetter,
+)
 
 DEFAULT_POLICY = sched.RetryPolicy()
 
@@ -254,6 +262,29 @@ def list_schedules(site: Site, now: datetime | None = None,
     return sorted(infos, key=lambda i: (i.status in ended,
                                         i.window.opens_at if i.status not in ended
                                         else -i.window.opens_at.timestamp(), i.id))
+
+
+def active_schedule_id(site: Site, promotion_id: str) -> str | None:
+    """The schedule a promotion already has (scheduled or running), if any."""
+    with site.db.read() as session:
+        return session.scalar(select(Schedule.id).where(
+            Schedule.promotion_id == promotion_id, Schedule.status.in_(sorted(jobs.ACTIVE))))
+
+
+@dataclass(frozen=True)
+class HeldLease:
+    """A run lease as the Orchestrator screen lists it."""
+
+    promotion_id: str
+    holder: LeaseHolder
+
+
+def run_leases(site: Site) -> list[HeldLease]:
+    """Every run lease held now, by promotion."""
+    with site.db.read() as session:
+        rows = session.scalars(select(RunLease).order_by(RunLease.promotion_id))
+        return [HeldLease(r.promotion_id, LeaseHolder(r.owner, r.host, r.pid, r.heartbeat_at))
+                for r in rows]
 
 
 def get_schedule(site: Site, schedule_id: str, now: datetime | None = None) -> ScheduleInfo:

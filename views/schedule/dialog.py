@@ -32,9 +32,9 @@ from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.operation import Operation
 from app.screens import session
+from app.screens.scheduler_screens import ScheduleForm, failing_now, schedule_form
 from app.services import scheduler
 from app.services.scheduler import ScheduleInfo
-from app.services.scheduler_screens import ScheduleForm, failing_now, schedule_form
 from engine.schedule import preconditions as pre
 from engine.schedule.window import duration_text
 from views.common.geometry import fit_window

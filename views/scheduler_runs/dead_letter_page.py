@@ -21,8 +21,8 @@ from app.qt.changes import Change
 from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.refresher import Refresher
+from app.screens.scheduler_screens import RunsScreen, runs_screen
 from app.services.scheduler import DeadLetterInfo
-from app.services.scheduler_screens import RunsScreen, runs_screen
 from views.scheduler_runs.common import job_action, make_table, title_row
 from views.scheduler_runs.models import DEAD_LETTER_COLUMNS, RowTableModel
 

@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
+from app.screens.scheduler_screens import LeaseView
 from app.services.scheduler import AttemptInfo, DeadLetterInfo, ScheduleInfo
-from app.services.scheduler_screens import LeaseView
 from engine.clock import parse_rfc3339
 from engine.schedule import duration_text
 from views.common.columns import KEY_ROLE, SORT_ROLE, STATUS_ROLE, Column

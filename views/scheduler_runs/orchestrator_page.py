@@ -16,7 +16,7 @@ from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.refresher import Refresher
 from app.qt.scheduler_runner import SchedulerRunner
-from app.services.scheduler_screens import OrchestratorScreen, orchestrator_screen
+from app.screens.scheduler_screens import OrchestratorScreen, orchestrator_screen
 from views.scheduler_runs.common import heading, make_table, runner_text, title_row
 from views.scheduler_runs.models import LEASE_COLUMNS, QUEUE_COLUMNS, RowTableModel
 

@@ -26,8 +26,8 @@ from app.qt.context import GuiContext
 from app.qt.errors import Failure
 from app.qt.refresher import Refresher
 from app.qt.scheduler_runner import SchedulerRunner
+from app.screens.scheduler_screens import RunsScreen, runs_screen
 from app.services.scheduler import ScheduleInfo
-from app.services.scheduler_screens import RunsScreen, runs_screen
 from engine.schedule import job as jobs
 from views.scheduler_runs.common import heading, job_action, make_table, runner_text, title_row
 from views.scheduler_runs.models import ATTEMPT_COLUMNS, SCHEDULE_COLUMNS, RowTableModel

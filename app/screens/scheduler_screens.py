@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from app.context import Site
 from app.drivers.process import pid_alive
 from app.errors import NotFound, UsageError
@@ -23,7 +21,6 @@ from engine.clock import rfc3339
 from engine.run import lease
 from engine.run.state import DONE_STATUSES
 from engine.schedule import job as jobs
-from models.tables import RunLease, Schedule
 
 ATTEMPTS_SHOWN = 500
 
@@ -50,9 +47,7 @@ class ScheduleForm:
 
 def schedule_form(site: Site, promotion_id: str) -> ScheduleForm:
     _, state = promotions.load_run(site, promotion_id)
-    with site.db.read() as session:
-        active = session.scalar(select(Schedule.id).where(
-            Schedule.promotion_id == promotion_id, Schedule.status.in_(sorted(jobs.ACTIVE))))
+    active = scheduler.active_schedule_id(site, promotion_id)
     release = state.release
     label = f"{release['name']} {release['version']} → {state.to_env}" + \
         (f" (from {state.from_env})" if state.from_env else "")
@@ -135,20 +130,19 @@ def orchestrator_screen(site: Site, now: datetime | None = None) -> Orchestrator
                                             statuses=(jobs.SCHEDULED, jobs.RUNNING)))
     running_jobs = {q.promotion_id: q.id for q in queued if q.status == jobs.RUNNING}
     summaries = {p.id: p for p in promotions.list_promotions(site)}
-    with site.db.read() as session:
-        rows = list(session.scalars(select(RunLease).order_by(RunLease.promotion_id)))
     leases = []
-    for row in rows:
+    for held in scheduler.run_leases(site):
+        row = held.holder
         beat = lease.as_aware(row.heartbeat_at, now)
         age = max(0.0, (now - beat).total_seconds())
         state = lease.liveness(lease.Holder(row.host, row.pid, beat), now, LEASE_TTL, host,
                                pid_alive)
-        summary = summaries.get(row.promotion_id)
+        summary = summaries.get(held.promotion_id)
         if summary is None:
-            raise NotFound(f"a run lease names promotion {row.promotion_id}, which does not exist")
+            raise NotFound(f"a run lease names promotion {held.promotion_id}, which does not exist")
         leases.append(LeaseView(
-            row.promotion_id, f"{summary.release_name} {summary.release_version}",
+            held.promotion_id, f"{summary.release_name} {summary.release_version}",
             summary.to_env, summary.current_title or "—", row.owner, row.host, row.pid,
             rfc3339(beat), age, state, row.host == host and row.pid == pid,
-            running_jobs.get(row.promotion_id)))
+            running_jobs.get(held.promotion_id)))
     return OrchestratorScreen(tuple(leases), queued, rfc3339(now))
