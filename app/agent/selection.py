@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.run import events as ev
+from engine.run import payloads as pl
 from engine.run import planner
 from engine.run.state import DONE_STATUSES, PENDING, RunState
 
@@ -38,7 +39,7 @@ def choose(state: RunState, events: Sequence[ev.Event], held: str | None) -> Cho
     if work.kind == planner.RUN_STEP and not any(e.type in STARTED_BY for e in events):
         return Choice(False, "not started yet: start it (stella run, Start run) or schedule it")
     request = next((e for e in reversed(events) if e.type == ev.RUN_REQUESTED), None)
-    until = (request.data.get("until") if request is not None else None) or None
+    until = (pl.read_as(pl.RunRequested, request).until if request is not None else None) or None
     if until and work.kind == planner.RUN_STEP:
         names = [s.name for s in state.steps]
         if until in names and state.step(until).status in DONE_STATUSES:

@@ -43,6 +43,7 @@ from engine.policy.sealed import (
 from engine.roster import sign_new_events
 from engine.run import duties
 from engine.run import events as ev
+from engine.run import payloads as pl
 from engine.run.stages import GATE
 from models import run_store
 from models.tables import GateVerdict
@@ -93,11 +94,13 @@ class StaleFeedsOverride:
 
 def latest_override(events: Sequence[ev.Event]) -> StaleFeedsOverride | None:
     for event in reversed(events):
-        if event.type == ev.OVERRIDE_RECORDED and event.data.get("kind") == KIND:
+        if event.type != ev.OVERRIDE_RECORDED:
+            continue
+        override = pl.read_as(pl.OverrideRecorded, event)
+        if override.kind == KIND:
             return StaleFeedsOverride(
                 approver=event.actor, reason=event.reason or "", at=event.at, event=event.hash,
-                verdict_id=str(event.data.get("verdict_id", "")),
-                feeds=tuple(event.data.get("feeds") or ()), evidence=event.data.get("evidence"))
+                verdict_id=override.verdict_id, feeds=override.feeds, evidence=override.evidence)
     return None
 
 

@@ -324,8 +324,8 @@ class OverrideRecorded(EventPayload):
     kind: str = ""
     rule: str = ""
     verdict_id: str = ""
-    feeds: tuple[str, ...] = ()
-    evidence: str = ""
+    feeds: tuple[str, ...] = ()  # the feed snapshots it accepts
+    evidence: str | None = None  # the approver's signed statement
     keyid: str = ""
     log_index: int | None = None
 
