@@ -1,6 +1,6 @@
 """Admin actions under the Security page's users table: enrol a user, change a role,
 revoke a user. Enabled for a signed-in admin; each runs one signed roster change in
-a worker (app/qt/roster_ops.py) and a refusal is shown with the rule it broke."""
+a worker (app/screens/roster_ops.py) and a refusal is shown with the rule it broke."""
 
 from __future__ import annotations
 
