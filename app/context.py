@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
@@ -17,6 +19,9 @@ from models.readonly import cannot_write, sqlite_file
 from models.tables import Site as SiteRow
 from models.tlog_store import LOG_WRITER, LazyLogWriter, LogWriter
 
+if TYPE_CHECKING:
+    from app.services.export_intents import Recovery
+
 
 class Site:
     def __init__(self, config: SiteConfig, *, read_only: bool = False,
@@ -24,6 +29,7 @@ class Site:
         self.config = config
         self.db = Database(config.db_url, read_only=read_only, no_shm=no_shm)
         self.db.write_info[LOG_WRITER] = LazyLogWriter(self._log_writer)
+        self.export_recovery: list[Recovery] = []  # exports finished or undone at opening
 
     @property
     def paths(self):

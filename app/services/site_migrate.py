@@ -80,7 +80,7 @@ def _empty_target(url: str) -> Engine:
                                    "rows): migrate into a new, empty database")
     except SQLAlchemyError as error:
         raise Rejected(f"cannot use the target database {_shown(url)}: "
-                       f"{str(error.orig or error).splitlines()[0]}") from None
+                       f"{str(getattr(error, 'orig', None) or error).splitlines()[0]}") from None
     return engine
 
 

@@ -86,7 +86,7 @@ class DeployStartStep:
         for row in fleet:
             state_text = "healthy" if row["healthy"] else f"UNHEALTHY ({row['detail']})"
             ctx.log(f"{row['name']} ({row['driver']}): {state_text}, running {row['version'] or 'unknown'}")
-        unhealthy = [r["name"] for r in fleet if not r["healthy"]]
+        unhealthy = [s.target for s in samples if not s.healthy]
         if len(unhealthy) == len(fleet):
             return StepOutcome(FAILED, outputs=outputs,
                                error=f"no target of {env} is healthy: " + "; ".join(
