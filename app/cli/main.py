@@ -13,7 +13,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from app import __version__, boundary
 from app.cli import edge
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors exit 2 with one clear line
+    def error(self, message: str) -> NoReturn:  # usage errors exit 2 with one clear line
         where = self.prog.removeprefix("stella").strip()
         hint = f"; see `{self.prog} --help`"
         raise UsageError(f"{where + ': ' if where else ''}{message}{hint}")
@@ -448,7 +448,7 @@ def main(argv: Sequence[str] | None = None, registry: StepRegistry | None = None
 def _dispatch(args_list: list[str], registry: StepRegistry | None) -> int:
     boundary.reject_undecodable(args_list)
     if args_list[:1] == ["demo-target"]:  # the target parses its own arguments
-        return Handler("demo_commands:demo_target")(args_list[1:])  # type: ignore[arg-type]
+        return Handler("demo_commands:demo_target")(args_list[1:]) or 0  # type: ignore[arg-type]
     parser = build_parser()
     args = parser.parse_args(args_list)
     if not getattr(args, "handler", None):
