@@ -24,7 +24,7 @@ from app.context import Site
 from app.drivers.process import pid_alive
 from app.errors import NotNow, Rejected
 from app.services import schedule_hold
-from app.services.promotions import _load
+from app.services.promotions import load_run_in
 from app.services.stage_names import require_stage
 from app.site_keys import executor_signer
 from app.steps.approval import approval_refusal
@@ -80,7 +80,7 @@ class Executor:
     # -- lease -----------------------------------------------------------------
     def _acquire(self) -> None:
         with self.site.db.write(site_wide=False) as session:
-            _load(session, self.promotion_id)  # not found / broken chain surface here
+            load_run_in(session, self.promotion_id)  # not found / broken chain surface here
             holder = leases.take(session, self.promotion_id, self.owner, socket.gethostname(),
                                  os.getpid(), self.site.clock.now(), LEASE_TTL, pid_alive)
         if holder is not None:
@@ -111,7 +111,7 @@ class Executor:
             while True:
                 self.heartbeat()
                 with self.site.db.read() as session:
-                    _, state = _load(session, self.promotion_id)
+                    _, state = load_run_in(session, self.promotion_id)
                 work = planner.next_work(state)
                 if until and work.step and _is_past(state, work.step, until):
                     return ExecutionResult(state.status, f"reached {until}", steps_run)
@@ -155,7 +155,7 @@ class Executor:
                    new: list[ev.NewEvent]) -> st.RunState | None:
         """Append ``new`` if, on the latest state, ``still_valid`` holds; else drop it."""
         with self.site.db.write(site_wide=False) as session:
-            events, state = _load(session, self.promotion_id)
+            events, state = load_run_in(session, self.promotion_id)
             if not still_valid(state):
                 log.info("dropping %s: the run changed meanwhile", [e.type for e in new])
                 return None
@@ -187,7 +187,7 @@ class Executor:
         if observe is None:
             return []
         with self.site.db.read() as session:
-            _, state = _load(session, self.promotion_id)
+            _, state = load_run_in(session, self.promotion_id)
         try:
             return list(observe(self.site, state, step))
         except Exception:  # recovery must still park the step for an operator
@@ -208,7 +208,7 @@ class Executor:
         if started is None:
             return
         with self.site.db.read() as session:
-            _, state = _load(session, self.promotion_id)
+            _, state = load_run_in(session, self.promotion_id)
         ctx = StepContext(
             promotion_id=self.promotion_id, step=step, attempt=attempt, state=state,
             clock=self.site.clock, site=self.site,
@@ -271,7 +271,7 @@ class Executor:
         if self._external_stop():
             return True
         with self.site.db.read() as session:
-            _, state = _load(session, self.promotion_id)
+            _, state = load_run_in(session, self.promotion_id)
         return not self._still_running(step, attempt)(state) or state.paused \
             or state.pending_rollback is not None
 
@@ -333,7 +333,7 @@ class Executor:
         if self._append_if(unsealed, [self._event(ev.STEP_STARTED, step, {"attempt": attempt})]) is None:
             return
         with self.site.db.read() as session:
-            _, state = _load(session, self.promotion_id)
+            _, state = load_run_in(session, self.promotion_id)
         ctx = StepContext(
             promotion_id=self.promotion_id, step=step, attempt=attempt, state=state,
             clock=self.site.clock, site=self.site,

@@ -141,6 +141,39 @@ def test_views_are_imported_only_by_app_gui():
             assert not any(m.split(".")[0] == "views" for m in imported_modules(path)), path
 
 
+def private_imports(root: Path = ROOT, layers: tuple[str, ...] = LAYERS) -> list[str]:
+    """``from a.b import _name`` where ``a.b`` is not the importing file's own package:
+    a private name used across packages (make it public where it is defined)."""
+    found = []
+    for layer in layers:
+        for path in sources(root, layer):
+            relative = path.relative_to(root).as_posix()
+            package = relative.rsplit("/", 1)[0].replace("/", ".")
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for node in ast.walk(tree):
+                if not (isinstance(node, ast.ImportFrom) and node.module and node.level == 0):
+                    continue
+                owner = node.module.rsplit(".", 1)[0]
+                for alias in node.names:
+                    private = alias.name.startswith("_") and not alias.name.startswith("__")
+                    if private and owner != package and node.module != package:
+                        found.append(f"{relative} imports {node.module}.{alias.name}")
+    return sorted(found)
+
+
+def test_no_private_name_crosses_a_package():
+    assert private_imports() == []
+
+
+def test_the_private_check_catches_a_planted_import(tmp_path):
+    (tmp_path / "app" / "services").mkdir(parents=True)
+    (tmp_path / "app" / "services" / "ok.py").write_text(
+        "from app.services.promotions import _load\n", encoding="utf-8")  # same package
+    (tmp_path / "app" / "executor.py").write_text(
+        "from app.services.promotions import _load\n", encoding="utf-8")
+    assert private_imports(tmp_path, ("app",)) == [
+        "app/executor.py imports app.services.promotions._load"]
+
 PLANTED = {
     "engine/probe.py": "import PySide6.QtCore\nfrom sqlalchemy import select\n",
     "app/screens/probe.py": "from sqlalchemy import select\nfrom app.qt import worker\n",

@@ -36,7 +36,7 @@ from app.context import Site
 from app.errors import NotNow, StellaError
 from app.executor import Executor
 from app.services import schedule_hold, scheduler_tick
-from app.services.promotions import _load
+from app.services.promotions import load_run_in
 from app.steps.base import StepRegistry
 from engine.clock import parse_rfc3339
 from models.tables import RunEvent, Schedule
@@ -123,7 +123,7 @@ class Agent:
         self._folds += 1
         try:
             with self.site.db.read() as session:
-                events, state = _load(session, promotion_id)
+                events, state = load_run_in(session, promotion_id)
                 hold = schedule_hold.hold_of(session, promotion_id, state, events)
         except StellaError as exc:  # e.g. a broken chain: say it once per change
             log.warning("not advancing %s: %s", promotion_id, exc.message)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.context import Site
 from app.errors import NotNow, UsageError
 from app.services.identity import Identity
-from app.services.promotions import _load
+from app.services.promotions import load_run_in
 from app.services.roles import require_signer, roles_for
 from engine.roster import sign_new_events
 from engine.run import actions as run_actions
@@ -37,7 +37,7 @@ def act_in(session: Session, site: Site, promotion_id: str, action: str, who: Id
     if action not in run_actions.ACTIONS:
         raise UsageError(f"unknown action {action}")
     actor = who.name
-    events, state = _load(session, promotion_id)
+    events, state = load_run_in(session, promotion_id)
     if action in (run_actions.APPROVE, run_actions.REJECT):  # before the key is asked for
         refused = duties.refusal(state.requester, actor, "approve or reject it")
         if refused is not None:
@@ -70,4 +70,4 @@ def preview(site: Site, promotion_id: str, scope: str) -> dict[str, Any]:
 
 def _load_state(site: Site, promotion_id: str):
     with site.db.read() as session:
-        return _load(session, promotion_id)
+        return load_run_in(session, promotion_id)

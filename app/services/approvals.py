@@ -19,7 +19,7 @@ from app.context import Site
 from app.errors import NotNow, UsageError
 from app.services import actions, evidence
 from app.services.identity import authenticate
-from app.services.promotions import _load, load_run
+from app.services.promotions import load_run, load_run_in
 from app.services.roles import require_role, roles_for
 from engine.evidence import statements
 from engine.run import actions as run_actions
@@ -65,7 +65,7 @@ def decide(site: Site, promotion_id: str, action: str, name: str, passphrase: st
     identity = authenticate(site, name, passphrase)
     label = "approval" if action == run_actions.APPROVE else "rejection"
     with site.db.write(site_wide=False) as session:  # one transaction: guard, evidence, event
-        _, state = _load(session, promotion_id)
+        _, state = load_run_in(session, promotion_id)
         why = run_actions.refusal(state, action, actor=identity.name)
         if why:
             raise NotNow(f"{action} refused: {why}")

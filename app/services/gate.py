@@ -42,7 +42,7 @@ from app.services.gate_inputs import (
 )
 from app.services.gate_override import StaleFeedsOverride, latest_override
 from app.services.policies import newest_policy_row, parse_policy, policy_by_digest
-from app.services.promotions import _load
+from app.services.promotions import load_run_in
 from engine.canonical import canonical_bytes
 from engine.clock import parse_rfc3339
 from engine.evidence import statements
@@ -69,7 +69,7 @@ class GateEvaluation:
 def _completed(session) -> Any:
     def check(promotion_id: str) -> bool:
         try:
-            _, state = _load(session, promotion_id)
+            _, state = load_run_in(session, promotion_id)
         except Exception:  # a broken chain is not a baseline anyone can rely on
             return False
         return state.status == RUN_COMPLETED
@@ -80,7 +80,7 @@ def prepare(site: Site, promotion_id: str, at: datetime | None = None) -> GateMa
     """Gather a promotion's gate inputs now (or at ``at``) — see gate_inputs."""
     evaluated_at = at or site.clock.now()
     with site.db.read() as session:
-        events, state = _load(session, promotion_id)
+        events, state = load_run_in(session, promotion_id)
         row = release_row(session, state.release["digest"])
         release = release_value(row)
         label = f"{release.name} {release.version}"
@@ -261,17 +261,18 @@ def stored_verdict(site: Site, verdict_id: str) -> StoredVerdict:
                              .order_by(GateVerdict.id.desc()).limit(1))
         if row is None:
             raise NotFound(f"no verdict {verdict_id} has been recorded")
-        return _stored(row)
+        return stored_of(row)
 
 
 def latest_verdict(site: Site, promotion_id: str) -> StoredVerdict | None:
     with site.db.read() as session:
         row = session.scalar(select(GateVerdict).where(GateVerdict.promotion_id == promotion_id)
                              .order_by(GateVerdict.id.desc()).limit(1))
-        return _stored(row) if row is not None else None
+        return stored_of(row) if row is not None else None
 
 
-def _stored(row: GateVerdict) -> StoredVerdict:
+def stored_of(row: GateVerdict) -> StoredVerdict:
+    """A verdict row with its decision document and replay inputs parsed."""
     return StoredVerdict(RecordedVerdict.of(row), json.loads(row.document), json.loads(row.replay))
 
 
@@ -293,7 +294,7 @@ def all_verdicts(site: Site) -> list[ListedVerdict]:
             .join(Promotion, Promotion.id == GateVerdict.promotion_id)
             .join(ReleaseRow, ReleaseRow.id == Promotion.release_id)
             .order_by(GateVerdict.id.desc())).all()
-        return [ListedVerdict(_stored(row), name, version, bundle)
+        return [ListedVerdict(stored_of(row), name, version, bundle)
                 for row, name, version, bundle in rows]
 
 

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from app.context import Site
 from app.errors import NotNow, UsageError
 from app.services import evidence
-from app.services.promotions import _load
+from app.services.promotions import load_run_in
 from app.services.roles import require_role
 from engine.evidence import statements
 from engine.policy import BUILTIN_FEEDS_FRESH, Policy
@@ -122,7 +122,7 @@ def _latest_verdict(session, promotion_id: str) -> dict[str, Any] | None:
 
 def _refusal(session, promotion_id: str, approver: str) -> tuple[Any, dict[str, Any]]:
     """The run and the verdict to override, or NotNow/Rejected saying why not."""
-    _, state = _load(session, promotion_id)
+    _, state = load_run_in(session, promotion_id)
     require_role(session, approver, APPROVER_ROLES, "override stale feeds")
     if state.terminal:
         raise NotNow(f"override refused: the run has ended ({state.status})")

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.context import Site
 from app.errors import Rejected
 from app.services import site_roster
-from app.services.promotions import _load
+from app.services.promotions import load_run_in
 from app.site_keys import log_signer
 from engine.roster.run_signatures import check_event_signatures
 from engine.run import events as ev
@@ -138,7 +138,7 @@ def _signature_problems(session: Session, site: Site, promotion_id: str,
 
 def history_of(site: Site, promotion_id: str, full: bool = True) -> HistoryCheck:
     with site.db.read() as session:
-        events, _ = _load(session, promotion_id)
+        events, _ = load_run_in(session, promotion_id)
         return check_history(session, site, promotion_id, events, full)
 
 
@@ -146,7 +146,7 @@ def load_complete_run(site: Site, promotion_id: str) -> tuple[list[ev.Event], Ru
     """The run's events and state, refused (naming the promotion) unless its history is
     the whole history the site log holds."""
     with site.db.read() as session:
-        events, state = _load(session, promotion_id)
+        events, state = load_run_in(session, promotion_id)
         check = check_history(session, site, promotion_id, events)
     if not check.ok:
         raise HistoryIncomplete(f"the history of {promotion_id} is not complete: {check.summary}")

@@ -79,10 +79,13 @@ def create_promotion(site: Site, release_ref: str, to_env: str, who: Identity,
 def load_run(site: Site, promotion_id: str) -> tuple[list[ev.Event], RunState]:
     """The run's verified events and its folded state (raises Rejected on a broken chain)."""
     with site.db.read() as session:
-        return _load(session, promotion_id)
+        return load_run_in(session, promotion_id)
 
 
-def _load(session, promotion_id: str) -> tuple[list[ev.Event], RunState]:
+def load_run_in(session, promotion_id: str) -> tuple[list[ev.Event], RunState]:
+    """The run's events and state inside the caller's transaction: locked until commit
+    when the caller writes (it decides on the latest run); NotFound or Rejected (a broken
+    chain) otherwise."""
     if run_store.in_write(session):  # deciding on the run: the latest, held until commit
         run_store.lock_run(session, promotion_id)
     if session.get(Promotion, promotion_id) is None:

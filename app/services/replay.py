@@ -138,7 +138,7 @@ def _stored_row(site: Site, row_id: int) -> gate.StoredVerdict:
         row = session.get(GateVerdict, row_id)
         if row is None:
             raise NotFound(f"no recorded verdict #{row_id}")
-        return gate._stored(row)
+        return gate.stored_of(row)
 
 
 def requests(site: Site, promotion_id: str | None = None) -> list[ReplayRecord]:

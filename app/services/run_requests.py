@@ -12,7 +12,7 @@ from app.context import Site
 from app.errors import NotNow
 from app.services import schedule_hold
 from app.services.identity import Identity
-from app.services.promotions import _load
+from app.services.promotions import load_run_in
 from app.services.roles import OPERATORS, require_signer
 from engine.roster import sign_new_events
 from engine.run import events as ev
@@ -25,7 +25,7 @@ def request_run(site: Site, promotion_id: str, who: Identity,
     """``who`` (authenticated) asks; the event carries their signature."""
     with site.db.write(site_wide=False) as session:
         at = site.now()
-        events, state = _load(session, promotion_id)  # locks the run first (its order)
+        events, state = load_run_in(session, promotion_id)  # locks the run first (its order)
         require_signer(session, who, OPERATORS, "start a run", at)
         if state.terminal:
             raise NotNow(f"{promotion_id} has ended ({state.status})")

@@ -24,7 +24,7 @@ from app.context import Site
 from app.errors import NotFound, NotNow, UsageError
 from app.services.identity import Identity
 from app.services.job_issues import JobIssue
-from app.services.promotions import _load
+from app.services.promotions import load_run_in
 from app.services.roles import OPERATORS, require_role, require_signer
 from engine import schedule as sched
 from engine.clock import parse_rfc3339, rfc3339
@@ -365,7 +365,7 @@ def create_schedule(site: Site, promotion_id: str, *, at: str | datetime,
     chosen = parse_preconditions(requires, warns)
     with site.db.write() as session:
         require_role(session, actor, OPERATORS, "schedule a promotion")
-        _, state = _load(session, promotion_id)
+        _, state = load_run_in(session, promotion_id)
         if state.terminal:
             raise NotNow(f"{promotion_id} has ended ({state.status}); there is nothing to schedule")
         if until is not None:
@@ -448,7 +448,7 @@ def run_now(site: Site, schedule_id: str, who: Identity, reason: str) -> Schedul
             raise NotNow(f"{schedule_id} is running its promotion now")
         if row.status not in (jobs.SCHEDULED, jobs.DEAD_LETTERED):
             raise NotNow(f"{schedule_id} is {row.status}: there is no slot to run now instead")
-        events, state = _load(session, row.promotion_id)
+        events, state = load_run_in(session, row.promotion_id)
         if state.terminal:
             raise NotNow(f"{row.promotion_id} has ended ({state.status})")
         slot = sched.time_text(window_of(row).opens_at)

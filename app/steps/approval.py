@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from app.context import Site
 from app.services.authority import approval_check
-from app.services.promotions import _load
+from app.services.promotions import load_run_in
 from app.steps.base import SKIPPED, WAITING, StepContext, StepOutcome
 from engine.evidence.approval_rule import gate_requires_approval
 from engine.run.stages import APPROVAL, GATE
@@ -55,6 +55,6 @@ def approval_refusal(site: Site, state: RunState, step: str) -> str | None:
     if state.step(APPROVAL).status not in DONE_STATUSES:
         return None
     with site.db.read() as session:
-        events, _ = _load(session, state.promotion_id)
+        events, _ = load_run_in(session, state.promotion_id)
         check = approval_check(session, state.promotion_id, events)
     return None if check.ok else check.why

@@ -53,7 +53,7 @@ def test_rerun_keeps_old_evidence(site):
     from models import run_store
 
     with site.db.write() as session:  # the gate failed (as a real gate would report)
-        events, state = promotions._load(session, pid)
+        events, state = promotions.load_run_in(session, pid)
         run_store.append(session, pid, state.head, [ev.NewEvent(
             ev.STEP_FAILED, "system:executor", site.now(), step="gate-eval",
             data={"error": "feed sync delay"})])

@@ -29,7 +29,7 @@ def waiting(site):
 def forge_approval(site, pid, who="bob", data=None):
     """Two hash-chained rows, appended by the product's own code, with no key."""
     with site.db.write() as session:
-        _, state = promotions._load(session, pid)
+        _, state = promotions.load_run_in(session, pid)
         run_store.append(session, pid, state.head, [
             ev.NewEvent(ev.APPROVAL_GRANTED, actor=who, at=site.now(), step="approval",
                         reason="looks fine", data=dict(data or {})),

@@ -84,7 +84,7 @@ def test_a_forged_approval_fails_the_auditor_bundle(trusted_site, tmp_path, monk
                                       "eu-stage")
     assert Executor(site, pid, doubles_registry()).run().why == "waiting for approval"
     with site.db.write() as session:
-        _, state = promotions._load(session, pid)
+        _, state = promotions.load_run_in(session, pid)
         run_store.append(session, pid, state.head, [
             ev.NewEvent(ev.APPROVAL_GRANTED, actor="bob", at=site.now(), step="approval",
                         reason="looks fine"),

@@ -22,7 +22,7 @@ from tests.support.factories import signer_of, who
 
 def _append(site, pid, new):
     with site.db.write() as session:
-        events, state = promotions._load(session, pid)
+        events, state = promotions.load_run_in(session, pid)
         return run_store.append(session, pid, state.head, new(len(events), state.head))
 
 

@@ -31,7 +31,7 @@ def test_the_chain_line_names_an_event_no_key_signed(qtbot, window, site):
 
     pid = new_promotion(site)
     with site.db.write() as session:
-        _, state = promotions._load(session, pid)
+        _, state = promotions.load_run_in(session, pid)
         [added] = run_store.append(session, pid, state.head, [
             ev.NewEvent(ev.RUN_PAUSED, actor="olga", at=site.now(), reason="look")])
     view = open_run(qtbot, window, pid)

@@ -8,7 +8,7 @@ from PySide6.QtGui import QGuiApplication
 
 from app.executor import Executor
 from app.services import actions, evidence, promotions
-from app.services.promotions import _load
+from app.services.promotions import load_run_in
 from engine.run import events as ev
 from models import run_store
 from tests.support.doubles import doubles_registry
@@ -72,7 +72,7 @@ def test_seal_step_shows_the_proof_chain_pending_before_it_runs(qtbot, gui, site
 def test_reruns_keep_every_attempt(qtbot, gui, site):
     pid = promotion(site, until="gate-eval")
     with site.db.write() as session:  # the gate failed, as a real gate could report
-        _, state = _load(session, pid)
+        _, state = load_run_in(session, pid)
         run_store.append(session, pid, state.head, [ev.NewEvent(
             ev.STEP_FAILED, "system:executor", site.now(), step="gate-eval",
             data={"error": "feed sync delay"})])
