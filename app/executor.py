@@ -207,15 +207,8 @@ class Executor:
                                   [self._event(ev.STEP_STARTED, step, {"attempt": attempt})])
         if started is None:
             return
-        with self.site.db.read() as session:
-            _, state = load_run_in(session, self.promotion_id)
-        ctx = StepContext(
-            promotion_id=self.promotion_id, step=step, attempt=attempt, state=state,
-            clock=self.site.clock, site=self.site,
-            log=lambda line: self._log(step, attempt, line),
-            should_stop=lambda: self._step_should_stop(step, attempt),
-            record=lambda kind, data: self._record(step, attempt, kind, data),
-        )
+        ctx = self._step_context(step, attempt, lambda: self._step_should_stop(step, attempt),
+                                 lambda kind, data: self._record(step, attempt, kind, data))
         try:
             outcome = handler.run(ctx)
         except Exception as exc:  # a handler bug must fail the step, not the executor
@@ -279,6 +272,19 @@ class Executor:
         """Append for a step; ``False`` when the run changed meanwhile and it was dropped."""
         return self._append_if(self._still_running(step, attempt), [self._event(kind, step, data)]) is not None
 
+    def _step_context(self, step: str, attempt: int, should_stop: Callable[[], bool],
+                      record: Callable[[str, Mapping[str, Any]], Any]) -> StepContext:
+        """What a step handler is given: the run as stored now, the clock, the site, its
+        log, and how it asks to stop and records an event."""
+        with self.site.db.read() as session:
+            _, state = load_run_in(session, self.promotion_id)
+        return StepContext(
+            promotion_id=self.promotion_id, step=step, attempt=attempt, state=state,
+            clock=self.site.clock, site=self.site,
+            log=lambda line: self._log(step, attempt, line),
+            should_stop=should_stop, record=record,
+        )
+
     def _log(self, step: str, attempt: int, line: str) -> None:
         with self.site.db.write(site_wide=False) as session:
             session.add(StepLog(promotion_id=self.promotion_id, step=step, attempt=attempt,
@@ -332,15 +338,9 @@ class Executor:
 
         if self._append_if(unsealed, [self._event(ev.STEP_STARTED, step, {"attempt": attempt})]) is None:
             return
-        with self.site.db.read() as session:
-            _, state = load_run_in(session, self.promotion_id)
-        ctx = StepContext(
-            promotion_id=self.promotion_id, step=step, attempt=attempt, state=state,
-            clock=self.site.clock, site=self.site,
-            log=lambda line: self._log(step, attempt, line),
-            should_stop=self._external_stop,
-            record=lambda kind, data: self._append_if(ours, [self._event(kind, step, data)]) is not None,
-        )
+        ctx = self._step_context(
+            step, attempt, self._external_stop,
+            lambda kind, data: self._append_if(ours, [self._event(kind, step, data)]) is not None)
         try:
             outcome = handler.run(ctx)
         except Exception as exc:  # a handler bug fails the seal, not the executor
