@@ -141,6 +141,20 @@ def test_views_are_imported_only_by_app_gui():
             assert not any(m.split(".")[0] == "views" for m in imported_modules(path)), path
 
 
+def qt_free_bridge_files(root: Path = ROOT) -> list[str]:
+    """Files of the Qt bridge that use no Qt: they are screen loaders (app/screens/)."""
+    return sorted(p.relative_to(root).as_posix() for p in sources(root, "app/qt")
+                  if p.name != "__init__.py"
+                  and not any(m.split(".")[0] in QT for m in imported_modules(p)))
+
+
+def test_the_qt_bridge_holds_only_qt_code(tmp_path):
+    assert qt_free_bridge_files() == []
+    (tmp_path / "app" / "qt").mkdir(parents=True)
+    (tmp_path / "app" / "qt" / "loader.py").write_text("from app.services import gate\n",
+                                                       encoding="utf-8")
+    assert qt_free_bridge_files(tmp_path) == ["app/qt/loader.py"]
+
 def private_imports(root: Path = ROOT, layers: tuple[str, ...] = LAYERS) -> list[str]:
     """``from a.b import _name`` where ``a.b`` is not the importing file's own package:
     a private name used across packages (make it public where it is defined)."""
