@@ -188,3 +188,20 @@ class FakeEnv:
 
     def versions(self) -> dict[str, str]:
         return {name: t.version for name, t in self.driver.targets.items()}
+
+
+ERROR_RATE = ('sum(rate(http_request_errors_total{stella_target=~"{targets}"}[4s])) / '
+              'sum(rate(http_requests_total{stella_target=~"{targets}"}[4s]))')
+P95 = ('histogram_quantile(0.95, sum by (le) '
+       '(rate(http_request_duration_seconds_bucket{stella_target=~"{targets}"}[4s])))')
+
+
+def prometheus_settings(address: str, *, window: float, on_error: str = "pause") -> dict:
+    """Deploy settings whose canary asks the Prometheus at ``address`` for error rate and p95."""
+    return {"gates": {"default": {"window_seconds": window, "interval_seconds": 1.0,
+                                  "max_gap_seconds": 5.0, "inconclusive_limit": 2}},
+            "auto_continue": False,
+            "metrics": {"provider": "prometheus", "address": address, "timeout_seconds": 2,
+                        "consecutive_error_limit": 2, "on_error": on_error,
+                        "queries": [{"name": "error-rate", "query": ERROR_RATE, "success": "< 0.05"},
+                                    {"name": "p95-latency", "query": P95, "success": "< 0.5"}]}}

@@ -114,3 +114,12 @@ def actor_passphrase(argv: list[str] | tuple[str, ...]) -> dict[str, str]:
     if "--as" in args and args.index("--as") + 1 < len(args):
         return {"STELLA_PASSPHRASE": passphrase_of(args[args.index("--as") + 1])}
     return {}
+
+
+def sign_in_as(target, name: str) -> None:
+    """Sign ``name`` in on a window or a GUI context the way the login dialog does: with
+    their own key's passphrase (every acting user has one)."""
+    from app.screens.session import sign_in  # Qt-free, but only GUI callers need it
+
+    ctx = getattr(target, "ctx", target)
+    ctx.sign_in(sign_in(ctx.site, name, passphrase_of(name)))

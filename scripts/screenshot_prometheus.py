@@ -19,18 +19,18 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from app.demo.prometheus import find_binary  # noqa: E402
 from app.drivers.demo_fleet import DemoFleet, DemoLoadGenerator  # noqa: E402
 from app.executor import Executor  # noqa: E402
 from app.qt.context import GuiContext  # noqa: E402
 from app.services import promotions  # noqa: E402
 from devkit.deploy import add_demo_release, add_environment, demo_ref, product_registry  # noqa: E402
-from devkit.factories import make_site, who  # noqa: E402
+from devkit.deploy import prometheus_settings as settings  # noqa: E402
+from devkit.factories import make_site, sign_in_as, who  # noqa: E402
+from devkit.prometheus_server import PrometheusServer  # noqa: E402
 from engine.clock import SystemClock  # noqa: E402
 from engine.run import events as ev  # noqa: E402
 from scripts.shots import saver, settle, waiter  # noqa: E402
-from tests.deploy.test_prometheus_canary import settings  # noqa: E402
-from tests.support.prometheus_server import PrometheusServer  # noqa: E402
-from tests.views.conftest import sign_in_as  # noqa: E402
 from views.deploy_stage.view import DeployStageView  # noqa: E402
 from views.run_timeline.view import RunTimelineView  # noqa: E402
 
@@ -44,13 +44,16 @@ def measured(site, pid: str) -> list[dict]:
 
 
 def main() -> None:
+    binary = find_binary()
+    if binary is None:
+        sys.exit("prometheus is not installed (scripts/integration-deps.sh prometheus)")
     app = QApplication.instance() or QApplication(sys.argv)
     work = Path(tempfile.mkdtemp(prefix="stella-prom-shots-"))
     site = make_site(work / "home", SystemClock())
     fleet = DemoFleet(site.paths.home, "eu-demo", watch_parent=True)
     fleet.start(TARGETS, release=demo_ref(work, "1.2.0"))
     load = DemoLoadGenerator(fleet, rate_per_target=40.0, timeout=1.0).start()
-    prometheus = PrometheusServer(work / "prometheus")
+    prometheus = PrometheusServer(work / "prometheus", binary)
     prometheus.write_targets(fleet.ports())
     ctx = None
     try:

@@ -13,40 +13,28 @@ import pytest
 from app.executor import Executor
 from app.screens.deploy_snapshots import load_deploy_stage
 from app.services import promotions
+from devkit.deploy import ERROR_RATE
+from devkit.deploy import prometheus_settings as settings
 from engine.canary.gate import percent
 from engine.run import events as ev
 from tests.support.deploy import add_demo_release, add_environment, product_registry
 from tests.support.factories import who
 from tests.support.prometheus_server import PrometheusServer
+from tests.support.system_tools import ensure_tool
 from views.deploy_stage.chart import ChartSample, LineChartWidget
 
 from .conftest import DEMO_TARGETS
 from .test_demo_fleet_run import version_of
 
-ERROR_RATE = ('sum(rate(http_request_errors_total{stella_target=~"{targets}"}[4s])) / '
-              'sum(rate(http_requests_total{stella_target=~"{targets}"}[4s]))')
-P95 = ('histogram_quantile(0.95, sum by (le) '
-       '(rate(http_request_duration_seconds_bucket{stella_target=~"{targets}"}[4s])))')
-
 
 @pytest.fixture
 def prometheus(demo_fleet, tmp_path) -> Iterator[PrometheusServer]:
-    server = PrometheusServer(tmp_path / "prometheus")
+    server = PrometheusServer(tmp_path / "prometheus", ensure_tool("prometheus", "prometheus"))
     server.write_targets(demo_fleet.ports())
     with server:
         server.wait_for_series('http_requests_total{stella_target="eu-demo-01"}')
         yield server
     assert server.proc is not None and server.proc.poll() is not None, "prometheus outlived its test"
-
-
-def settings(address: str, *, window: float, on_error: str = "pause") -> dict:
-    return {"gates": {"default": {"window_seconds": window, "interval_seconds": 1.0,
-                                  "max_gap_seconds": 5.0, "inconclusive_limit": 2}},
-            "auto_continue": False,
-            "metrics": {"provider": "prometheus", "address": address, "timeout_seconds": 2,
-                        "consecutive_error_limit": 2, "on_error": on_error,
-                        "queries": [{"name": "error-rate", "query": ERROR_RATE, "success": "< 0.05"},
-                                    {"name": "p95-latency", "query": P95, "success": "< 0.5"}]}}
 
 
 def measured(events, step: str) -> list[dict]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization as ser
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from tests.support.loopback_server import LoopbackServer
+from devkit.loopback_server import LoopbackServer
 from tests.support.system_tools import ensure_tool
 
 INSTALL = """#!/bin/sh

@@ -10,12 +10,12 @@ import pytest
 from app.context import Site
 from app.gui import main_window
 from app.qt.context import GuiContext
-from app.screens.session import sign_in
 from app.services import promotions
 from app.site import SiteConfig
+from devkit.factories import sign_in_as as sign_in_as  # the views' tests import it from here
 from engine.clock import FixedClock
 from tests.support.doubles import doubles_registry
-from tests.support.factories import START, add_release, make_site, passphrase_of, who
+from tests.support.factories import START, add_release, make_site, who
 from tests.support.postgres import copy_home
 
 POLL_MS = 100
@@ -89,8 +89,3 @@ def open_run(qtbot, window, promotion_id: str):
     return view
 
 
-def sign_in_as(target, name: str) -> None:
-    """Sign ``name`` in on a window or a GUI context the way the login dialog does: with
-    their own key's passphrase (every acting user has one)."""
-    ctx = getattr(target, "ctx", target)
-    ctx.sign_in(sign_in(ctx.site, name, passphrase_of(name)))
