@@ -41,7 +41,8 @@ class RowModel(QAbstractTableModel, Generic[R]):
 
         One signal for the whole span keeps views from re-measuring row by row.
         """
-        changed = [n for n, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+        changed = [n for n, (a, b) in enumerate(zip(old, new, strict=True))
+                   if a is not b and a != b]  # a loader may hand back the unchanged rows
         return (changed[0], changed[-1]) if changed else None
 
     # -- data in --------------------------------------------------------------------
@@ -61,6 +62,10 @@ class RowModel(QAbstractTableModel, Generic[R]):
 
     def row(self, number: int) -> R:
         return self._rows[number]
+
+    def rows(self) -> list[R]:
+        """The rows shown (replaced, never changed in place: a worker may read it)."""
+        return self._rows
 
     def row_of(self, key: Hashable) -> int | None:
         for number, row in enumerate(self._rows):

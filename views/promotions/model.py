@@ -30,14 +30,18 @@ class PromotionTableModel(RowModel[PromotionSummary]):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._order: tuple[int, Qt.SortOrder] | None = None
-        self._haystacks: dict[PromotionSummary, str] = {}
+        # id -> (the row, its text): keyed by id, as hashing 10,000 frozen rows at every
+        # refresh held the GUI thread; the row itself says whether the text is current
+        self._haystacks: dict[str, tuple[PromotionSummary, str]] = {}
 
     def row_key(self, row: PromotionSummary) -> str:
         return row.id
 
     def set_rows(self, rows: Sequence[PromotionSummary]) -> None:
         rows = self._sorted(rows)
-        self._haystacks = {row: self._haystacks[row] for row in rows if row in self._haystacks}
+        known = self._haystacks
+        self._haystacks = {row.id: entry for row in rows
+                           if (entry := known.get(row.id)) is not None and entry[0] is row}
         super().set_rows(rows)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -54,11 +58,11 @@ class PromotionTableModel(RowModel[PromotionSummary]):
     def haystack(self, number: int) -> str:
         """A row's shown text, casefolded, for the filter."""
         row = self._rows[number]
-        text = self._haystacks.get(row)
-        if text is None:
-            text = " ".join(_display(row, c) for c in range(len(HEADERS))).casefold()
-            self._haystacks[row] = text
-        return text
+        entry = self._haystacks.get(row.id)
+        if entry is None or entry[0] is not row:
+            entry = (row, " ".join(_display(row, c) for c in range(len(HEADERS))).casefold())
+            self._haystacks[row.id] = entry
+        return entry[1]
 
     def _sorted(self, rows: Sequence[PromotionSummary]) -> list[PromotionSummary]:
         if self._order is None or not 0 <= self._order[0] < len(HEADERS):

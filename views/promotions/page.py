@@ -7,6 +7,7 @@ the data layer; ``attach`` then gives it the site and it loads and follows chang
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
@@ -161,8 +162,8 @@ class PromotionsPage(QWidget):
             self._refresher.request()
 
     def _job(self):
-        site = self.ctx.site
-        return lambda: _list_promotions(site)
+        site, shown = self.ctx.site, self.model.rows()
+        return lambda: _list_promotions(site, shown)
 
     def _on_change(self, change: Change) -> None:
         if change.changes.promotions or change.changes.promotion_list:
@@ -226,8 +227,13 @@ class PromotionsPage(QWidget):
         return QModelIndex() if row is None else self.proxy.mapFromSource(self.model.index(row, 0))
 
 
-def _list_promotions(site: Site) -> list[PromotionSummary]:
-    """Runs in a worker: the listing's service (and the ORM behind it) is imported there."""
+def _list_promotions(site: Site, shown: Sequence[PromotionSummary]) -> list[PromotionSummary]:
+    """Runs in a worker: the listing's service (and the ORM behind it) is imported there.
+
+    A row equal to the one shown is handed back as that same object, so the GUI thread
+    finds what changed by identity instead of comparing 10,000 rows field by field."""
     from app.services.promotions import list_promotions
 
-    return list_promotions(site)
+    known = {row.id: row for row in shown}
+    return [old if (old := known.get(row.id)) is not None and old == row else row
+            for row in list_promotions(site)]
