@@ -63,10 +63,6 @@ SQL_ELSEWHERE = {
     "app/boundary.py": "turns a database error into a sentence (catches SQLAlchemy's errors)",
     "app/agent/change_signal.py": "the agent's change signal counts rows while it waits",
     "app/agent/service.py": "the agent claims runs with a counted query of its own",
-    "app/deploy/artifacts.py": "deploy reads release artifacts (to move to models/)",
-    "app/deploy/settings.py": "deploy settings rows (to move to models/)",
-    "app/deploy/targets.py": "environment targets (to move to models/)",
-    "app/steps/inputs.py": "the inputs step reads the release it seals (to move to models/)",
 }
 # Files outside views/, app/gui.py and app/qt/ that may import the Qt bridge, with the reason.
 QT_BRIDGE_ELSEWHERE = {

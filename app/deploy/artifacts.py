@@ -11,12 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sqlalchemy import select
-
 from app.context import Site
 from app.drivers.base import DriverError, ReleaseRef
 from app.errors import NotFound
-from models.tables import Release
+from models import deploy_store
 
 BUNDLES = "bundles"
 UNBUNDLED = "unbundled"
@@ -35,10 +33,10 @@ def unbundled_dir(site: Site, release_digest: str) -> Path:
 def artifacts_dir(site: Site, release_digest: str) -> Path:
     """The folder holding ``artifacts/…`` of the release (it may not exist)."""
     with site.db.read() as session:
-        row = session.scalar(select(Release).where(Release.digest == release_digest))
-        if row is None:
-            raise NotFound(f"no release {release_digest} has been imported")
-        bundle = row.bundle_digest
+        row = deploy_store.stored_release(session, release_digest)
+    if row is None:
+        raise NotFound(f"no release {release_digest} has been imported")
+    bundle = row.bundle_digest
     if bundle:  # imported on another workstation: filled from the site database
         from app.services.shared_content import local_bundle
 
@@ -49,10 +47,10 @@ def artifacts_dir(site: Site, release_digest: str) -> Path:
 def release_ref(site: Site, release_digest: str) -> ReleaseRef:
     """The release as drivers take it: components and, when present, its artifacts."""
     with site.db.read() as session:
-        row = session.scalar(select(Release).where(Release.digest == release_digest))
-        if row is None:
-            raise NotFound(f"no release {release_digest} has been imported")
-        manifest = json.loads(row.manifest)
+        row = deploy_store.stored_release(session, release_digest)
+    if row is None:
+        raise NotFound(f"no release {release_digest} has been imported")
+    manifest = json.loads(row.manifest)
     folder = artifacts_dir(site, release_digest)
     ref = ReleaseRef.from_release_json(manifest, artifacts_dir=folder if folder.is_dir() else None)
     if ref.digest != release_digest:

@@ -8,21 +8,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from app.context import Site
 from app.deploy.config import DeployConfig
 from app.errors import NotFound
 from app.services import setup, site_roster
+from models import deploy_store
 from models.tables import Environment
 
 if TYPE_CHECKING:
     from app.services.identity import Identity
 
 
-def environment(session: Session, name: str) -> Environment:
-    row = session.scalar(select(Environment).where(Environment.name == name))
+def environment(session: Any, name: str) -> Environment:
+    """The environment's row in the caller's transaction, or NotFound."""
+    row = deploy_store.environment(session, name)
     if row is None:
         raise NotFound(f"no environment named {name}")
     return row

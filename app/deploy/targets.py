@@ -11,15 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from app.context import Site
 from app.deploy.settings import environment
 from app.drivers.base import Target
 from app.errors import NotFound
 from app.services import site_roster
-from models.tables import Target as TargetRow
-from models.tables import TargetRelease
+from models import deploy_store
 
 
 @dataclass(frozen=True)
@@ -61,10 +58,7 @@ def plan(targets: Sequence[Target], percents: Sequence[int]) -> dict[str, list[s
 def known_releases(site: Site, env: str) -> dict[str, KnownRelease]:
     with site.db.read() as session:
         row = environment(session, env)
-        found = session.execute(
-            select(TargetRow.name, TargetRelease)
-            .join(TargetRelease, TargetRelease.target_id == TargetRow.id)
-            .where(TargetRow.environment_id == row.id)).all()
+        found = deploy_store.target_releases(session, row.id)
         return {name: KnownRelease(rel.release_name, rel.version, rel.digest) for name, rel in found}
 
 
@@ -73,17 +67,6 @@ def remember(site: Site, env: str, target: str, release: KnownRelease,
     """Record that ``release`` is now on ``target`` (after a deploy or a rollback)."""
     with site.db.write() as session:
         row = environment(session, env)
-        target_id = session.scalar(select(TargetRow.id).where(
-            TargetRow.environment_id == row.id, TargetRow.name == target))
-        if target_id is None:
-            return
-        stored = session.get(TargetRelease, target_id)
-        if stored is None:
-            stored = TargetRelease(target_id=target_id)
-            session.add(stored)
-        stored.release_name = release.name
-        stored.version = release.version
-        stored.digest = release.digest
-        stored.promotion_id = promotion_id
-        stored.step = step
-        stored.updated_at = site.clock.now()
+        deploy_store.remember_target_release(
+            session, row.id, target, release_name=release.name, version=release.version,
+            digest=release.digest, promotion_id=promotion_id, step=step, at=site.clock.now())

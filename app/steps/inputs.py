@@ -12,14 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 
-from sqlalchemy import select
-
 from app.context import Site
 from app.secrets import InputResolver, ResolvedInputs, SecretProvider, digest_key, site_providers
 from app.services import evidence
 from app.steps.base import FAILED, SUCCEEDED, StepContext, StepOutcome
 from engine.evidence import statements
-from models.tables import Release
+from models import deploy_store
 
 SECRETS_DIR = "secrets"
 ProvidersFor = Callable[[Site], Sequence[SecretProvider]]
@@ -32,7 +30,7 @@ def default_providers(site: Site, environ: Mapping[str, str] | None = None) -> l
 
 def declared_inputs(site: Site, release_digest: str) -> list[object]:
     with site.db.read() as session:
-        manifest = session.scalar(select(Release.manifest).where(Release.digest == release_digest))
+        manifest = deploy_store.release_manifest(session, release_digest)
     if manifest is None:
         return []
     inputs = json.loads(manifest).get("inputs") or []
