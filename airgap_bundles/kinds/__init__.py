@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from airgap_bundles.kinds.base import Inspector, KindContent
-from airgap_bundles.kinds.feed import FeedContent, FeedInspector, OsvRecord
+from airgap_bundles.kinds.feed import FeedContent, FeedInspector
 from airgap_bundles.kinds.policy import PolicyContent, PolicyInspector
 from airgap_bundles.kinds.release import Component, ReleaseContent, ReleaseInspector
 from airgap_bundles.kinds.trust_root import TrustRootContent, TrustRootInspector
@@ -36,7 +36,6 @@ __all__ = [
     "FeedContent",
     "Inspector",
     "KindContent",
-    "OsvRecord",
     "PolicyContent",
     "ReleaseContent",
     "TrustRootContent",

@@ -13,14 +13,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airgap_bundles.errors import FeedFromFuture, FeedInvalid, FeedRecordCount, FeedRecordInvalid
 from airgap_bundles.kinds.base import Inspector, KindContent, parse_json, plural
 from airgap_bundles.report import Check
 from engine.clock import parse_rfc3339, rfc3339
-from engine.vuln.feed import OsvRecordError, parse_record, record_ecosystems
-from engine.vuln.osv import OsvRecord
+
+if TYPE_CHECKING:
+    from engine.vuln.osv import OsvRecord
 
 FEED_FILE = "feed.json"
 OSV_DIR = "osv/"
@@ -28,7 +29,10 @@ OSV_DIR = "osv/"
 
 def parse_osv_record(data: bytes, path: str) -> OsvRecord:
     """One OSV record, read by the same parser the import's commit uses
-    (:func:`engine.vuln.feed.parse_record`): what this report accepts, the site stores."""
+    (:func:`engine.vuln.feed.parse_record`): what this report accepts, the site stores.
+    The matcher's package loads on the first record: release bundles never pay for it."""
+    from engine.vuln.feed import OsvRecordError, parse_record
+
     try:
         return parse_record(data)
     except OsvRecordError as exc:
@@ -85,6 +89,8 @@ class FeedInspector(Inspector):
         previous = self._ids.setdefault(record.id, path)
         if previous != path:
             raise FeedRecordInvalid(f"record {record.id} also appears in {previous}", member=path)
+        from engine.vuln.feed import record_ecosystems  # (loaded by the first record)
+
         self._ecosystems |= record_ecosystems(record)
 
     def finish(self) -> tuple[FeedContent, list[Check]]:

@@ -79,3 +79,13 @@ def test_the_report_and_the_commit_agree_on_every_record(site, tmp_path, name, r
     assert committed is True, f"{name}: the report accepted what the commit refuses: {committed}"
     assert [r.id for r in verified.content.iter_records(staging)] == ["GHSA-1"]
     assert name == "good"
+
+
+def test_the_matcher_loads_only_when_a_feed_record_is_read():
+    import subprocess
+    import sys
+
+    probe = "import sys, airgap_bundles; print('engine.vuln' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, timeout=60)
+    assert done.stdout.strip() == "False"  # a release bundle's verification never pays for it
