@@ -42,7 +42,7 @@ class _Relay(QObject):
             self._operation._deliver_result(value)
 
     @Slot(object)
-    def on_error(self, failure: object) -> None:
+    def on_error(self, failure: Failure) -> None:
         if self._operation is not None:
             self._operation._deliver_failure(failure)
 

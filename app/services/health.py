@@ -130,7 +130,8 @@ class HealthReport:
         return tuple(i for i in self.integrations if i.kind == "deploy-target")
 
     def section(self, name: str) -> str:
-        items = {"feeds": self.feeds, "jobs": self.jobs, "integrations": self.integrations}[name]
+        items: Sequence[Any] = {"feeds": self.feeds, "jobs": self.jobs,
+                                "integrations": self.integrations}[name]
         if name == "jobs":
             return WARN if items else OK
         return worst([i.status for i in items])
