@@ -9,13 +9,12 @@ worker with a progress bar and Cancel, then its verification report is shown.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -45,7 +44,6 @@ from app.screens.import_jobs import (
     scan_media,
 )
 from app.screens.snapshots import NO_ACTOR
-from views.bundles.drop import BundleDropFilter
 from views.bundles.importer import BundleImporter
 from views.bundles.media_strip import MediaScan, MediaStrip
 from views.bundles.model import (
@@ -56,7 +54,7 @@ from views.bundles.model import (
     BundleTableModel,
 )
 from views.bundles.trust_panel import TrustRootPanel
-from views.common.page import keyboard_table
+from views.common.page import LIST_ROWS, read_only_table
 from views.import_dialog.dialog import ImportReportDialog
 from views.import_dialog.first_root import FirstRootDialog
 from views.import_dialog.text import FAILED, PASSED, progress_text
@@ -174,35 +172,13 @@ class BundlesPage(QWidget):
         return self.progress_frame
 
     def _table(self) -> QTableView:
-        self.table = QTableView()
-        keyboard_table(self.table, "Imported bundles")
-        self.table.setObjectName("bundlesTable")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
+        self.table = read_only_table(self.proxy, "bundlesTable", accessible="Imported bundles",
+                                     stretch=OVERRIDE, sortable=True, min_rows=LIST_ROWS)
         self.table.sortByColumn(IMPORTED_AT, Qt.SortOrder.DescendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(LABEL, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(OVERRIDE, QHeaderView.ResizeMode.Stretch)
         header.setMinimumSectionSize(60)
         return self.table
-
-    def accept_drops_on(self, window: QWidget, show_page: Callable[[], object]) -> None:
-        """Imports files dropped anywhere on ``window``, after ``show_page()`` brings
-        this page forward so the progress and the report are seen."""
-
-        def dropped(paths: list[str]) -> None:
-            show_page()
-            self.import_files(paths)
-
-        self.drop_filter = BundleDropFilter(window, dropped)
 
     # -- loading --------------------------------------------------------------------
     def refresh(self) -> None:

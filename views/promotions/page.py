@@ -12,13 +12,10 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -27,7 +24,7 @@ from app.qt.changes import Change
 from app.qt.errors import Failure
 from app.qt.refresher import LIVE_INTERVAL_MS, Refresher
 from app.services.promotion_summary import PromotionSummary
-from views.common.page import keyboard_table, list_height
+from views.common.page import list_height, read_only_table
 from views.promotions.model import (
     CREATED,
     CURRENT,
@@ -76,25 +73,12 @@ class PromotionsPage(QWidget):
         top.addWidget(self.filter_edit)
         layout.addLayout(top)
 
-        self.table = QTableView()
-        keyboard_table(self.table, "Promotions")
-        self.table.setObjectName("promotionsTable")
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
+        self.table = read_only_table(self.proxy, "promotionsTable", accessible="Promotions",
+                                     stretch=CURRENT, sortable=True)
         self.table.sortByColumn(CREATED, Qt.SortOrder.DescendingOrder)
         # column widths from the rows on screen, not from the first 1,000: on 10,000 rows
         # Qt's default measured ~6,000 cells at each reload, 0.3-0.9 s on the GUI thread
         self.table.horizontalHeader().setResizeContentsPrecision(0)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(CURRENT, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._selection_moved)
         # Enter (or a double click) on a promotion: the keyboard goes on to its run
         self.table.activated.connect(lambda _index: self.run_view.table.setFocus())
@@ -118,6 +102,7 @@ class PromotionsPage(QWidget):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self._split_once = False
+        self.run_view_built.connect(self._split_again)  # it takes the room of a placeholder
         layout.addWidget(self.splitter, 1)
         if ctx is not None:
             self.attach(ctx)
@@ -135,11 +120,28 @@ class PromotionsPage(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if not self._split_once:  # sizes need the real height: set them when first shown
-            self._split_once = True
-            total = sum(self.splitter.sizes()) or self.splitter.height()
-            wanted = list_height(self.table, 10) + 4  # ten rows on a 1366×768 laptop
-            self.splitter.setSizes([wanted, max(total - wanted, 0)])
+        self._split()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._split()
+
+    def _split_again(self, _view: QWidget) -> None:
+        self._split_once = False
+        self._split()
+
+    def _split(self) -> None:
+        """Ten promotions above the run, once the page has its real height (a page
+        shown before the window is laid out is a few pixels tall: splitting it then
+        left the run view collapsed)."""
+        if self._split_once or not self.isVisible():
+            return
+        total = self.splitter.height() - self.splitter.handleWidth()
+        wanted = list_height(self.table, 10) + 4  # ten rows on a 1366×768 laptop
+        if total < 2 * wanted:
+            return
+        self._split_once = True
+        self.splitter.setSizes([wanted, total - wanted])
 
     @property
     def run_view(self) -> RunTimelineView:
