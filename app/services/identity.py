@@ -75,7 +75,7 @@ def create_user(site: Site, admin: Identity, name: str, role: str, passphrase: s
                          "(max 63)")
     if role not in ROLES:
         raise UsageError(f"role must be one of {', '.join(ROLES)}")
-    check_passphrase(passphrase)
+    passphrase = check_passphrase(passphrase)
     signer = Ed25519Signer.generate(entropy)
     with site.db.write() as session:
         if site_roster.load(session).user(name) is not None:
@@ -84,7 +84,7 @@ def create_user(site: Site, admin: Identity, name: str, role: str, passphrase: s
                               {"name": name, "role": role,
                                "public_key": signer.public_key.to_pem()})
         _save_key(site, name, signer, passphrase)
-        return session.scalar(select(User).where(User.name == name))
+        return session.scalars(select(User).where(User.name == name)).one()  # just projected
 
 
 def _save_key(site: Site, name: str, signer: Ed25519Signer, passphrase: str) -> None:
@@ -103,7 +103,7 @@ def replace_key(site: Site, admin: Identity, name: str, passphrase: str | None,
                 entropy: Callable[[int], bytes] = secrets.token_bytes) -> str:
     """An admin gives a user a new key (lost passphrase, suspected theft): the new key
     is enrolled and every older key of theirs revoked, from now on; returns its id."""
-    check_passphrase(passphrase)
+    passphrase = check_passphrase(passphrase)
     signer = Ed25519Signer.generate(entropy)
     with site.db.write() as session:
         roster = site_roster.load(session)

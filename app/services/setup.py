@@ -55,7 +55,7 @@ def init_site(config: SiteConfig, name: str = "site", *, admin: str, passphrase:
     record #1 the executor's key, signed by that admin."""
     check_name("site", name)
     check_name("admin", admin)
-    identity.check_passphrase(passphrase)
+    passphrase = identity.check_passphrase(passphrase)
     config.paths.ensure()
     db = Database(config.db_url)
     try:
@@ -128,7 +128,7 @@ def add_environment(site: Site, admin: Identity, name: str, workflow: str = DEFA
             "name": name, "settings": {"workflow": workflow,
                                        "approvals_required": approvals_required,
                                        "baseline": baseline or name, "deploy": {}}})
-        return session.scalar(select(Environment).where(Environment.name == name))
+        return session.scalars(select(Environment).where(Environment.name == name)).one()
 
 
 def configure_environment(site: Site, admin: Identity, name: str,
@@ -159,8 +159,8 @@ def add_target(site: Site, admin: Identity, env: str, name: str, driver: str,
         site_roster.change_in(session, site.clock.now(), admin, rec.TARGET_SET, {
             "environment": env, "name": name, "driver": driver, "options": dict(options or {})})
         env_id = session.scalar(select(Environment.id).where(Environment.name == env))
-        return session.scalar(select(Target).where(Target.environment_id == env_id,
-                                                   Target.name == name))
+        return session.scalars(select(Target).where(Target.environment_id == env_id,
+                                                    Target.name == name)).one()
 
 
 def remove_target(site: Site, admin: Identity, env: str, name: str) -> None:

@@ -176,6 +176,8 @@ def project(session: Session, roster: Roster, record: rec.RosterRecord) -> None:
 
 def project_user(session: Session, roster: Roster, name: str) -> None:
     user = roster.user(name)
+    if user is None:
+        raise Rejected(f"the site roster names no user {name}")
     span = roster.users_[name]
     row = session.scalar(select(User).where(User.name == name))
     if row is None:
@@ -184,12 +186,15 @@ def project_user(session: Session, roster: Roster, name: str) -> None:
     row.role = user.role
     keyid = user.keyids[-1] if user.keyids else None
     row.key_id = keyid
-    row.public_key_pem = roster.public_key(keyid).to_pem() if keyid else None
+    key = roster.public_key(keyid) if keyid else None
+    row.public_key_pem = key.to_pem() if key else None
     row.revoked_at = rfc3339(span.until) if span.until else None
 
 
 def project_environment(session: Session, roster: Roster, name: str) -> None:
     env = roster.environment(name)
+    if env is None:
+        raise Rejected(f"the site roster names no environment {name}")
     settings = dict(env.settings)
     row = session.scalar(select(Environment).where(Environment.name == name))
     at = parse_rfc3339(roster.records[-1].at)
