@@ -11,7 +11,7 @@ import os
 from app.cli import edge
 from app.cli.render import emit_json
 from app.context import Site
-from app.errors import UsageError
+from app.errors import Rejected, UsageError
 from app.services import identity, setup, site_roster
 from app.services.identity import Identity
 from app.site import SiteConfig
@@ -44,6 +44,8 @@ def init(args: argparse.Namespace) -> int:
     row = site.row()
     roster = site_roster.read(site)
     admin = roster.user(args.admin)
+    if admin is None:  # init_site enrolled them in record #0
+        raise Rejected(f"the new site's roster does not name {args.admin}")
     if args.json:
         emit_json({"home": str(site.paths.home), "db": site.config.db_url, "site": row.name,
                    "site_key_id": row.site_key_id, "log_key_id": row.log_key_id,
@@ -67,7 +69,7 @@ def user_add(args: argparse.Namespace) -> int:
                          f"--passphrase-file F (or {NEW_PASSPHRASE_ENV})")
     admin = _admin(site, args, "admin_passphrase_file")
     user = identity.create_user(site, admin, args.name, args.role, new_secret)
-    print(f"user {user.name} ({user.role}), key {user.key_id[:16]}… in "
+    print(f"user {user.name} ({user.role}), key {(user.key_id or '')[:16]}… in "
           f"{terminal_safe(identity.key_path(site, user.name))}; enrolled by {admin.name}")
     return 0
 

@@ -24,6 +24,7 @@ from engine.text import terminal_safe
 
 if TYPE_CHECKING:  # the site and its services load SQLAlchemy: only commands that open a site
     from app.context import Site
+    from app.services.bundles import ImportRejected
 
 _DURATION = re.compile(r"^([0-9]{1,9})([dhm])$")
 
@@ -161,7 +162,7 @@ def bundle_verify(args: argparse.Namespace) -> int:
     allow = args.reason if args.allow_older else None
     if args.allow_older and not args.reason:
         raise UsageError("--allow-older needs --reason")
-    site_rejections: tuple[type[Exception], ...] = ()  # the site's, once a site is opened
+    site_rejections: tuple[type[ImportRejected], ...] = ()  # the site's, once a site is opened
     try:
         if args.trust_root:  # no site: nothing of SQLAlchemy or the services is loaded
             root = TrustRoot.from_envelope(dsse.Envelope.from_bytes(_read(args.trust_root)))
