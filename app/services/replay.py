@@ -89,7 +89,7 @@ def _open_request(site: Site, verdict: gate.StoredVerdict, actor: str, reason: s
 
 def _close_request(site: Site, row_id: int, **fields: Any) -> ReplayRecord:
     with site.db.write() as session:
-        row = session.get(ReplayRequest, row_id)
+        row = session.get_one(ReplayRequest, row_id)
         for key, value in fields.items():
             setattr(row, key, value)
         row.finished_at = site.now()

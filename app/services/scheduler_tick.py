@@ -195,10 +195,10 @@ def _tick_one(site: Site, schedule_id: str, now: datetime, owner: str,
     if recovered is not None:
         results.append(recovered)
     with site.db.read() as session:
-        row = session.get(Schedule, schedule_id)
+        row = session.get_one(Schedule, schedule_id)
         view = job_view(session, row)
         promotion_id, until = row.promotion_id, row.until_step
-        to_env = session.get(Promotion, promotion_id).to_env
+        to_env = session.get_one(Promotion, promotion_id).to_env
         chosen = preconditions_of(row)
     evaluation, blocker = None, None
     if sched.needs_facts(view, now):
@@ -224,9 +224,9 @@ def _tick_one(site: Site, schedule_id: str, now: datetime, owner: str,
     outcome, run_status = _execute(site, promotion_id, until, runner)
     with site.db.write(site_wide=False) as session:
         row = _locked(session, schedule_id)
-        attempt = session.scalar(select(ScheduleAttempt).where(
+        attempt = session.scalars(select(ScheduleAttempt).where(
             ScheduleAttempt.schedule_id == schedule_id, ScheduleAttempt.slot == slot,
-            ScheduleAttempt.number == number))
+            ScheduleAttempt.number == number)).one()  # claimed above
         status = _finish(session, site, row, attempt, outcome, decision.lines, run_status,
                          site.clock.now())
     results.append(TickResult(schedule_id, promotion_id, jobs.RUN, status, outcome.text, number))
@@ -276,8 +276,8 @@ def _locked(session: Session, schedule_id: str) -> Schedule:
     """The job's row, locked until the transaction ends (``FOR UPDATE`` on PostgreSQL):
     ticks from several processes decide on one job in turn, each reading what the one
     before it committed; the ``(schedule, slot, number)`` key backs the claim up."""
-    return session.scalar(select(Schedule).where(Schedule.id == schedule_id)
-                          .with_for_update().execution_options(populate_existing=True))
+    return session.scalars(select(Schedule).where(Schedule.id == schedule_id)
+                           .with_for_update().execution_options(populate_existing=True)).one()
 
 
 def _attempt(row: Schedule, number: int, status: str, stamp: str, owner: str,
