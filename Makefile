@@ -20,8 +20,13 @@ test: venv
 
 # The tests that reach the database, again on a private throw-away PostgreSQL cluster
 # (scripts/pg-cluster.sh installs PostgreSQL from the distribution when missing).
-PG_TESTS ?= tests/models tests/app tests/scheduler tests/agent tests/exports/test_enforce_approval_race.py \
-	tests/exports/test_migrated_site_export.py
+# Every directory whose tests reach the database; the SSH and Prometheus driver tests
+# (servers, not the database) and the bundle-format tests (no site) run once, on SQLite.
+PG_TESTS ?= tests/models tests/app tests/scheduler tests/agent tests/deploy tests/gate tests/exports \
+	tests/cli tests/bundles/test_one_feed_parser.py tests/demo/test_demo_migrate.py \
+	tests/views/test_notified_refresh.py \
+	--ignore=tests/deploy/test_ssh_hosts.py --ignore=tests/deploy/test_ssh_stalls.py \
+	--ignore=tests/deploy/test_prometheus_canary.py
 test-postgresql: venv
 	QT_QPA_PLATFORM=offscreen ./scripts/pg-cluster.sh run -- $(PY) -m pytest -q $(PG_TESTS)
 
