@@ -47,6 +47,9 @@ Status = Literal["measuring", "passed", "breached", "inconclusive"]
 Cause = Literal["", "failures", "inconclusive", "errors", "window"]  # what decided
 FINAL: frozenset[str] = frozenset({"passed", "breached", "inconclusive"})
 _EPSILON = 1e-6
+# re-baselines in a row that end the analysis: observations that always come more than
+# the gap apart (sampling slower than the gap allows) would otherwise measure for ever
+STALL_LIMIT = 3
 
 
 class Measured(Protocol):
@@ -127,6 +130,7 @@ class CanaryAnalysis:
         self._started_at: datetime | None = None
         self._observed = 0.0
         self._judged = self._failures = self._inconclusives = 0
+        self._stalls = 0  # re-baselines in a row
         self._decision = self._decide(None)
 
     @property
@@ -183,6 +187,7 @@ class CanaryAnalysis:
                     index=index, at=now, seconds=seconds, previous=None, current=samples,
                     gate=self._gate, note=note,
                 )
+                self._stalls += 1
             else:
                 record = measure(
                     index=index, at=now, seconds=seconds, previous=self._previous,
@@ -190,6 +195,7 @@ class CanaryAnalysis:
                 )
                 self._observed += seconds
                 self._judged += 1
+                self._stalls = 0
                 self._failures += record.phase == "failed"
                 self._inconclusives += record.phase == "inconclusive"
         self._records.append(record)
@@ -203,6 +209,12 @@ class CanaryAnalysis:
                                            inconclusives=self._inconclusives, observed=self._observed,
                                            judged=self._judged, last=last)
         gate = self._gate
+        if status == "measuring" and self._stalls >= STALL_LIMIT:
+            status = "inconclusive"
+            reason = (f"inconclusive: {self._stalls} observations in a row came more than "
+                      f"{duration(gate.gap_seconds)} apart, so none could be judged — sampling the "
+                      "targets takes longer than the gate's max_gap_seconds allows; raise it (or the "
+                      "interval), an operator decides")
         return Decision(
             status=status,
             reason=reason,

@@ -122,7 +122,7 @@ def test_a_promotion_deploys_to_two_ssh_hosts_and_rolls_back(live_site, sshd):
     key.write_text(sshd.client_private)
     key.chmod(0o600)
     add_environment(site, "hosts", (), "ssh",
-                    {"gates": {"default": {"window_seconds": 0.6, "interval_seconds": 0.2,
+                    {"gates": {"default": {"window_seconds": 0.6, "interval_seconds": 0.2, "max_gap_seconds": 10.0,
                                            "max_error_rate": None}},
                      "auto_continue": True, "commands": commands(sshd)})
     for name in HOSTS:
@@ -161,7 +161,7 @@ def test_an_executor_killed_mid_deploy_is_reconciled_by_observing_the_hosts(
         sshd.set_installed(name, old, "1.2.0")
     (sshd.root / "slow").write_text("1.5")
     add_environment(site, "hosts", (), "ssh", {"gates": {"default": {
-        "window_seconds": 0.6, "interval_seconds": 0.2, "max_error_rate": None}}, "commands": commands(sshd)})
+        "window_seconds": 0.6, "interval_seconds": 0.2, "max_gap_seconds": 10.0, "max_error_rate": None}}, "commands": commands(sshd)})
     for name in HOSTS:
         factories.add_target(site, "hosts", name, "ssh", dict(target(sshd, name).options))
     new = add_demo_release(site, "1.3.0", artifacts=False)

@@ -291,3 +291,30 @@ def test_the_same_target_twice_is_refused(clock: FixedClock) -> None:
     with pytest.raises(AnalysisStateError, match="eu-prod-01") as caught:
         CanaryAnalysis(GATE, clock).observe([sample, sample])
     assert caught.value.rule == "duplicate-target"
+
+
+def test_observations_always_further_apart_than_the_gap_end_inconclusive_not_measuring_for_ever(
+        clock: FixedClock) -> None:
+    fleet = FakeFleet(clock)
+    analysis = CanaryAnalysis(GATE, clock)
+    analysis.observe(fleet.samples())
+    for _ in range(2):
+        fleet.serve(100)
+        run(analysis, fleet, clock, seconds=GATE.gap_seconds + 1)  # sampling slower than the gap
+        assert analysis.decision.status == "measuring"
+    fleet.serve(100)
+    run(analysis, fleet, clock, seconds=GATE.gap_seconds + 1)
+    decision = analysis.decision
+    assert decision.status == "inconclusive" and decision.measurements == 0 and not decision.rollback
+    assert "3 observations in a row came more than" in decision.reason and "max_gap_seconds" in decision.reason
+
+
+def test_one_judged_observation_between_gaps_resets_the_count(clock: FixedClock) -> None:
+    fleet = FakeFleet(clock)
+    analysis = CanaryAnalysis(GATE, clock)
+    analysis.observe(fleet.samples())
+    for seconds in (GATE.gap_seconds + 1, GATE.gap_seconds + 1, GATE.interval_seconds,
+                    GATE.gap_seconds + 1, GATE.gap_seconds + 1):
+        fleet.serve(100)
+        run(analysis, fleet, clock, seconds=seconds)
+    assert analysis.decision.status == "measuring"
