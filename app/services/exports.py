@@ -144,16 +144,16 @@ def _keys(session, site: Site, envelopes: list[EvidenceItem], trust: TrustRoot |
     users = {u.key_id: u for u in session.scalars(select(User).where(User.key_id.is_not(None)))}
     for row in envelopes:
         for signature in dsse.Envelope.from_bytes(row.envelope).signatures:
-            keyid = signature.keyid
-            if keyid in roles:
+            signer = signature.keyid
+            if signer in roles:
                 continue
-            user = users.get(keyid)
-            if user is None or not user.public_key_pem:
+            user = users.get(signer)
+            if signer is None or user is None or not user.public_key_pem:
                 raise Rejected(f"evidence {row.name} of step {row.step} is signed by key "
-                               f"{keyid}, which this site does not know; it cannot be exported "
+                               f"{signer}, which this site does not know; it cannot be exported "
                                "verifiably")
-            roles[keyid] = (PublicKey.from_pem(user.public_key_pem),
-                            [layout.USER_ROLE_PREFIX + user.name])
+            roles[signer] = (PublicKey.from_pem(user.public_key_pem),
+                             [layout.USER_ROLE_PREFIX + user.name])
     return site_key, {k: ShippedKey(key, tuple(r)) for k, (key, r) in roles.items()}
 
 
@@ -199,7 +199,7 @@ def _snapshot(site: Site, promotion_id: str, bundle: str, who: Identity, allow_p
         promotion = session.get(Promotion, promotion_id)
         if promotion is None:
             raise NotFound(f"no promotion {promotion_id}")
-        release = session.get(Release, promotion.release_id)
+        release = session.get_one(Release, promotion.release_id)
         try:
             events = run_store.load_events(session, promotion_id)
         except ev.ChainError as exc:
