@@ -151,6 +151,26 @@ def test_the_qt_bridge_holds_only_qt_code(tmp_path):
                                                        encoding="utf-8")
     assert qt_free_bridge_files(tmp_path) == ["app/qt/loader.py"]
 
+def screens_opening_sessions(root: Path = ROOT) -> list[str]:
+    """Screen loaders that open a database transaction themselves (``site.db.read()``):
+    what they read is a service's or a ``models/`` query's job."""
+    found = []
+    for path in sources(root, "app/screens"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and node.attr in ("read", "write")
+                    and isinstance(node.value, ast.Attribute) and node.value.attr == "db"):
+                found.append(f"{path.relative_to(root).as_posix()}:{node.lineno}")
+    return sorted(found)
+
+
+def test_screen_loaders_open_no_transaction(tmp_path):
+    assert screens_opening_sessions() == []
+    (tmp_path / "app" / "screens").mkdir(parents=True)
+    (tmp_path / "app" / "screens" / "probe.py").write_text(
+        "def load(site):\n    with site.db.read() as session:\n        return session\n",
+        encoding="utf-8")
+    assert screens_opening_sessions(tmp_path) == ["app/screens/probe.py:2"]
+
 def private_imports(root: Path = ROOT, layers: tuple[str, ...] = LAYERS) -> list[str]:
     """``from a.b import _name`` where ``a.b`` is not the importing file's own package:
     a private name used across packages (make it public where it is defined)."""

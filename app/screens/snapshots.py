@@ -84,8 +84,7 @@ def load_run_snapshot(site: Site, promotion_id: str, actor: str | None) -> RunSn
     from app.services.history import history_of
 
     _, state = promotions.load_run(site, promotion_id)
-    with site.db.read() as session:
-        schedule_id, slot = schedule_hold.waiting_schedule(session, promotion_id)
+    schedule_id, slot = schedule_hold.schedule_waiting(site, promotion_id)
     history = history_of(site, promotion_id, full=False)  # refreshed often: no site-wide count
     role = _role_of(site, actor)
     actions = {}

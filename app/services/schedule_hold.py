@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,6 +24,9 @@ from engine.run import events as ev
 from engine.run.state import PENDING, RunState
 from engine.schedule import job as jobs
 from models.tables import Schedule
+
+if TYPE_CHECKING:
+    from app.context import Site
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,12 @@ def slots(session: Session) -> dict[str, str]:
     rows = session.execute(select(Schedule.promotion_id, Schedule.window_start)
                            .where(Schedule.status == jobs.SCHEDULED)).all()
     return {promotion_id: start for promotion_id, start in rows}
+
+
+def schedule_waiting(site: Site, promotion_id: str) -> tuple[str | None, str | None]:
+    """:func:`waiting_schedule` in a read transaction of its own (for a screen)."""
+    with site.db.read() as session:
+        return waiting_schedule(session, promotion_id)
 
 
 def waiting_schedule(session: Session, promotion_id: str) -> tuple[str | None, str | None]:
