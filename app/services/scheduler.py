@@ -293,7 +293,8 @@ def get_schedule(site: Site, schedule_id: str, now: datetime | None = None) -> S
         found = session.execute(_with_context(session).where(Schedule.id == schedule_id)).first()
         if found is None:
             raise NotFound(f"no schedule {schedule_id}")
-        return _info(session, *found, now)
+        schedule, promotion, release = found
+        return _info(session, schedule, promotion, release, now)
 
 
 def attempts(site: Site, schedule_id: str | None = None,
