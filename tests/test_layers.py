@@ -61,8 +61,6 @@ ROOMS = (
 SQL_ELSEWHERE = {
     "app/context.py": "the site owns its database engine and opens its sessions",
     "app/boundary.py": "turns a database error into a sentence (catches SQLAlchemy's errors)",
-    "app/agent/change_signal.py": "the agent's change signal counts rows while it waits",
-    "app/agent/service.py": "the agent claims runs with a counted query of its own",
 }
 # Files outside views/, app/gui.py and app/qt/ that may import the Qt bridge, with the reason.
 QT_BRIDGE_ELSEWHERE = {

@@ -16,11 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, select
-
 from app.context import Site
+from models import agent_reads
 from models.db import CHANGE_CHANNEL
-from models.tables import RunEvent, Schedule
 
 if TYPE_CHECKING:  # the driver loads only on PostgreSQL
     import psycopg
@@ -74,11 +72,7 @@ class ChangeSignal:
 
     def _fingerprint(self) -> object:
         with self._site.db.read() as session:
-            events = session.execute(select(func.count(), func.max(RunEvent.seq))
-                                     .select_from(RunEvent)).one()
-            schedules = session.execute(select(func.count(), func.max(Schedule.updated_at))
-                                        .select_from(Schedule)).one()
-        return tuple(events), tuple(schedules)
+            return agent_reads.change_fingerprint(session)
 
 
 def listen(site: Site) -> psycopg.Connection:

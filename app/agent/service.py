@@ -28,8 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from app.agent.change_signal import POLL_SECONDS, ChangeSignal
 from app.agent.selection import Choice, choose
 from app.context import Site
@@ -39,7 +37,7 @@ from app.services import schedule_hold, scheduler_tick
 from app.services.promotions import load_run_in
 from app.steps.base import StepRegistry
 from engine.clock import parse_rfc3339
-from models.tables import RunEvent, Schedule
+from models import agent_reads
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +86,8 @@ class Agent:
         if self._drain.is_set():
             return report
         with self.site.db.read() as session:
-            heads = dict(session.execute(select(RunEvent.promotion_id, func.max(RunEvent.seq))
-                                         .group_by(RunEvent.promotion_id)).all())
-            rows = session.execute(select(Schedule.id, Schedule.promotion_id, Schedule.status,
-                                          Schedule.updated_at, Schedule.window_start,
-                                          Schedule.not_before)).all()
+            heads = agent_reads.run_heads(session)
+            rows = agent_reads.schedule_states(session)
         jobs = {row.id: _Job(row.promotion_id, _moment(row.window_start, row.not_before))
                 for row in rows if row.status in ("scheduled", "running")}
         schedules: dict[str, tuple] = {}  # a run's schedules as they stand: a change re-judges it
