@@ -54,8 +54,8 @@ class RowTableModel(RowModel[R]):
     def row_key(self, row: R) -> Hashable:
         return self._key(row)
 
-    def rows(self) -> tuple[R, ...]:
-        return tuple(self._rows)
+    def rows(self) -> list[R]:
+        return list(self._rows)
 
     def refresh_column(self, column: int) -> None:
         """Say that one column changed for every row (e.g. receipts verified later)."""
