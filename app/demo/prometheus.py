@@ -61,6 +61,9 @@ def free_port() -> int:
 
 def port_is_free(port: int) -> bool:
     with socket.socket() as sock:
+        # as a server binds (Prometheus does): a port of a server just stopped, its
+        # connections in TIME_WAIT, is free to listen on again
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

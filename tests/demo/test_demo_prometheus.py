@@ -75,9 +75,20 @@ def test_demo_starts_prometheus_and_its_live_canary_is_measured_by_it(tmp_path):
             assert stage.provider == f"prometheus at {address}: answered"  # what the view shows
         finally:
             site.close()
-    finally:
         stopped = control.stop(config.paths)
-    assert "prometheus" in stopped and not pid_alive(prometheus_pid)
+        assert "prometheus" in stopped and not pid_alive(prometheus_pid)
+        # `stella demo` on the existing site: its Prometheus comes back where the settings ask it
+        site = Site.open(config)
+        try:
+            said.clear()
+            control.resume(site, said.append)
+        finally:
+            site.close()
+        assert said == [f"Prometheus at {address}, scraping the demo fleet"]
+        assert control.prometheus_address(config.paths) == address
+    finally:
+        control.stop(config.paths)
+    assert server.running_pid() is None
 
 
 def test_without_the_binary_the_demo_says_prometheus_was_not_found(tmp_path, monkeypatch):
