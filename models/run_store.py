@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.run import events as ev
+from engine.run import payloads
 from models import run_summary, tlog_store
 from models.tables import Promotion, RunEvent
 
@@ -77,6 +78,8 @@ def append(session: Session, promotion_id: str, expected_head: str,
     seq, head = head_of(session, promotion_id)
     if head != expected_head:
         raise HeadMoved(promotion_id, expected_head, head)
+    for new in new_events:  # before anything is written: a payload the fold cannot read
+        payloads.check_new(new)  # would leave the run unreadable for good
     sealed: list[ev.Event] = []
     for new in new_events:
         event = ev.Event.seal(new, seq=seq, prev=head)

@@ -392,6 +392,12 @@ def payload_of(event: ev.Event) -> EventPayload:
     return BY_TYPE[event.type].read(event.data, f"event #{event.seq} ({event.type}) data")
 
 
+def check_new(new: ev.NewEvent) -> EventPayload:
+    """``new``'s payload as its type reads it; raises :class:`PayloadError` for one the fold
+    could not read back (appended, it would leave the run unreadable for good)."""
+    return BY_TYPE[new.type].read(new.data, f"a new {new.type} event's data")
+
+
 def read_as(cls: type[P], event: ev.Event) -> P:
     """``event``'s payload as ``cls``, which must be the payload type of its event type."""
     if BY_TYPE.get(event.type) is not cls:
