@@ -59,7 +59,8 @@ ROOMS = (
 
 # Files outside models/ and app/services/ that use SQLAlchemy, each with the reason.
 SQL_ELSEWHERE = {
-    "app/context.py": "the site owns its database engine and opens its sessions",
+    "app/context.py": "the site opens its database (saying so when it cannot) and reads its "
+                      "own row",
     "app/boundary.py": "turns a database error into a sentence (catches SQLAlchemy's errors)",
 }
 # Files outside views/, app/gui.py and app/qt/ that may import the Qt bridge, with the reason.
