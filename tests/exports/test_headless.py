@@ -35,16 +35,22 @@ def test_the_export_service_and_the_cli_import_no_qt():
     assert qt == []
 
 
+STELLA_EXPORT = ("from app.cli.main import main\n"
+                 "print('exit', main(['export', 'auditor', sys.argv[1], '--to', sys.argv[2],"
+                 " '--as', 'audrey', '--home', sys.argv[3]]))")
+
+
+def _stella_export(site, promotion: str, out: Path) -> tuple[str, list[str]]:
+    out.mkdir()
+    done, qt = _run(STELLA_EXPORT, promotion, str(out), str(site.paths.home))
+    return done.stdout, qt
+
+
 def test_a_refused_stella_export_never_loads_qt(sealed, tmp_path):
     site, _pid = sealed
-    out = tmp_path / "out"
-    out.mkdir()
-    done, qt = _run("from app.cli.main import main\n"
-                    "print('exit', main(['export', 'auditor', 'P-9999', '--to', sys.argv[1],"
-                    " '--as', 'audrey', '--home', sys.argv[2]]))",
-                    str(out), str(site.paths.home))
-    assert "exit 0" not in done.stdout  # an unknown promotion is refused
-    assert qt == [] and list(out.iterdir()) == []
+    stdout, qt = _stella_export(site, "P-9999", tmp_path / "out")
+    assert "exit 0" not in stdout  # an unknown promotion is refused
+    assert qt == [] and list((tmp_path / "out").iterdir()) == []
 
 
 def test_an_export_with_a_renderer_of_its_own_loads_no_qt(sealed, tmp_path):
@@ -69,11 +75,6 @@ def test_an_export_with_a_renderer_of_its_own_loads_no_qt(sealed, tmp_path):
 
 def test_stella_export_loads_qt_only_to_render_the_report(sealed, tmp_path):
     site, pid = sealed
-    out = tmp_path / "out"
-    out.mkdir()
-    done, qt = _run("from app.cli.main import main\n"
-                    "print('exit', main(['export', 'auditor', sys.argv[1], '--to', sys.argv[2],"
-                    " '--as', 'audrey', '--home', sys.argv[3]]))",
-                    pid, str(out), str(site.paths.home))
-    assert "exit 0" in done.stdout
+    stdout, qt = _stella_export(site, pid, tmp_path / "out")
+    assert "exit 0" in stdout
     assert "PySide6.QtGui" in qt  # the report was rendered: Qt is what renders it
