@@ -30,7 +30,7 @@ class RowModel(QAbstractTableModel, Generic[R]):
     def row_key(self, row: R) -> Hashable:
         """The value that identifies a row across refreshes (default: the frozen row itself;
         subclasses name their id so an edited row updates in place)."""
-        return row  # type: ignore[return-value]
+        return row
 
     def cell(self, row: R, column: int, role: int) -> Any:
         """The value of one cell for one role, or None; every subclass says its cells."""

@@ -85,7 +85,7 @@ class RunHeader(QFrame):
             self.chain.setText(f"Chain: <span style='color:#c62828'>✗ not signed</span> — "
                                f"{state.event_count} events stored; one is not signed by its "
                                "actor's key")
-            self.chain.setToolTip(snapshot.history_problem)
+            self.chain.setToolTip(snapshot.history_problem or "")
         elif snapshot.history_problem:  # links intact, but events are missing (a cut tail)
             self.chain.setText(f"Chain: <span style='color:#c62828'>✗ incomplete</span> — "
                                f"{state.event_count} events stored; the site log holds more")

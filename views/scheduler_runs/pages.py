@@ -51,7 +51,7 @@ class SchedulerScreens(QObject):
         else:
             page = OrchestratorPage(self.ctx, runner)
             page.schedule_requested.connect(self.show_schedule)
-        page.timeline_requested.connect(self._show_run)  # type: ignore[attr-defined]
+        page.timeline_requested.connect(self._show_run)
         return page
 
     def show_schedule(self, schedule_id: str) -> None:
