@@ -128,7 +128,7 @@ def _distro_source(purl: PackageURL, props: Mapping[str, str], package: str,
         src, _, src_version = upstream.partition("@")
         return src, src_version or version
     if _TRIVY_SRC_NAME in props:
-        src_version = props.get(_TRIVY_SRC_VERSION)
+        src_version = props.get(_TRIVY_SRC_VERSION) or ""
         if src_version:
             if props.get(_TRIVY_SRC_RELEASE):
                 src_version = f"{src_version}-{props[_TRIVY_SRC_RELEASE]}"

@@ -49,7 +49,7 @@ class VersionScheme:
         return self.version_class.__name__
 
     def parse(self, text: str) -> Version | None:
-        return _parse(self.version_class, self.strip_build, text)
+        return _parse(self.version_class, self.strip_build, text)  # type: ignore[arg-type]  # a class hashes
 
 
 def scheme_for(ecosystem: str, range_type: str | None) -> VersionScheme | None:
