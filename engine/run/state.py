@@ -19,7 +19,10 @@ from engine.clock import parse_rfc3339
 from engine.run import events as ev
 from engine.run import payloads as pl
 from engine.run.stages import APPROVAL, step_title
-from engine.run.status import DONE_STATUSES, TERMINAL_RUN_STATUSES, RunStatus, StepStatus
+from engine.run.status import DONE_STATUSES as DONE_STATUSES  # re-exported for older readers
+from engine.run.status import TERMINAL_RUN_STATUSES as TERMINAL_RUN_STATUSES
+from engine.run.status import RunStatus as RunStatus
+from engine.run.status import StepStatus as StepStatus
 
 # The statuses under their historical names (engine/run/status.py defines them).
 PENDING = StepStatus.PENDING
@@ -37,7 +40,6 @@ RUN_COMPLETED = RunStatus.COMPLETED
 RUN_CANCELLED = RunStatus.CANCELLED
 RUN_ROLLED_BACK = RunStatus.ROLLED_BACK
 RUN_HALTED = RunStatus.HALTED
-__all__ = ["DONE_STATUSES", "TERMINAL_RUN_STATUSES", "RunStatus", "StepStatus"]
 
 
 @dataclass(frozen=True)
