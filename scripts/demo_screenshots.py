@@ -258,7 +258,7 @@ def _evidence_and_replay(window, shots: Shooter) -> None:
     _show(window, shots, "P-0002")
     view.replay_button.click()
     replay = window.current_page()
-    shots.until(lambda: replay.screen is not None and replay.screen.promotion_id == "P-0002",
+    shots.until(lambda: replay.snapshot is not None and replay.snapshot.promotion_id == "P-0002",
                 "P-0002's verdicts")
     done: list = []
     replay.replay_finished.connect(done.append)
@@ -281,8 +281,8 @@ def _schedule_screens(window, shots: Shooter) -> None:
     shots.save(dialog, "schedule")
     dialog.close()
     runs = window.navigate("scheduler-runs")
-    shots.until(lambda: runs.screen is not None and runs.screen.schedules, "the schedules")
-    runs.select(runs.screen.schedules[0].id)
+    shots.until(lambda: runs.snapshot is not None and runs.snapshot.schedules, "the schedules")
+    runs.select(runs.snapshot.schedules[0].id)
     shots.save(window, "scheduler-runs")
 
 
@@ -294,7 +294,7 @@ def _site_screens(window, shots: Shooter) -> None:
     shots.until(lambda: page.snapshot is not None and page.snapshot.rows, "the imported bundles")
     shots.save(window, "bundles")
     feeds = window.navigate("feeds-airgap")
-    shots.until(lambda: feeds.screen is not None, "the feeds")
+    shots.until(lambda: feeds.snapshot is not None, "the feeds")
     shots.save(window, "feeds")
     health = window.navigate("platform-health")
     shots.until(lambda: health.report is not None, "platform health")

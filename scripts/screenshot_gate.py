@@ -127,8 +127,8 @@ def shoot_gate(window, site, ids: dict[str, str], out: Path, save: Save,
     show(ids["gate_passed"])
     view.replay_button.click()
     replay_page = window.current_page()
-    until(lambda: replay_page.screen is not None
-          and replay_page.screen.promotion_id == ids["gate_passed"])
+    until(lambda: replay_page.snapshot is not None
+          and replay_page.snapshot.promotion_id == ids["gate_passed"])
     replay_page.requests_view.selectRow(0)
     save(window, "replay-verify.png")
     replay_page.tabs.setCurrentIndex(1)
@@ -136,7 +136,7 @@ def shoot_gate(window, site, ids: dict[str, str], out: Path, save: Save,
     replay_page.what_if_finished.connect(results.append)
     replay_page.scope.setCurrentIndex(0)
     replay_page.scope.activated.emit(0)
-    until(lambda: replay_page.screen is not None and replay_page.screen.promotion_id is None)
+    until(lambda: replay_page.snapshot is not None and replay_page.snapshot.promotion_id is None)
     replay_page.run_what_if()
     until(lambda: bool(results), timeout_ms=30_000)
     replay_page.what_if_view.selectRow(next(
@@ -147,7 +147,7 @@ def shoot_gate(window, site, ids: dict[str, str], out: Path, save: Save,
 
     window.navigate("feeds-airgap")
     feeds = window.current_page()
-    until(lambda: feeds.screen is not None)
+    until(lambda: feeds.snapshot is not None)
     save(window, "health-feeds.png")
     window.navigate("platform-health")
     health_page = window.current_page()

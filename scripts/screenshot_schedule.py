@@ -54,7 +54,7 @@ def shoot_schedule(window, site, ids: dict[str, str], out: Path, save: Save,
     view = page.run_view
     window.set_actor("olga")
     runs = window.navigate("scheduler-runs")
-    until(lambda: runs.screen is not None)
+    until(lambda: runs.snapshot is not None)
     save(window, "scheduler-runs-empty.png")
 
     jobs = make_jobs(site, ids)
@@ -75,13 +75,13 @@ def shoot_schedule(window, site, ids: dict[str, str], out: Path, save: Save,
     dialog.runs_link.linkActivated.emit("runs")
 
     runs = window.current_page()
-    until(lambda: runs.screen is not None and len(runs.screen.schedules) == 4)
+    until(lambda: runs.snapshot is not None and len(runs.snapshot.schedules) == 4)
     runs.select("S-0001")
     until(lambda: runs.attempts.rowCount() == 1)
     save(window, "scheduler-runs.png")
 
     letters = window.navigate("dead-letter")
-    until(lambda: letters.screen is not None and letters.model.rowCount() == 1)
+    until(lambda: letters.snapshot is not None and letters.model.rowCount() == 1)
     save(window, "dead-letter.png")
 
     # the fixture's clock moves on every reading, far faster than the executor's heartbeat:

@@ -35,7 +35,7 @@ def test_feeds_page_lists_freshness_and_every_snapshot(qtbot, window, site):
     new = store_feed(site, "2026-02-18T05:30:00Z", ecosystems=["npm"])
     window.navigate("feeds-airgap")
     page = window.current_page()
-    qtbot.waitUntil(lambda: page.screen is not None)
+    qtbot.waitUntil(lambda: page.snapshot is not None)
     rows = [(page.freshness.index(r, 0).data(), page.freshness.index(r, 2).data(),
              page.freshness.index(r, 4).data(), page.freshness.index(r, 6).data())
             for r in range(page.freshness.rowCount())]

@@ -45,7 +45,7 @@ def _replay_page(qtbot, window, pid) -> ReplayVerifyPage:
     qtbot.mouseClick(view.replay_button, Qt.MouseButton.LeftButton)
     page = window.current_page()
     assert isinstance(page, ReplayVerifyPage) and page.promotion_id == pid
-    qtbot.waitUntil(lambda: page.screen is not None and page.screen.promotion_id == pid)
+    qtbot.waitUntil(lambda: page.snapshot is not None and page.snapshot.promotion_id == pid)
     return page
 
 
@@ -56,7 +56,7 @@ def test_replay_policy_opens_a_prefilled_request_for_this_promotion(qtbot, windo
     assert page.scope.currentData() == second
     assert [page.scope.itemText(i) for i in range(page.scope.count())] == [
         "All promotions", first, second]
-    choice = page.screen.verdicts[0]
+    choice = page.snapshot.verdicts[0]
     assert page.verdict_combo.currentData() == choice.verdict_id
     assert page.verdict_combo.count() == 1  # this promotion's verdicts only
     assert page.bundle_label.text().startswith(f"juice-shop 11.1.3 manifest "
@@ -97,7 +97,7 @@ def test_a_mismatch_shows_its_diff_and_the_metrics_for_all_promotions(qtbot, win
         page.request_button.click()
     page.scope.setCurrentIndex(0)
     page.scope.activated.emit(0)  # "All promotions", as a user's choice does
-    qtbot.waitUntil(lambda: page.screen.promotion_id is None)
+    qtbot.waitUntil(lambda: page.snapshot.promotion_id is None)
     with qtbot.waitSignal(page.replay_finished, timeout=10_000):
         page.verdict_combo.setCurrentIndex(0)  # the newest verdict: the second promotion's
         page.request_button.click()

@@ -62,7 +62,7 @@ class IntegrationsPage(LoadingPage):
                          button_text="Check now")
         self.refresh_button.setToolTip("Ask every deploy target for its health through its "
                                        "driver")
-        self.screen: IntegrationsScreen | None = None
+        self.snapshot: IntegrationsScreen | None = None
         self.body.addWidget(heading("Deploy drivers and targets, per environment"))
         self.targets: RowTableModel[health.IntegrationHealth] = RowTableModel(
             TARGET_COLUMNS, lambda i: (i.scope, i.name), self)
@@ -77,7 +77,7 @@ class IntegrationsPage(LoadingPage):
         super().refresh()
 
     def _show(self, screen: IntegrationsScreen) -> None:
-        self.screen = screen
+        self.snapshot = screen
         self.targets.set_rows(screen.targets)
         items = site_items(screen)
         self.site_items.set_rows(items)

@@ -76,7 +76,7 @@ class SecurityPage(LoadingPage):
         site = ctx.site
         super().__init__(ctx, "Security", "securityPage", lambda: security_screen(site),
                          self._show, parent)
-        self.screen: SecurityScreen | None = None
+        self.snapshot: SecurityScreen | None = None
         self.body.addWidget(heading("Findings snapshot per release (latest gate verdict per "
                                     "environment)"))
         self.releases: RowTableModel[ReleaseFindings] = RowTableModel(
@@ -116,7 +116,7 @@ class SecurityPage(LoadingPage):
 
     def _show(self, screen: SecurityScreen) -> None:
         chosen = self.selected()
-        self.screen = screen
+        self.snapshot = screen
         self.releases.set_rows(screen.releases)
         self.users.set_rows(screen.users)
         self.trust.setText(trust_text(screen))

@@ -58,7 +58,7 @@ class FeedsPage(QWidget):
         super().__init__(parent)
         self.setObjectName("feedsPage")
         self.ctx = ctx
-        self.screen: FeedsScreen | None = None
+        self.snapshot: FeedsScreen | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 8)
         top = QHBoxLayout()
@@ -92,7 +92,7 @@ class FeedsPage(QWidget):
         layout.addWidget(_heading("Gate policies (the newest import is in force)"))
         self.policies = RecordTableModel([
             ("Policy", lambda p: f"{p.name} v{p.version}" + (
-                "  (in force)" if self.screen and p.digest == self.screen.policies[0].digest
+                "  (in force)" if self.snapshot and p.digest == self.snapshot.policies[0].digest
                 else "")), ("Imported", lambda p: when(
                 p.imported_at)), ("Rules", lambda p: ", ".join(p.rules)),
             ("Digest", lambda p: p.digest),
@@ -114,7 +114,7 @@ class FeedsPage(QWidget):
             self.refresh()
 
     def _loaded(self, screen: FeedsScreen) -> None:
-        self.screen = screen
+        self.snapshot = screen
         limits = screen.thresholds
         worst = health.worst([f.status for f in screen.freshness])
         self.summary.setText(

@@ -71,7 +71,7 @@ class ReplayVerifyPage(QWidget):
         self.setObjectName("replayVerifyPage")
         self.ctx = ctx
         self.promotion_id: str | None = None
-        self.screen: ReplayScreen | None = None
+        self.snapshot: ReplayScreen | None = None
         self._refresher = Refresher(self, self._job, self._loaded, self._failed, ctx.tasks)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 8)
@@ -218,7 +218,7 @@ class ReplayVerifyPage(QWidget):
     def _loaded(self, screen: ReplayScreen) -> None:
         if screen.promotion_id != self.promotion_id:
             return
-        self.screen = screen
+        self.snapshot = screen
         self.scope.blockSignals(True)
         self.scope.clear()
         self.scope.addItem(ALL, None)
@@ -263,10 +263,10 @@ class ReplayVerifyPage(QWidget):
                               f"{escape(failure.message)}</span>")
 
     def _choice(self) -> VerdictChoice | None:
-        if self.screen is None:
+        if self.snapshot is None:
             return None
         index = self.verdict_combo.currentIndex()
-        return self.screen.verdicts[index] if 0 <= index < len(self.screen.verdicts) else None
+        return self.snapshot.verdicts[index] if 0 <= index < len(self.snapshot.verdicts) else None
 
     def _verdict_chosen(self, _index: int) -> None:
         choice = self._choice()

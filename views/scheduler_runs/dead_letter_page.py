@@ -41,7 +41,7 @@ class DeadLetterPage(QWidget):
         super().__init__(parent)
         self.setObjectName("deadLetterPage")
         self.ctx = ctx
-        self.screen: RunsScreen | None = None
+        self.snapshot: RunsScreen | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 8)
         top, self.refresh_button = title_row("Dead Letter", self.refresh)
@@ -110,7 +110,7 @@ class DeadLetterPage(QWidget):
             self.refresh()
 
     def _loaded(self, screen: RunsScreen) -> None:
-        self.screen = screen
+        self.snapshot = screen
         self._show()
         self.loaded.emit(screen)
 
@@ -119,7 +119,7 @@ class DeadLetterPage(QWidget):
                              f"{escape(failure.message)}</span>")
 
     def _show(self) -> None:
-        screen = self.screen
+        screen = self.snapshot
         if screen is None:
             return
         letters = [d for d in screen.dead_letters if d.open or self.show_retried.isChecked()]

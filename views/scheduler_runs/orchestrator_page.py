@@ -34,7 +34,7 @@ class OrchestratorPage(QWidget):
         self.setObjectName("orchestratorPage")
         self.ctx = ctx
         self.runner = runner
-        self.screen: OrchestratorScreen | None = None
+        self.snapshot: OrchestratorScreen | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 8)
         top, self.refresh_button = title_row("Orchestrator", self.refresh)
@@ -104,7 +104,7 @@ class OrchestratorPage(QWidget):
             self.refresh()
 
     def _loaded(self, screen: OrchestratorScreen) -> None:
-        self.screen = screen
+        self.snapshot = screen
         self.leases.set_rows(screen.leases)
         self.queue.set_rows(screen.queued)
         self.lease_table.setVisible(bool(screen.leases))

@@ -47,7 +47,7 @@ class SchedulerRunsPage(QWidget):
         self.setObjectName("schedulerRunsPage")
         self.ctx = ctx
         self.runner = runner
-        self.screen: RunsScreen | None = None
+        self.snapshot: RunsScreen | None = None
         self.active_dialog: QDialog | None = None
         self._pending_selection: str | None = None
         layout = QVBoxLayout(self)
@@ -161,11 +161,11 @@ class SchedulerRunsPage(QWidget):
 
     def _on_change(self, change: Change) -> None:
         if change.changes.schedules or change.changes.promotion_list \
-                or (change.changes.promotions and self.screen and self.screen.schedules):
+                or (change.changes.promotions and self.snapshot and self.snapshot.schedules):
             self.refresh()
 
     def _loaded(self, screen: RunsScreen) -> None:
-        self.screen = screen
+        self.snapshot = screen
         self.schedules.set_rows(screen.schedules)
         has_rows = bool(screen.schedules)
         self.splitter.setVisible(has_rows)
@@ -184,7 +184,7 @@ class SchedulerRunsPage(QWidget):
                              f"{escape(failure.message)}</span>")
 
     def _show_summary(self) -> None:
-        screen = self.screen
+        screen = self.snapshot
         if screen is None:
             return
         counts = screen.counts()
@@ -216,11 +216,11 @@ class SchedulerRunsPage(QWidget):
 
     def _selected(self) -> None:
         info = self.selected()
-        if info is None or self.screen is None:
+        if info is None or self.snapshot is None:
             self.attempts.set_rows([])
             self.attempts_heading.setText("<b>Attempts</b>")
         else:
-            self.attempts.set_rows(self.screen.attempts_of(info.id))
+            self.attempts.set_rows(self.snapshot.attempts_of(info.id))
             self.attempts_heading.setText(
                 f"<b>Attempts of {escape(info.id)}</b> — {escape(info.promotion_id)} "
                 f"{escape(info.release)} → {escape(info.to_env)}, newest first")
