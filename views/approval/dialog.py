@@ -65,7 +65,7 @@ class ApprovalDialog(QDialog):
         self.snapshot = snapshot
         self.action = action
         self.busy = False
-        self.result: approvals.ApprovalResult | None = None
+        self.outcome: approvals.ApprovalResult | None = None  # once decided
         self.actor = snapshot.actor or ""
         self._held = passphrase_for(ctx.session, self.actor)
         session = ctx.session if ctx.session is not None and ctx.session.name == self.actor else None
@@ -196,7 +196,7 @@ class ApprovalDialog(QDialog):
         self._update_buttons()
 
     def _decided(self, action: str, result: approvals.ApprovalResult) -> None:
-        self.result = result
+        self.outcome = result
         self._show_message(f"{approvals.DECISIONS[action].capitalize()}: evidence "
                            f"{short(result.evidence_digest)} at log index {result.log_index}, "
                            f"signed with key {result.key_id[:16]}…")
