@@ -77,7 +77,7 @@ class AuditTreeModel(TwoLevelTreeModel[AuditItem, Check]):
         return self._groups[row]
 
     # -- cells ----------------------------------------------------------------------
-    def children(self, group: AuditItem) -> tuple[Check, ...]:
+    def children_of(self, group: AuditItem) -> tuple[Check, ...]:
         return group.checks
 
     def group_cell(self, group: AuditItem, column: int, role: int) -> Any:

@@ -25,7 +25,7 @@ class TwoLevelTreeModel(QAbstractItemModel, Generic[G, C]):
         self._groups: tuple[G, ...] = ()
 
     # -- what a subclass says -------------------------------------------------------
-    def children(self, group: G) -> Sequence[C]:
+    def children_of(self, group: G) -> Sequence[C]:
         """The rows under ``group`` (default: none)."""
         return ()
 
@@ -42,7 +42,7 @@ class TwoLevelTreeModel(QAbstractItemModel, Generic[G, C]):
         if not parent.isValid():
             return self.createIndex(row, column, 0) if row < len(self._groups) else QModelIndex()
         if parent.internalId() != 0 or parent.row() >= len(self._groups) \
-                or row >= len(self.children(self._groups[parent.row()])):
+                or row >= len(self.children_of(self._groups[parent.row()])):
             return QModelIndex()
         return self.createIndex(row, column, parent.row() + 1)
 
@@ -55,7 +55,7 @@ class TwoLevelTreeModel(QAbstractItemModel, Generic[G, C]):
         if not parent.isValid():
             return len(self._groups)
         if parent.internalId() == 0 and parent.column() == 0 and parent.row() < len(self._groups):
-            return len(self.children(self._groups[parent.row()]))
+            return len(self.children_of(self._groups[parent.row()]))
         return 0
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -76,7 +76,7 @@ class TwoLevelTreeModel(QAbstractItemModel, Generic[G, C]):
                 return None
             return self.group_cell(self._groups[index.row()], index.column(), role)
         group = self._groups[index.internalId() - 1]
-        children = self.children(group)
+        children = self.children_of(group)
         if index.row() >= len(children):
             return None
         return self.child_cell(group, children[index.row()], index.column(), role)

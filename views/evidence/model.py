@@ -60,7 +60,7 @@ class EvidenceTreeModel(TwoLevelTreeModel[CheckpointEvidence, EvidenceEntry]):
         return self.data(index, ENTRY_ROLE) if index.isValid() else None
 
     # -- cells ----------------------------------------------------------------------
-    def children(self, group: CheckpointEvidence) -> Sequence[EvidenceEntry]:
+    def children_of(self, group: CheckpointEvidence) -> Sequence[EvidenceEntry]:
         return group.entries
 
     def group_cell(self, group: CheckpointEvidence, column: int, role: int) -> Any:
