@@ -68,7 +68,8 @@ class RollbackRerunDialog(RollbackDialog):
     def _move_form_last(self) -> None:
         """Reason and ticket after the preview, right above Execute, as in §14.6."""
         for index in range(self.layout_.count()):
-            if self.layout_.itemAt(index).layout() is self.form:
+            item = self.layout_.itemAt(index)
+            if item is not None and item.layout() is self.form:
                 self.layout_.takeAt(index)
                 self.layout_.insertLayout(self.layout_.count() - 1, self.form)
                 return

@@ -150,8 +150,8 @@ class ExportDialog(QDialog):
         self.cancel_button.setObjectName("cancelExport")
         self.close_button = QPushButton("Close")
         self.close_button.setObjectName("closeExport")
-        for button in (self.export_button, self.cancel_button, self.close_button):
-            buttons.addWidget(button)
+        for push in (self.export_button, self.cancel_button, self.close_button):
+            buttons.addWidget(push)
         layout.addLayout(buttons)
         self.export_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel)

@@ -49,7 +49,8 @@ class StepDetailDialog(QDialog):
         # Gate Eval shows its verdict (seed §14.4), a canary stage the Deploy Stage View
         # (§14.5); other steps their outputs.
         if deploy_percent(step) is not None:
-            self.overview = DeployStageView(ctx, promotion_id, step)
+            self.overview: DeployStageView | GateOverviewTab | OverviewTab = DeployStageView(
+                ctx, promotion_id, step)
             fit_window(self, "stepDetail/deploy", (0.8, 0.9), QSize(900, 600))
         else:
             self.overview = GateOverviewTab(ctx, promotion_id) if step == "gate-eval" else OverviewTab()
