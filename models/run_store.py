@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.run import events as ev
 from engine.run import payloads
-from models import run_summary, tlog_store
+from models import run_summary, tlog_store, txn_memo
 from models.tables import Promotion, RunEvent
 
 
@@ -74,23 +74,33 @@ def append(session: Session, promotion_id: str, expected_head: str,
     run take turns and each reads the head its predecessor committed; the primary key
     on ``(promotion_id, seq)`` refuses a second append at one place even so.
     """
-    lock_run(session, promotion_id)
-    seq, head = head_of(session, promotion_id)
+    heads = txn_memo.memo(session).setdefault("run_heads", {})
+    known = heads.get(promotion_id)  # this transaction locked and appended to it already
+    if known is None:
+        lock_run(session, promotion_id)
+        seq, head = head_of(session, promotion_id)
+    else:
+        seq, head = known
     if head != expected_head:
         raise HeadMoved(promotion_id, expected_head, head)
     for new in new_events:  # before anything is written: a payload the fold cannot read
         payloads.check_new(new)  # would leave the run unreadable for good
+    before = head
     sealed: list[ev.Event] = []
+    rows: list[dict[str, object]] = []
     for new in new_events:
         event = ev.Event.seal(new, seq=seq, prev=head)
-        session.add(RunEvent(promotion_id=promotion_id, seq=seq, type=event.type,
-                             hash=event.hash, prev_hash=head, raw=event.raw))
+        rows.append({"promotion_id": promotion_id, "seq": seq, "type": event.type,
+                     "hash": event.hash, "prev_hash": head, "raw": event.raw})
         sealed.append(event)
         seq, head = seq + 1, event.hash
     try:
-        session.flush()
+        session.flush()  # what the caller added (the promotion's row) goes first
+        if rows:  # one Core insert, not an ORM object per event
+            session.execute(insert(RunEvent.__table__), rows)
     except IntegrityError:
         raise HeadMoved(promotion_id, expected_head, "a concurrent append") from None
-    run_summary.refresh(session, promotion_id)  # same transaction: it cannot lag the chain
+    run_summary.refresh(session, promotion_id, before, sealed)  # same transaction: it cannot lag the chain
     tlog_store.log_events(session, promotion_id, sealed)  # completeness: DESIGN §6
+    heads[promotion_id] = (seq, head)
     return sealed

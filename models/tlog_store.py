@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from engine.run.history import LoggedEvent, event_leaf
 from engine.tlog.store import NodeId
 from engine.tlog.tree import LogTree
+from models import txn_memo
 from models.event_leaf import EventLeaf
 from models.tables import EvidenceItem, Site, TlogCheckpoint, TlogNode
 
@@ -50,8 +51,8 @@ class SqlNodeStore:
 
     def put_many(self, nodes: Iterable[tuple[NodeId, bytes]]) -> None:
         rows = [{"key": node.to_key(), "hash": value} for node, value in nodes]
-        if rows:
-            self.session.execute(insert(TlogNode), rows)
+        if rows:  # Core insert: no ORM bulk machinery on the append path
+            self.session.execute(insert(TlogNode.__table__), rows)
 
 
 def log_size(session: Session) -> int:
@@ -86,15 +87,21 @@ class LogWriter:
     def append(self, session: Session, entries: Sequence[bytes]) -> range:
         # One log writer at a time: on PostgreSQL a row lock on the site (SQLite's
         # write transactions are already serial), so two appends never compute the
-        # same size and collide on the tree's nodes.
-        session.execute(select(Site.id).with_for_update()).all()
-        tree = LogTree(SqlNodeStore(session), log_size(session))
+        # same size and collide on the tree's nodes. The lock lasts until the
+        # transaction ends, so a later append in it continues the tree it left
+        # (models/txn_memo.py) instead of locking and reading size and frontier again.
+        memo = txn_memo.memo(session)
+        tree = memo.pop("log_tree", None)
+        if tree is None:
+            session.execute(select(Site.id).with_for_update()).all()
+            tree = LogTree(SqlNodeStore(session), log_size(session))
         indexes = tree.append_many(entries)
         from engine.tlog.checkpoint import sign_checkpoint
 
         note = sign_checkpoint(tree.checkpoint(self.origin), self.signer)
-        session.execute(insert(TlogCheckpoint),
+        session.execute(insert(TlogCheckpoint.__table__),
                         [{"size": tree.size, "note": note, "created_at": self.now()}])
+        memo["log_tree"] = tree  # only once nodes and checkpoint are written
         return indexes
 
 
@@ -128,7 +135,7 @@ def log_events(session: Session, promotion_id: str, sealed: Sequence) -> None:
     if writer is None or not sealed:
         return
     indexes = writer.append(session, [event_leaf(promotion_id, e.seq, e.hash) for e in sealed])
-    session.execute(insert(EventLeaf), [  # Core insert: no ORM flush on this hot path
+    session.execute(insert(EventLeaf.__table__), [  # Core insert: no ORM flush on this hot path
         {"log_index": i, "promotion_id": promotion_id, "seq": e.seq, "event_hash": e.hash}
         for i, e in zip(indexes, sealed, strict=True)])
 
