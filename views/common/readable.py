@@ -52,8 +52,9 @@ class ReadableMapping(QWidget):
                               else json.dumps(mapping, indent=2, sort_keys=True, ensure_ascii=False))
         while self.readable_layout.count():
             item = self.readable_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         rows = [list(row) for row in fields(mapping)]
         self.field_model = GridModel(["Field", "Value"], self)
         self.field_model.set_rows(rows)

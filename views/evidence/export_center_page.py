@@ -61,8 +61,8 @@ class ExportCenterPage(ListPage[ExportedFile]):
         self.timeline_button = QPushButton("Evidence timeline of its promotion")
         self.timeline_button.clicked.connect(self._timeline)
         for button in (self.new_button, self.audit_button, self.timeline_button):
-            self.actions.addWidget(button)
-        self.actions.addStretch(1)
+            self.action_row.addWidget(button)
+        self.action_row.addStretch(1)
         self.update_actions()
 
     def update_actions(self) -> None:

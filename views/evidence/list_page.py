@@ -84,8 +84,8 @@ class ListPage(QWidget, Generic[R]):
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.hide()
         layout.addWidget(self.empty_label)
-        self.actions = QHBoxLayout()
-        layout.addLayout(self.actions)
+        self.action_row = QHBoxLayout()
+        layout.addLayout(self.action_row)
         ctx.changes.changed.connect(self._on_change)
 
     def set_intro(self, text: str) -> None:

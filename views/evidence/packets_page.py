@@ -51,8 +51,8 @@ class PacketsPage(ListPage[SiteEvidenceRow]):
         self.timeline_button.setObjectName("packetsTimeline")
         self.timeline_button.clicked.connect(self._timeline)
         for button in (self.open_button, self.copy_button, self.timeline_button):
-            self.actions.addWidget(button)
-        self.actions.addStretch(1)
+            self.action_row.addWidget(button)
+        self.action_row.addStretch(1)
         self.table.activated.connect(lambda _index: self.open_selected())
         self.update_actions()
 

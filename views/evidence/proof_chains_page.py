@@ -67,9 +67,9 @@ class ProofChainsPage(ListPage[ProofChainRow]):
         self.open_button.clicked.connect(self.open_selected)
         self.timeline_button = QPushButton("Evidence timeline of its promotion")
         self.timeline_button.clicked.connect(self._timeline)
-        self.actions.addWidget(self.open_button)
-        self.actions.addWidget(self.timeline_button)
-        self.actions.addStretch(1)
+        self.action_row.addWidget(self.open_button)
+        self.action_row.addWidget(self.timeline_button)
+        self.action_row.addStretch(1)
         self.table.activated.connect(lambda _index: self.open_selected())
         self.update_actions()
 
