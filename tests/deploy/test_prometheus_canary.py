@@ -107,7 +107,8 @@ def test_a_healthy_canary_proceeds_on_prometheus_answers(live_site, demo_fleet, 
     assert load_deploy_stage(site, pid, "deploy-10").provider == f"prometheus at {prometheus.address}: answered"
 
 
-def test_prometheus_stopped_mid_canary_gives_error_measurements_and_pauses(live_site, demo_fleet, prometheus):
+def test_prometheus_stopped_mid_canary_gives_error_measurements_and_pauses(live_site, demo_fleet, prometheus,
+                                                                            qapp):
     site = live_site
     add_environment(site, "eu-demo", DEMO_TARGETS, "demo-fleet", settings(prometheus.address, window=30.0))
     add_demo_release(site, "1.3.0-rc1")
@@ -142,6 +143,13 @@ def test_prometheus_stopped_mid_canary_gives_error_measurements_and_pauses(live_
     assert "no answer from" in stage.provider and stage.healthy is None
     from views.deploy_stage.view import current_html
     assert "Metrics:" in current_html(stage) and "ERROR" in current_html(stage)
+    unanswered = [p.seconds for p in stage.points if p.phase == "error"]
+    assert len(unanswered) == 3  # marked on the charts' time axis: measured, but no answer
+    chart = LineChartWidget("Error rate", percent, "#1565c0")
+    chart.set_series([], stage.window_seconds, None, conditions=stage.error_conditions, errors_at=unanswered)
+    assert "3 Error measurement(s) (no answer)" in chart.toolTip()
+    chart.resize(360, 160)
+    chart.grab()
 
 
 def test_prometheus_stopped_mid_canary_rolls_back_when_so_configured(live_site, demo_fleet, prometheus):

@@ -48,6 +48,7 @@ class LineChartWidget(QWidget):
         self.window_seconds = 0.0
         self.limit: float | None = None
         self.conditions: tuple[ChartCondition, ...] = ()
+        self.errors_at: tuple[float, ...] = ()  # when a provider could not answer (no value)
         self.setMinimumSize(260, 140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
@@ -56,11 +57,15 @@ class LineChartWidget(QWidget):
 
     def set_series(self, samples: Sequence[ChartSample], window_seconds: float,
                    limit: float | None, empty_text: str | None = None,
-                   conditions: Sequence[ChartCondition] | None = None) -> None:
+                   conditions: Sequence[ChartCondition] | None = None,
+                   errors_at: Sequence[float] = ()) -> None:
         """``conditions`` (a metrics provider's, possibly empty) replace ``limit``: the
-        chart then shows what was evaluated, never the gate's limit beside it."""
+        chart then shows what was evaluated, never the gate's limit beside it.
+        ``errors_at``: the seconds of Error measurements, marked on the time axis."""
         self.samples = tuple(samples)
-        self.window_seconds = max(window_seconds, max((s.seconds for s in samples), default=0.0))
+        self.errors_at = tuple(errors_at)
+        self.window_seconds = max(window_seconds, max((s.seconds for s in samples), default=0.0),
+                                  max(self.errors_at, default=0.0))
         self.conditions = tuple(conditions or ())
         self.limit = None if conditions is not None else limit
         if empty_text is not None:
@@ -71,8 +76,9 @@ class LineChartWidget(QWidget):
                                          or "no condition on this value")
         else:
             limit_text = "no limit" if limit is None else f"limit {self.value_text(limit)}"
+        errors = f"; {len(self.errors_at)} Error measurement(s) (no answer)" if self.errors_at else ""
         self.setToolTip(f"{self.title}: {len(self.samples)} measurement(s), latest {latest}; "
-                        f"{limit_text}; window {span(self.window_seconds)}")
+                        f"{limit_text}; window {span(self.window_seconds)}{errors}")
         self.update()
 
     # -- drawing ---------------------------------------------------------------------
@@ -88,7 +94,7 @@ class LineChartWidget(QWidget):
         if plot.width() < 20 or plot.height() < 20:
             painter.end()
             return
-        if not self.samples:
+        if not self.samples and not self.errors_at:
             painter.setPen(AXIS_TEXT)
             painter.drawText(plot, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                              self.empty_text)
@@ -109,6 +115,8 @@ class LineChartWidget(QWidget):
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
         for condition in self.conditions:
             self._draw_condition(painter, plot, at(0, condition[2]).y(), condition)
+        for seconds in self.errors_at:  # no value to plot: a cross on the time axis says "no answer"
+            self._draw_error(painter, QPointF(at(seconds, 0).x(), plot.bottom()))
         path = QPainterPath()
         for index, sample in enumerate(self.samples):
             point = at(sample.seconds, sample.value)
@@ -143,8 +151,15 @@ class LineChartWidget(QWidget):
                          self.condition_text(condition))
         painter.setFont(self.font())
 
+    def _draw_error(self, painter: QPainter, point: QPointF) -> None:
+        painter.setPen(QPen(FAILED, 2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        size = 4.0
+        painter.drawLine(QPointF(point.x() - size, point.y() - size), QPointF(point.x() + size, point.y() + size))
+        painter.drawLine(QPointF(point.x() - size, point.y() + size), QPointF(point.x() + size, point.y() - size))
+
     def _top(self) -> float:
-        highest = max(s.value for s in self.samples)
+        highest = max((s.value for s in self.samples), default=0.0)
         if self.limit is not None:
             highest = max(highest, self.limit * 1.25)
         for _, _, threshold in self.conditions:

@@ -216,12 +216,14 @@ class DeployStageView(QWidget):
         if not stage.points:
             ended = stage.attempt and stage.status not in ("running", "waiting")
             empty = "No measurements were recorded for this stage." if ended else "No measurements yet."
+        unanswered = [p.seconds for p in stage.points if p.phase == "error"]  # a provider's Error
         self.error_chart.set_series(errors, stage.window_seconds, stage.max_error_rate,
                                     empty or "No error rate measured: too few requests so far.",
-                                    conditions=stage.error_conditions)
+                                    conditions=stage.error_conditions, errors_at=unanswered)
         self.latency_chart.set_series(latency, stage.window_seconds, stage.max_p95_ms,
                                       empty or "No latency measured: the targets export no "
-                                      "latency histogram.", conditions=stage.p95_conditions)
+                                      "latency histogram.", conditions=stage.p95_conditions,
+                                      errors_at=unanswered)
         self.targets_heading.setText(
             f"<b>Targets ({escape(stage.environment)})</b> — {stage.stage_targets} in this stage; "
             f"release {escape(str(stage.release.get('name')))} {escape(str(stage.release.get('version')))}"
