@@ -60,6 +60,7 @@ bench: venv
 	-$(BENCH) bench/bench_export.py --megabytes 10 --runs 1
 	-$(BENCH) bench/bench_feed_import.py --advisories 5000 --components 500
 	-$(BENCH) bench/bench_gui_start.py --runs 1
+	-$(BENCH) bench/bench_gui_scroll.py --promotions 300 --repeat 1
 	-$(BENCH) bench/bench_gate.py --advisories 5000 --components 500 --runs 1
 	-$(BENCH) bench/bench_gui_import.py --size-mib 32
 	-$(BENCH) bench/bench_key_kdf.py --runs 1
