@@ -94,6 +94,7 @@ def load_run_snapshot(site: Site, promotion_id: str, actor: str | None) -> RunSn
     for scope in ROLLBACK_SCOPES:
         why = run_actions.refusal(state, run_actions.ROLLBACK, actor=actor, scope=scope)
         scopes[scope] = READ_ONLY if role == AUDITOR else why or _role_refusal(actor, role, run_actions.ROLLBACK)
+    side: str
     if any(s.status == ROLLED_BACK for s in state.steps):
         side = ROLLED_BACK
     elif state.pending_rollback:

@@ -162,6 +162,8 @@ class RollbackDialog(ReasonDialog):
         if not checked:
             return
         scope = self.scope()
+        if scope is None:  # a button was just checked: one scope is chosen
+            return
         self._preview = None
         self._update_ok()
         self.preview_text.setPlainText(f"Computing the impact of a {scope} rollback…")
