@@ -49,6 +49,7 @@ class OperationsPage(Page):
         self.body.addStretch(1)
         self.buttons: dict[str, QPushButton] = {}
         self.lines: dict[str, QLabel] = {}
+        self.statuses: dict[str, QLabel] = {}
         self._refresher = Refresher(self, self._job, self._loaded, self._failed, ctx.tasks,
                                     MIN_INTERVAL_MS)
         ctx.changes.changed.connect(self._on_change)
@@ -85,10 +86,11 @@ class OperationsPage(Page):
                 self.lines[item.key].setObjectName(f"line_{item.key}")
                 status = QLabel()
                 status.setObjectName(f"status_{item.key}")
+                self.statuses[item.key] = status
                 self.grid.addWidget(button, row, 0)
                 self.grid.addWidget(status, row, 1)
                 self.grid.addWidget(self.lines[item.key], row, 2)
-            self.grid.itemAtPosition(row, 1).widget().setText(status_html(item.status))
+            self.statuses[item.key].setText(status_html(item.status))
             self.lines[item.key].setText(escape(item.text))
         self.loaded.emit(overview)
 
