@@ -110,7 +110,7 @@ class GateOverviewTab(QWidget):
             grid.addWidget(self.fields[key], row, 1)
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
-        self.error_heading = grid.itemAtPosition(3, 0).widget()
+        self.error_heading = heading  # the last row's: "Error"
 
         replay_row = QHBoxLayout()
         self.replay_button = QPushButton("Replay this verdict")
