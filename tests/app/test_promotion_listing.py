@@ -14,6 +14,8 @@ from app.services.promotion_listing import quick_listing
 from models.tables import Schedule
 from tests.support.run_story import append, created, every_kind, new_run
 
+SQLITE_ONLY = "the quick listing reads a SQLite site's file; other databases take the ORM path"
+
 
 def _story(site) -> None:  # (a Site)
     for pid, events in (("P-1", [created("P-1")]), ("P-2", [created("P-2"), *every_kind()]),
