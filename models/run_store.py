@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -97,7 +98,7 @@ def append(session: Session, promotion_id: str, expected_head: str,
     try:
         session.flush()  # what the caller added (the promotion's row) goes first
         if rows:  # one Core insert, not an ORM object per event
-            session.execute(insert(RunEvent.__table__), rows)
+            session.execute(insert(cast(Table, RunEvent.__table__)), rows)
     except IntegrityError:
         raise HeadMoved(promotion_id, expected_head, "a concurrent append") from None
     run_summary.refresh(session, promotion_id, before, sealed)  # same transaction: it cannot lag the chain

@@ -16,9 +16,9 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import CursorResult, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -136,7 +136,7 @@ def refresh(session: Session, promotion_id: str, before: str | None = None,
     return values
 
 
-_TABLE = RunSummary.__table__
+_TABLE = cast(Table, RunSummary.__table__)
 _UPDATE = (update(_TABLE).where(_TABLE.c.promotion_id == bindparam("pid"))
            .values({c: bindparam(c) for c in APPEND_COLUMNS}))
 
@@ -145,7 +145,7 @@ def _write(session: Session, promotion_id: str, values: dict[str, Any]) -> None:
     """One UPDATE (or the first INSERT) of a statement compiled once, not an ORM load
     and flush per append; a row this session holds is expired so that it reads what
     was written."""
-    done = session.execute(_UPDATE, {"pid": promotion_id, **values})
+    done = cast(CursorResult[Any], session.execute(_UPDATE, {"pid": promotion_id, **values}))
     if done.rowcount == 0:
         session.execute(insert(_TABLE), {"promotion_id": promotion_id, "verified_count": 0,
                                          "verified_head": "", **values})

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from engine.run.history import LoggedEvent, event_leaf
@@ -52,7 +52,7 @@ class SqlNodeStore:
     def put_many(self, nodes: Iterable[tuple[NodeId, bytes]]) -> None:
         rows = [{"key": node.to_key(), "hash": value} for node, value in nodes]
         if rows:  # Core insert: no ORM bulk machinery on the append path
-            self.session.execute(insert(TlogNode.__table__), rows)
+            self.session.execute(insert(cast(Table, TlogNode.__table__)), rows)
 
 
 def log_size(session: Session) -> int:
@@ -99,7 +99,7 @@ class LogWriter:
         from engine.tlog.checkpoint import sign_checkpoint
 
         note = sign_checkpoint(tree.checkpoint(self.origin), self.signer)
-        session.execute(insert(TlogCheckpoint.__table__),
+        session.execute(insert(cast(Table, TlogCheckpoint.__table__)),
                         [{"size": tree.size, "note": note, "created_at": self.now()}])
         memo["log_tree"] = tree  # only once nodes and checkpoint are written
         return indexes
@@ -135,7 +135,7 @@ def log_events(session: Session, promotion_id: str, sealed: Sequence) -> None:
     if writer is None or not sealed:
         return
     indexes = writer.append(session, [event_leaf(promotion_id, e.seq, e.hash) for e in sealed])
-    session.execute(insert(EventLeaf.__table__), [  # Core insert: no ORM flush on this hot path
+    session.execute(insert(cast(Table, EventLeaf.__table__)), [  # Core insert: no ORM flush on this hot path
         {"log_index": i, "promotion_id": promotion_id, "seq": e.seq, "event_hash": e.hash}
         for i, e in zip(indexes, sealed, strict=True)])
 
