@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -223,10 +223,6 @@ class PromotionsPage(QWidget):
         pid = self.selected_id()
         self.run_view.show_promotion(pid)
         self.selection_changed.emit(pid or "")
-
-    def index_of(self, promotion_id: str) -> QModelIndex:
-        row = self.model.row_of(promotion_id)
-        return QModelIndex() if row is None else self.proxy.mapFromSource(self.model.index(row, 0))
 
 
 def _list_promotions(site: Site, shown: Sequence[PromotionSummary]) -> list[PromotionSummary]:
