@@ -72,10 +72,6 @@ def place(window: QWidget, key: str, share: tuple[float, float], floor: QSize | 
     _centre(window, area)
 
 
-def fits(window: QWidget, area: QRect) -> bool:
-    return area.contains(window.frameGeometry())
-
-
 class GeometryKeeper(QObject):
     """Places the window on its first show; saves its geometry when it is hidden
     (accept, reject and close all hide a dialog)."""
