@@ -128,7 +128,7 @@ class DeployStageView(QWidget):
             self.fields[key] = _value(f"stage_{key}")
             self.fields[key].setWordWrap(True)
             grid.addWidget(self.fields[key], row, 1)
-        self.note_heading = grid.itemAtPosition(5, 0).widget()
+        self.note_heading = heading  # the last row's: "Note"
         grid.setColumnStretch(1, 1)
         return grid
 

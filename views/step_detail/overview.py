@@ -137,8 +137,9 @@ class OverviewTab(QWidget):
         if titles != list(self.record_views):
             while self.records_box.count():
                 item = self.records_box.takeAt(0)
-                if item.widget() is not None:
-                    item.widget().deleteLater()
+                widget = item.widget() if item is not None else None
+                if widget is not None:
+                    widget.deleteLater()
             self.record_views = {}
             for title, headers, _rows in tables:
                 self.records_box.addWidget(QLabel(f"<b>{html.escape(title)}</b>"))
@@ -149,4 +150,5 @@ class OverviewTab(QWidget):
                 self.record_views[title] = view
         for title, headers, rows in tables:
             model = self.record_views[title].model()
-            model.set_rows(rows, headers)
+            if isinstance(model, GridModel):  # every records table is built on one
+                model.set_rows(rows, headers)
