@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(postgres.server_url() is None,
                                 reason="SQLite has one writer at a time by design")
 
 
-def test_run_traffic_goes_on_while_the_site_wide_lock_is_held(site) -> None:  # noqa: ANN001
+def test_run_traffic_goes_on_while_the_site_wide_lock_is_held(site) -> None:
     add_release(site)
     alice = who(site, "alice")
     holder = create_engine(site.config.db_url)
