@@ -23,6 +23,7 @@ silently. Pure: no site, no database, the engine only.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, TypeVar
 
 from airgap_bundles.audit.context import Context
@@ -182,7 +183,7 @@ def _evidence_of(ctx: Context, verdict_path: str, document: dict[str, Any],
     item_of = {p: ctx.item(p) for p in carrying}
     preferred = [p for p in carrying if inputs.evidence is not None and item_of[p] is not None
                  and "sha256:" + item_of[p].sha256 == inputs.evidence]  # type: ignore[union-attr]
-    path = (preferred or carrying or [None])[0]
+    path = preferred[0] if preferred else carrying[0] if carrying else None
     if path is None:
         report.failed(POLICY, verdict_path, f"is carried by no verified policy-decision evidence "
                                             f"of this export (decision digest {digest})")
@@ -258,9 +259,9 @@ def _rebuild(ctx: Context, folder: str, inputs: GateEvalInputs) -> SealedGate:
         raise NotReevaluable(inputs_path, "the release manifest or the policy is not shipped")
     replay = inputs.replay
     release = _parsed(ctx, folder, inputs.release, _release)
-    sboms = [_parsed(ctx, folder, r, lambda b, n=r.name: CycloneDxSbom.from_bytes(b, name=n))
+    sboms = [_parsed(ctx, folder, r, partial(CycloneDxSbom.from_bytes, name=r.name))
              for r in _in_replay_order(replay, "sboms", inputs.sboms, inputs_path)]
-    vex = [_parsed(ctx, folder, r, lambda b, n=r.name: VexDocument.from_bytes(b, name=n))
+    vex = [_parsed(ctx, folder, r, partial(VexDocument.from_bytes, name=r.name))
            for r in _in_replay_order(replay, "vex", inputs.vex, inputs_path)]
     policy = _parsed(ctx, folder, inputs.policy, Policy.from_bytes)
     records = [_parsed(ctx, folder, r, OsvRecord.from_bytes) for r in inputs.records]
