@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -76,7 +77,7 @@ class BundlesPage(QWidget):
         self.setObjectName("bundlesPage")
         self.ctx = ctx
         self.snapshot: BundlesSnapshot | None = None
-        self.dialogs: list[QWidget] = []
+        self.dialogs: list[QDialog] = []
         self._quiet: set[ImportRequest] = set()
         self._last_folder = ""
         self.importer = BundleImporter(ctx, self)
@@ -309,7 +310,7 @@ class BundlesPage(QWidget):
         dialog.accepted.connect(lambda: self.importer.enqueue(request))
         self._open(dialog)
 
-    def _open(self, dialog: QWidget) -> None:
+    def _open(self, dialog: QDialog) -> None:
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialogs.append(dialog)
         dialog.destroyed.connect(lambda _=None, d=dialog: self._forget(d))
