@@ -39,6 +39,7 @@ from airgap_bundles.options import (
     MemoryHistory,
     VersionHistory,
 )
+from airgap_bundles.paths import MANIFEST_NAME
 from airgap_bundles.report import (
     Check,
     MemberInfo,
@@ -46,13 +47,14 @@ from airgap_bundles.report import (
     VerifiedBundle,
     VersionOverride,
 )
-from airgap_bundles.verify import verify_bundle
+from airgap_bundles.verify import SignedManifest, verify_bundle, verify_manifest
 
 __all__ = [
     "BUNDLE_PREDICATE_TYPE",
     "DEFAULT_LIMITS",
     "KINDS",
     "KIND_ROLES",
+    "MANIFEST_NAME",
     "NO_HISTORY",
     "AllowOlder",
     "BuildResult",
@@ -70,6 +72,7 @@ __all__ = [
     "MemoryHistory",
     "PolicyContent",
     "ReleaseContent",
+    "SignedManifest",
     "SourceMember",
     "StagingError",
     "TrustRootContent",
@@ -80,4 +83,5 @@ __all__ = [
     "build_bundle",
     "members_from_directory",
     "verify_bundle",
+    "verify_manifest",
 ]

@@ -37,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from airgap_bundles.compression import open_source
 from airgap_bundles.errors import (
@@ -106,6 +107,116 @@ def _skew_text(skew: timedelta) -> str:
 
 def _short(keyid: str) -> str:
     return keyid[:12]
+
+
+class ManifestSteps(Protocol):
+    """Receives each manifest check as it starts (``begin``) and passes (``ok``)."""
+
+    def begin(self, step: str) -> None: ...
+
+    def ok(self, detail: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class SignedManifest:
+    statement_digest: str  # sha256 of the statement payload
+    manifest: BundleManifest
+    signers: frozenset[str]  # keys of the bundle's role whose signatures verified
+
+
+def verify_manifest(
+    data: bytearray,
+    trust_root: TrustRoot,
+    *,
+    limits: BundleLimits = DEFAULT_LIMITS,
+    steps: ManifestSteps | None = None,
+) -> SignedManifest:
+    """Check a bundle's ``manifest.dsse.json`` against ``trust_root``: a DSSE envelope of
+    an in-toto statement, signed by a key of the root, a valid bundle statement, and
+    enough keys of the kind's role (rules manifest-envelope, signatures, statement,
+    role-threshold). Raises the :class:`BundleRejected` naming the rule. A manifest
+    larger than ``limits.max_preauth_json`` is decoded in place: ``data`` is consumed.
+    The import's streaming verifier and a workstation filling its store folder from
+    the site database both use it."""
+
+    def begin(step: str) -> None:
+        if steps is not None:
+            steps.begin(step)
+
+    def ok(detail: str) -> None:
+        if steps is not None:
+            steps.ok(detail)
+
+    begin("manifest-envelope")
+    try:
+        if len(data) > limits.max_preauth_json:  # bounded memory before auth
+            envelope = parse_large_envelope(data, max_rest=limits.max_preauth_json)
+        else:
+            envelope = dsse.Envelope.from_bytes(data)
+    except CryptoError as exc:
+        raise ManifestInvalid(exc.message, member=MANIFEST_NAME) from None
+    if envelope.payload_type != INTOTO_PAYLOAD_TYPE:
+        raise WrongPayloadType(
+            f"payloadType is {envelope.payload_type!r}, expected {INTOTO_PAYLOAD_TYPE!r}",
+            member=MANIFEST_NAME,
+        )
+    ok(f"{len(envelope.signatures)} signature(s), payload {len(envelope.payload)} bytes")
+
+    begin("signatures")
+    valid = dsse.valid_signers(envelope, trust_root.keys)  # type: ignore[arg-type]
+    if not valid:
+        raise SignatureInvalid(
+            "no signature verifies with a key of the trust root (unknown signer or altered payload)",
+            member=MANIFEST_NAME,
+        )
+    described = ", ".join(
+        f"{_short(k)} ({'/'.join(trust_root.role_of(k))})" for k in sorted(valid)
+    )
+    ok(f"valid signatures from {described}")
+
+    begin("statement")
+    payload_digest = "sha256:" + hashlib.sha256(envelope.payload).hexdigest()
+    payload: bytes | str = envelope.payload
+    if isinstance(envelope, LargeEnvelope):  # decoded once, then the buffer is let go
+        try:
+            payload = str(envelope.payload, "utf-8")
+        except UnicodeDecodeError:
+            raise StatementInvalid("statement is not UTF-8 text", member=MANIFEST_NAME) \
+                from None
+        envelope.message.clear()
+    try:  # subjects read lean: a manifest may list hundreds of thousands of them
+        statement = ListedStatement.from_payload(payload)
+    except CryptoError as exc:
+        raise StatementInvalid(exc.message, member=MANIFEST_NAME) from None
+    del payload
+    manifest = BundleManifest.from_statement(statement, max_members=limits.max_members - 1)
+    del statement
+    predicate = manifest.predicate
+    ok(
+        f"{predicate.kind} {predicate.name!r} version {predicate.version}, "
+        f"{len(manifest.members)} members listed"
+    )
+
+    begin("role-threshold")
+    role = trust_root.role(predicate.role)
+    signers = valid & set(role.keyids)
+    if not signers:
+        roles = sorted({r for k in valid for r in trust_root.role_of(k)})
+        raise WrongRole(
+            f"signed only by keys of role(s) {', '.join(roles)}; a {predicate.kind} bundle "
+            f"needs role {predicate.role!r}",
+            member=MANIFEST_NAME,
+        )
+    if len(signers) < role.threshold:
+        raise ThresholdNotMet(
+            f"{len(signers)} of the {role.threshold} required {predicate.role!r} keys signed",
+            member=MANIFEST_NAME,
+        )
+    ok(
+        f"{len(signers)} of {len(role.keyids)} {predicate.role!r} keys signed "
+        f"(threshold {role.threshold})"
+    )
+    return SignedManifest(payload_digest, manifest, frozenset(signers))
 
 
 @dataclass
@@ -222,80 +333,11 @@ class _Verification:
         return data, digest
 
     def _manifest(self, data: bytearray) -> tuple[str, BundleManifest, frozenset[str]]:
-        self.step = "manifest-envelope"
-        try:
-            if len(data) > self.limits.max_preauth_json:  # bounded memory before auth
-                envelope = parse_large_envelope(data, max_rest=self.limits.max_preauth_json)
-            else:
-                envelope = dsse.Envelope.from_bytes(data)
-        except CryptoError as exc:
-            raise ManifestInvalid(exc.message, member=MANIFEST_NAME) from None
-        if envelope.payload_type != INTOTO_PAYLOAD_TYPE:
-            raise WrongPayloadType(
-                f"payloadType is {envelope.payload_type!r}, expected {INTOTO_PAYLOAD_TYPE!r}",
-                member=MANIFEST_NAME,
-            )
-        self.ok(f"{len(envelope.signatures)} signature(s), payload {len(envelope.payload)} bytes")
+        signed = verify_manifest(data, self.trust_root, limits=self.limits, steps=self)
+        return signed.statement_digest, signed.manifest, signed.signers
 
-        self.step = "signatures"
-        valid = dsse.valid_signers(envelope, self.trust_root.keys)  # type: ignore[arg-type]
-        if not valid:
-            raise SignatureInvalid(
-                "no signature verifies with a key of the trust root (unknown signer or altered payload)",
-                member=MANIFEST_NAME,
-            )
-        described = ", ".join(
-            f"{_short(k)} ({'/'.join(self.trust_root.role_of(k))})" for k in sorted(valid)
-        )
-        self.ok(f"valid signatures from {described}")
-
-        self.step = "statement"
-        payload_digest = "sha256:" + hashlib.sha256(envelope.payload).hexdigest()
-        payload: bytes | str = envelope.payload
-        if isinstance(envelope, LargeEnvelope):  # decoded once, then the buffer is let go
-            try:
-                payload = str(envelope.payload, "utf-8")
-            except UnicodeDecodeError:
-                raise StatementInvalid("statement is not UTF-8 text", member=MANIFEST_NAME) \
-                    from None
-            envelope.message.clear()
-        try:  # subjects read lean: a manifest may list hundreds of thousands of them
-            statement = ListedStatement.from_payload(payload)
-        except CryptoError as exc:
-            raise StatementInvalid(exc.message, member=MANIFEST_NAME) from None
-        del payload
-        manifest = BundleManifest.from_statement(statement, max_members=self.limits.max_members - 1)
-        del statement
-        predicate = manifest.predicate
-        self.ok(
-            f"{predicate.kind} {predicate.name!r} version {predicate.version}, "
-            f"{len(manifest.members)} members listed"
-        )
-
-        self.step = "role-threshold"
-        role = self.trust_root.role(predicate.role)
-        signers = valid & set(role.keyids)
-        if not signers:
-            roles = sorted({r for k in valid for r in self.trust_root.role_of(k)})
-            raise WrongRole(
-                f"signed only by keys of role(s) {', '.join(roles)}; a {predicate.kind} bundle "
-                f"needs role {predicate.role!r}",
-                member=MANIFEST_NAME,
-            )
-        if len(signers) < role.threshold:
-            raise ThresholdNotMet(
-                f"{len(signers)} of the {role.threshold} required {predicate.role!r} keys signed",
-                member=MANIFEST_NAME,
-            )
-        self.ok(
-            f"{len(signers)} of {len(role.keyids)} {predicate.role!r} keys signed "
-            f"(threshold {role.threshold})"
-        )
-        return (
-            payload_digest,
-            manifest,
-            frozenset(signers),
-        )
+    def begin(self, step: str) -> None:
+        self.step = step
 
     def _freshness(self, manifest: BundleManifest) -> VersionOverride | None:
         predicate = manifest.predicate

@@ -38,6 +38,10 @@ class ObjectCorrupt(Exception):
     """A stored object's bytes do not hash to its key (or to the member's digest)."""
 
 
+class ObjectMissing(ObjectCorrupt):
+    """No object is stored under the key."""
+
+
 def put(session: Session, manifest_digest: str, members: Iterable[tuple[str, str, bytes]]) -> int:
     """Store a bundle's members ``(path, sha256 hex, bytes)``; each digest is checked
     against the bytes. Objects already stored (another bundle's) are shared. Returns
@@ -65,7 +69,7 @@ def read(session: Session, sha256: str) -> bytes:
     """An object's bytes, checked against its key on every read."""
     data = session.scalar(select(ContentObject.data).where(ContentObject.sha256 == sha256))
     if data is None:
-        raise ObjectCorrupt(f"the object {sha256} is missing from the database")
+        raise ObjectMissing(f"the object {sha256} is missing from the database")
     data = bytes(data)
     if hashlib.sha256(data).hexdigest() != sha256:
         raise ObjectCorrupt(f"the object {sha256} does not hash to its key: it was altered")

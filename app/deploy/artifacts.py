@@ -40,7 +40,8 @@ def artifacts_dir(site: Site, release_digest: str) -> Path:
     if bundle:  # imported on another workstation: filled from the site database
         from app.services.shared_content import local_bundle
 
-        return local_bundle(site, bundle, site.paths.store / BUNDLES / _hex(bundle)) / ARTIFACTS
+        return local_bundle(site, bundle, site.paths.store / BUNDLES / _hex(bundle),
+                            release_digest=release_digest) / ARTIFACTS
     return unbundled_dir(site, release_digest)
 
 

@@ -129,7 +129,8 @@ def _hex(digest: str) -> str:
 def release_root(site: Site, release_digest: str, bundle_digest: str | None) -> Path:
     if bundle_digest:  # imported on another workstation: filled from the site database
         return shared_content.local_bundle(site, bundle_digest,
-                                           site.paths.store / BUNDLES / _hex(bundle_digest))
+                                           site.paths.store / BUNDLES / _hex(bundle_digest),
+                                           release_digest=release_digest)
     return site.paths.store / UNBUNDLED / _hex(release_digest)
 
 

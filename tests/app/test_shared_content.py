@@ -5,10 +5,13 @@ database; an object altered in the database is refused, not used."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import shutil
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 
 from app.cli.main import main
 from app.context import Site
@@ -20,6 +23,7 @@ from app.services import bundles, promotions, trust
 from app.services.releases import find_release
 from app.site import SiteConfig
 from models.content_objects import BundleMember, ContentObject
+from models.tables import Release as ReleaseRow
 from tests.support import exporting, postgres
 from tests.support.factories import who
 from tests.support.gate_data import gate_registry
@@ -38,9 +42,10 @@ def _workstation(site: Site, name: str) -> Site:
     return Site.open(SiteConfig.resolve(home=home, clock=site.clock))
 
 
-def _import_release(site: Site) -> tuple[str, str]:
-    trust.install_first(site, (layout.SAMPLES / "trust-root-v1.dsse.json").read_bytes(), "alice",
-                        confirmed=True)
+def _import_release(site: Site, *, trust_root: bool = True) -> tuple[str, str]:
+    if trust_root:
+        trust.install_first(site, (layout.SAMPLES / "trust-root-v1.dsse.json").read_bytes(),
+                            "alice", confirmed=True)
     for name in ("policy-default.tar.gz", "feed-osv-2026-02-18.tar.zst"):
         bundles.import_bundle(site, SAMPLE_BUNDLES / name, "alice")
     imported = bundles.import_bundle(site, SAMPLE_BUNDLES / "release-platform-1.3.0-rc1.tar.gz",
@@ -93,3 +98,106 @@ def test_an_object_altered_in_the_database_is_refused(site) -> None:
         assert not list((d.paths.store / "bundles").glob(".*partial"))
     finally:
         d.close()
+
+
+# -- the signed manifest is checked again on the filling workstation --------------------
+def _fill_refused(site: Site, release: str, bundle: str, match: str) -> None:
+    d = _workstation(site, "workstation-d")
+    try:
+        with pytest.raises(Rejected, match=match):
+            artifacts_dir(d, release)
+        assert not (d.paths.store / "bundles" / bundle.split(":", 1)[1]).exists()
+        assert not list((d.paths.store / "bundles").glob(".*partial"))
+    finally:
+        d.close()
+
+
+def _a_member(site: Site, bundle: str) -> tuple[str, str]:
+    with site.db.read() as session:
+        return session.execute(select(BundleMember.path, BundleMember.sha256).where(
+            BundleMember.manifest_digest == bundle, BundleMember.path.like("artifacts/%"))
+            .order_by(BundleMember.path)).first()
+
+
+def test_a_member_row_and_its_object_replaced_together_are_refused(site) -> None:
+    release, bundle = _import_release(site)
+    path, _ = _a_member(site, bundle)
+    forged = b"#!/bin/sh\necho not the signed artifact\n"
+    with site.db.write() as session:
+        session.add(ContentObject(sha256=hashlib.sha256(forged).hexdigest(), size=len(forged),
+                                  data=forged))
+        session.execute(update(BundleMember).where(BundleMember.manifest_digest == bundle,
+                                                   BundleMember.path == path)
+                        .values(sha256=hashlib.sha256(forged).hexdigest()))
+    _fill_refused(site, release, bundle, f"signed manifest.*{path}.*does not have the digest")
+
+
+def test_a_member_row_added_is_refused(site) -> None:
+    release, bundle = _import_release(site)
+    _, digest = _a_member(site, bundle)
+    with site.db.write() as session:
+        session.add(BundleMember(manifest_digest=bundle, path="artifacts/extra.sh", sha256=digest))
+    _fill_refused(site, release, bundle, "signed manifest.*'artifacts/extra.sh' is not listed")
+
+
+def test_an_altered_envelope_is_refused(site) -> None:
+    release, bundle = _import_release(site)
+    with site.db.write() as session:
+        session.execute(update(ContentObject)
+                        .where(ContentObject.sha256 == bundle.split(":", 1)[1])
+                        .values(data=b'{"payloadType": "x"}'))
+    _fill_refused(site, release, bundle, "signed manifest.*altered")
+
+
+def test_a_re_signed_looking_envelope_under_a_new_digest_is_refused(site) -> None:
+    """The release row pointed at rows of a forged manifest listing a replaced artifact:
+    its signatures no longer verify."""
+    release, bundle = _import_release(site)
+    path, _ = _a_member(site, bundle)
+    forged_file = b"#!/bin/sh\necho forged\n"
+    forged_sha = hashlib.sha256(forged_file).hexdigest()
+    with site.db.write() as session:
+        envelope = json.loads(bytes(session.scalar(select(ContentObject.data).where(
+            ContentObject.sha256 == bundle.split(":", 1)[1]))))
+        statement = json.loads(base64.b64decode(envelope["payload"]))
+        for subject in statement["subject"]:
+            if subject["name"] == path:
+                subject["digest"] = {"sha256": forged_sha}
+        envelope["payload"] = base64.b64encode(json.dumps(statement).encode()).decode()
+        forged_envelope = json.dumps(envelope).encode()
+        forged_bundle = "sha256:" + hashlib.sha256(forged_envelope).hexdigest()
+        rows = session.execute(select(BundleMember.path, BundleMember.sha256)
+                               .where(BundleMember.manifest_digest == bundle)).all()
+        for member_path, sha in rows:
+            sha = (forged_bundle.split(":", 1)[1] if member_path == "manifest.dsse.json"
+                   else forged_sha if member_path == path else sha)
+            session.add(BundleMember(manifest_digest=forged_bundle, path=member_path, sha256=sha))
+        for data in (forged_file, forged_envelope):
+            session.add(ContentObject(sha256=hashlib.sha256(data).hexdigest(), size=len(data),
+                                      data=data))
+        session.execute(update(ReleaseRow).where(ReleaseRow.digest == release)
+                        .values(bundle_digest=forged_bundle))
+    _fill_refused(site, release, forged_bundle, "signed manifest.*no signature verifies.*rule signature-invalid")
+
+
+def test_a_release_pointed_at_another_signed_bundle_is_refused(site) -> None:
+    trust.install_first(site, (layout.SAMPLES / "trust-root-v1.dsse.json").read_bytes(), "alice",
+                        confirmed=True)
+    older = bundles.import_bundle(site, SAMPLE_BUNDLES / "release-platform-1.2.4.tar.gz", "alice")
+    release, bundle = _import_release(site, trust_root=False)
+    with site.db.write() as session:
+        session.execute(update(ReleaseRow).where(ReleaseRow.digest == release)
+                        .values(bundle_digest=older.bundle.manifest_digest))
+    _fill_refused(site, release, older.bundle.manifest_digest,
+                  f"signed manifest.*holds release sha256:.*not the release {release}")
+
+
+def test_a_bundle_without_its_envelope_in_the_database_is_refused(site) -> None:
+    release, bundle = _import_release(site)
+    with site.db.write() as session:
+        session.execute(delete(BundleMember).where(BundleMember.manifest_digest == bundle,
+                                                   BundleMember.path == "manifest.dsse.json"))
+        session.execute(delete(ContentObject)
+                        .where(ContentObject.sha256 == bundle.split(":", 1)[1]))
+    _fill_refused(site, release, bundle, "signed manifest .*is not in the site database.*"
+                                         "workstation that imported")
