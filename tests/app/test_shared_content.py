@@ -13,6 +13,7 @@ import shutil
 import pytest
 from sqlalchemy import delete, select, update
 
+import airgap_bundles as ab
 from app.cli.main import main
 from app.context import Site
 from app.demo import layout
@@ -24,6 +25,7 @@ from app.services.releases import find_release
 from app.site import SiteConfig
 from models.content_objects import BundleMember, ContentObject
 from models.tables import Release as ReleaseRow
+from tests.bundles import helpers
 from tests.support import exporting, postgres
 from tests.support.factories import who
 from tests.support.gate_data import gate_registry
@@ -201,3 +203,25 @@ def test_a_bundle_without_its_envelope_in_the_database_is_refused(site) -> None:
                         .where(ContentObject.sha256 == bundle.split(":", 1)[1]))
     _fill_refused(site, release, bundle, "signed manifest .*is not in the site database.*"
                                          "workstation that imported")
+
+
+def test_a_bundle_signed_under_an_earlier_installed_root_is_still_filled(site, tmp_path) -> None:
+    """After a rotation that drops the release key, a bundle that key signed (and the site
+    imported) stays usable on other workstations: every installed root is accepted."""
+    trust.install_first(site, helpers.root_envelope(1, ("root1", "root2"), ("root1", "root2"))
+                        .to_bytes(), "alice", confirmed=True)
+    archive = helpers.write(tmp_path, helpers.bundle_bytes(helpers.release_files()))
+    bundle = bundles.import_bundle(site, archive, "alice").bundle.manifest_digest
+    trust.update(site, helpers.root_envelope(2, ("root1", "root2"), ("root1", "root2"),
+                                             release=("release2",)).to_bytes(), "alice")
+    with site.db.read() as session:
+        release = find_release(session, "platform@1.0.0").digest
+        envelope = bytes(session.scalar(select(ContentObject.data).where(
+            ContentObject.sha256 == bundle.split(":", 1)[1])))
+    with pytest.raises(ab.BundleRejected):  # the root in force alone would refuse it
+        ab.verify_manifest(bytearray(envelope), trust.in_force(site).root)
+    d = _workstation(site, "workstation-d")
+    try:
+        assert (artifacts_dir(d, release) / "api" / "app.json").read_bytes() == b'{"v":1}\n'
+    finally:
+        d.close()
