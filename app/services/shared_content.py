@@ -216,6 +216,10 @@ def upload_store(session: Session, store: Path, bundles: Mapping[str, str]) -> i
     for manifest_digest, kind in bundles.items():
         folder = store / "bundles" / _hex(manifest_digest)
         if kind == RELEASE and folder.is_dir():
-            stored += content_objects.put(session, manifest_digest,
-                                          _files(folder, manifest_digest, None))
+            try:
+                stored += content_objects.put(session, manifest_digest,
+                                              _files(folder, manifest_digest, None))
+            except ObjectCorrupt as error:
+                raise Rejected(f"the store folder of bundle {manifest_digest} cannot be "
+                               f"uploaded: {error}") from None
     return stored

@@ -20,9 +20,10 @@ from app.demo import layout
 from app.deploy.artifacts import artifacts_dir
 from app.errors import Rejected
 from app.executor import Executor
-from app.services import bundles, promotions, trust
+from app.services import bundles, promotions, shared_content, trust
 from app.services.releases import find_release
 from app.site import SiteConfig
+from models import content_objects
 from models.content_objects import BundleMember, ContentObject
 from models.tables import Release as ReleaseRow
 from tests.bundles import helpers
@@ -225,3 +226,20 @@ def test_a_bundle_signed_under_an_earlier_installed_root_is_still_filled(site, t
         assert (artifacts_dir(d, release) / "api" / "app.json").read_bytes() == b'{"v":1}\n'
     finally:
         d.close()
+
+
+def test_an_upload_takes_the_envelope_and_refuses_one_that_is_not_the_manifest(site,
+                                                                               tmp_path) -> None:
+    _, bundle = _import_release(site)
+    store = tmp_path / "store"
+    shutil.copytree(site.paths.store / "bundles", store / "bundles")
+    envelope = store / "bundles" / bundle.split(":", 1)[1] / "manifest.dsse.json"
+    with site.db.write() as session:  # as on a fresh target database
+        session.execute(delete(BundleMember).where(BundleMember.manifest_digest == bundle))
+        assert shared_content.upload_store(session, store, {bundle: "release"}) > 1
+        assert (bundle.split(":", 1)[1]) in dict(content_objects.members(session, bundle)).values()
+    envelope.write_bytes(envelope.read_bytes() + b"\n")
+    with pytest.raises(Rejected, match="cannot be uploaded: manifest.dsse.json"), \
+            site.db.write() as session:
+        session.execute(delete(BundleMember).where(BundleMember.manifest_digest == bundle))
+        shared_content.upload_store(session, store, {bundle: "release"})
