@@ -284,12 +284,3 @@ def verify(args: argparse.Namespace) -> int:
             print(f"reassembled into {terminal_safe(target)}")
     return 0 if report.ok else 1
 
-
-def gui(args: argparse.Namespace) -> int:
-    if getattr(args, "audit", None):
-        from app.gui import launch_audit
-
-        return launch_audit(args.audit)
-    from app.gui import launch
-
-    return launch(_config(args))
