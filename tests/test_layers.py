@@ -5,6 +5,8 @@ Rooms inside ``app``: Qt only in the Qt bridge (``app/qt/``) and the GUI bootstr
 screen loaders (``app/screens/``) have no Qt and no SQL; SQL lives in ``models/`` and the
 services (``app/services/``), plus the few files named in ``SQL_ELSEWHERE`` with the reason.
 Each room names what it must never import; the most specific room of a file applies.
+No room imports what only develops the product (``devkit/``, ``tests/``, ``bench/``,
+``scripts/``): none of it is shipped.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 QT = ("PySide6", "shiboken6")
 SQL = ("sqlalchemy", "alembic")
 LAYERS = ("engine", "models", "airgap_bundles", "app", "views", "resources")
+# What develops the product and is never shipped: no product room may import it.
+DEVELOPMENT = ("devkit", "tests", "bench", "scripts")
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ class Room:
 
 
 def room(path: str, why: str, *forbidden: str) -> Room:
-    return Room(path, frozenset(forbidden), why)
+    return Room(path, frozenset(forbidden) | frozenset(DEVELOPMENT), why)
 
 
 # Most specific first: a file belongs to the first room whose path it starts with.
@@ -210,6 +214,7 @@ PLANTED = {
     "app/cli/probe.py": "def later():\n    from PySide6.QtWidgets import QApplication\n",
     "views/probe.py": "from models.tables import Promotion\n",
     "models/probe.py": "import app.services\n",
+    "app/drivers/probe.py": "from devkit.doubles import InstantStep\n",
     # allowed: these must not be reported
     "app/qt/ok.py": "from PySide6.QtCore import QObject\nfrom app.screens import session\n",
     "app/services/ok.py": "from sqlalchemy import select\nfrom engine.clock import rfc3339\n",
@@ -224,6 +229,7 @@ def test_the_check_catches_a_planted_bad_import(tmp_path):
     found = [line.split(" (")[0] for line in violations(tmp_path)]
     assert found == [
         "app/cli/probe.py imports PySide6.QtWidgets",
+        "app/drivers/probe.py imports devkit.doubles",
         "app/screens/probe.py imports app.qt",
         "app/screens/probe.py imports sqlalchemy",
         "app/services/probe.py imports app.screens.snapshots",
