@@ -70,7 +70,9 @@ def test_a_breaching_error_rate_query_rolls_the_canary_back_with_the_promql_as_e
     assert set(window) == {"error-rate", "p95-latency"} and window["error-rate"]["error"] == ""
     assert window["error-rate"]["query"] == rate["query"] and window["error-rate"]["raw"]["resultType"] == "matrix"
     samples = window["error-rate"]["raw"]["result"][0]["values"]
-    assert len(samples) == window["error-rate"]["samples"] >= 2 and all(float(v) >= 0 for _, v in samples)
+    # the range runs from the first measurement to the deciding one: a loaded machine may
+    # decide a breach on its first measurements, so one sample is as honest as many
+    assert len(samples) == window["error-rate"]["samples"] >= 1 and all(float(v) >= 0 for _, v in samples)
     # the stage's charts draw the conditions the queries were judged by, not the gate's limits
     stage = load_deploy_stage(site, pid, "deploy-10")
     assert stage.error_conditions == (("success", "<", 0.05),)
