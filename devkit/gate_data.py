@@ -133,3 +133,19 @@ def gate_registry(**steps: Any) -> StepRegistry:
     for name, handler in steps.items():
         registry.register(name.replace("_", "-"), handler)
     return registry
+
+
+def gated_promotion(site: Site) -> str:
+    """A promotion into eu-stage stopped after a real gate verdict: a finding, a VEX
+    suppression, replayable from its stored inputs."""
+    from app.executor import Executor
+    from app.services import promotions
+    from devkit.factories import who
+
+    store_feed(site)
+    store_policy_doc(site)
+    vex = {"vex/shop.json": vex_document("CVE-2019-10744", "pkg:npm/lodash@2.4.2")}
+    pid = promotions.create_promotion(site, add_shop_release(site, vex=vex), "eu-stage",
+                                      who(site, "alice"))
+    Executor(site, pid, gate_registry()).run(until="gate-eval")
+    return pid

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every window and dialog as an operator on a 1366x768 laptop sees it, and a few on a
 # 1920x1080 screen, with a dark desktop palette and at 2x scale: the window tour's
-# small site (tests/support/window_tour.py) under Xvfb, saved as docs/screenshots/ux-*.png.
+# small site (devkit/window_tour.py) under Xvfb, saved as docs/screenshots/ux-*.png.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-.venv/bin/python}"
@@ -15,7 +15,7 @@ shoot() {  # SCREEN PREFIX [tour options…]
     local screen="$1" prefix="$2"
     shift 2
     QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 ${screen}x24 -dpi 96" \
-        "$PY" -m tests.support.window_tour --home "$WORK/$prefix" --shots "$OUT" \
+        "$PY" -m devkit.window_tour --home "$WORK/$prefix" --shots "$OUT" \
         --prefix "$prefix-" "$@" >/dev/null
 }
 

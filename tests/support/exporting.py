@@ -1,18 +1,10 @@
-"""Exports as the GUI and ``stella export`` make them: with the Qt PDF report renderer."""
+"""Moved to :mod:`devkit.exporting` (the screenshot scripts use it too): this name is the same
+module, kept for the tests that import it from here."""
 
 from __future__ import annotations
 
-from typing import Any
+import sys
 
-from app.services import exports
-from app.services.exports import ExportOutcome
+from devkit import exporting
 
-
-def export(*args: Any, **kwargs: Any) -> ExportOutcome:
-    """:func:`app.services.exports.export`, given the real report renderer unless a test
-    passes its own."""
-    if "renderer" not in kwargs:
-        from app.qt import report_pdf  # looked up per call: a test may wrap render_pdf
-
-        kwargs["renderer"] = report_pdf.render_report
-    return exports.export(*args, **kwargs)
+sys.modules[__name__] = exporting

@@ -2,7 +2,7 @@
 laptop, a 1280×720 one — and uses the room of a 1920×1080 screen.
 
 The screen size is fixed when the QApplication starts, so each size is a process of
-its own (tests/support/window_tour.py) on Qt's offscreen platform configured with a
+its own (devkit/window_tour.py) on Qt's offscreen platform configured with a
 screen of that size."""
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def tour(tmp_path: Path, width: int, height: int) -> dict[str, dict]:
     config.write_text(json.dumps({"screens": [{"name": "test", "x": 0, "y": 0, "width": width,
                                                "height": height, "logicalDpi": 96, "dpr": 1}]}))
     env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}")
-    done = subprocess.run([sys.executable, "-m", "tests.support.window_tour",
+    done = subprocess.run([sys.executable, "-m", "devkit.window_tour",
                            "--home", str(tmp_path / "tour")], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]

@@ -11,9 +11,7 @@ from tests.support.factories import who
 from tests.support.gate_data import (
     add_shop_release,
     gate_registry,
-    store_feed,
-    store_policy_doc,
-    vex_document,
+    gated_promotion,
 )
 from tests.views.conftest import open_run
 from views.gate_detail.models import (
@@ -26,13 +24,7 @@ from views.gate_detail.overview import GateOverviewTab
 
 
 def _gated(site) -> str:
-    store_feed(site)
-    store_policy_doc(site)
-    vex = {"vex/shop.json": vex_document("CVE-2019-10744", "pkg:npm/lodash@2.4.2")}
-    pid = promotions.create_promotion(site, add_shop_release(site, vex=vex), "eu-stage",
-                                      who(site, "alice"))
-    Executor(site, pid, gate_registry()).run(until="gate-eval")
-    return pid
+    return gated_promotion(site)
 
 
 def _open(qtbot, window, site):

@@ -3,7 +3,7 @@ promotions and the selected run's timeline (sharing one page), and the list of e
 other page — with rows in each list, so no page hides its table behind an empty state.
 
 The window is given the size it opens at on a 1366×768 screen (tests/support/
-window_tour.py measures the same on a screen of that size, test_fit_screen.py)."""
+devkit/window_tour.py measures the same on a screen of that size, test_fit_screen.py)."""
 
 from __future__ import annotations
 
