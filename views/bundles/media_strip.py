@@ -66,15 +66,15 @@ class MediaStrip(QGroupBox):
         self.rows_layout = QVBoxLayout(self.rows)
         self.rows_layout.setContentsMargins(0, 0, 0, 0)
         self.rows_layout.setSpacing(4)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget "
+        self.scroll_area = QScrollArea()  # not `scroll`: QWidget.scroll() is a method
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget "
                                   "{ background: transparent; }")
-        self.scroll.setWidget(self.rows)
-        self.scroll.hide()
-        outer.addWidget(self.scroll)
+        self.scroll_area.setWidget(self.rows)
+        self.scroll_area.hide()
+        outer.addWidget(self.scroll_area)
         self.timer = QTimer(self)
         self.timer.setInterval(MEDIA_POLL_MS)
         self.timer.timeout.connect(self.refresh)
@@ -124,14 +124,15 @@ class MediaStrip(QGroupBox):
     def _rebuild(self) -> None:
         while self.rows_layout.count():
             item = self.rows_layout.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         self.file_buttons.clear()
         for medium in self.media:
             self.rows_layout.addWidget(self._medium_row(medium))
-        self.scroll.setVisible(bool(self.media))
+        self.scroll_area.setVisible(bool(self.media))
         self.rows.adjustSize()
-        self.scroll.setFixedHeight(min(self.rows.sizeHint().height() + 2, MAX_HEIGHT))
+        self.scroll_area.setFixedHeight(min(self.rows.sizeHint().height() + 2, MAX_HEIGHT))
 
     def _medium_row(self, medium: MediumBundles) -> QWidget:
         """The medium's name, then its files in a grid that wraps (no sideways scrolling)."""
