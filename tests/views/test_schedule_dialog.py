@@ -70,7 +70,7 @@ def test_create_schedule_writes_the_job_and_links_to_scheduler_runs(qtbot, gui, 
     assert [(p.spec, p.blocking) for p in stored.preconditions] == [
         ("feeds-fresh<30m", True), ("sbom-rescans-complete", False),
         ("integrations-healthy", False)]
-    assert "Created <b>S-0001</b>: waiting: opens at 2026-02-18 09:00 UTC" in dialog.result.text()
+    assert "Created <b>S-0001</b>: waiting: opens at 2026-02-18 09:00 UTC" in dialog.result_label.text()
     assert not dialog.create_button.isEnabled()  # one job per dialog
     with qtbot.waitSignal(dialog.open_runs_requested) as link:
         dialog.runs_link.linkActivated.emit("runs")
@@ -83,8 +83,8 @@ def test_a_refusal_is_shown_in_the_dialog_and_create_stays_possible(qtbot, gui, 
     dialog = open_dialog(qtbot, gui, pid)
     dialog.window_combo.setCurrentText("forever")
     qtbot.mouseClick(dialog.create_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.result.isVisible() and "not a duration" in dialog.result.text())
-    assert "window 'forever' is not a duration" in dialog.result.text()
+    qtbot.waitUntil(lambda: dialog.result_label.isVisible() and "not a duration" in dialog.result_label.text())
+    assert "window 'forever' is not a duration" in dialog.result_label.text()
     assert dialog.create_button.isEnabled()
     assert scheduler.list_schedules(site) == []
 
@@ -97,7 +97,7 @@ def test_a_promotion_with_a_schedule_says_so_and_shows_it(qtbot, gui, site):
     sign_in_as(gui, "olga")
     dialog = open_dialog(qtbot, gui, pid)
     assert "already has schedule <b>S-0001</b>, shown here: waiting: opens at" \
-        in dialog.result.text()
+        in dialog.result_label.text()
     assert not dialog.create_button.isEnabled()
     # the schedule's own values, not the defaults of a new one
     assert dialog.start_edit.text() == "Feb 18 2026, 10:30 UTC"

@@ -27,7 +27,7 @@ def test_the_dialog_warns_about_a_blocking_precondition_failing_now(qtbot, gui, 
     assert "7h" in feeds[0] or "7 h" in feeds[0], feeds[0]
     assert not dialog.precheck.isHidden()
     assert "Already failing now" in dialog.precheck.text()
-    assert dialog.result.isHidden()  # a warning, not a refusal
+    assert dialog.result_label.isHidden()  # a warning, not a refusal
 
     dialog.feed_age.setCurrentText("12h")  # asking for less: the feed holds
     dialog.checks["sbom-rescans-complete"].setChecked(False)

@@ -177,17 +177,17 @@ class ScheduleDialog(QDialog):
         hint.setStyleSheet("color: #546e7a;")
         layout.addWidget(hint)
 
-        self.result = QLabel()
-        self.result.setObjectName("scheduleResult")
-        self.result.setWordWrap(True)
-        self.result.hide()
-        layout.addWidget(self.result)
+        self.result_label = QLabel()  # not `result`: QDialog.result() is a method
+        self.result_label.setObjectName("scheduleResult")
+        self.result_label.setWordWrap(True)
+        self.result_label.hide()
+        layout.addWidget(self.result_label)
         buttons = QHBoxLayout()
         self.create_button = QPushButton("Create Schedule")
         self.create_button.setObjectName("createSchedule")
         self.create_button.setDefault(True)
         self.create_button.setEnabled(False)
-        self.create_button.clicked.connect(self.create)
+        self.create_button.clicked.connect(self.create_schedule)
         buttons.addWidget(self.create_button)
         buttons.addStretch(1)
         self.runs_link = QLabel("Link: <a href='runs'>Open Scheduler Runs</a>")
@@ -287,7 +287,8 @@ class ScheduleDialog(QDialog):
     # -- create ----------------------------------------------------------------------
     def request(self) -> dict:
         """What :func:`scheduler.create_schedule` is called with (besides site and actor)."""
-        requires, warns = [], []
+        requires: list[str] = []
+        warns: list[str] = []
         for kind, check in self.checks.items():
             if not check.isChecked():
                 continue
@@ -299,11 +300,11 @@ class ScheduleDialog(QDialog):
                 "window": self.window_combo.currentText().strip(),
                 "requires": requires, "warns": warns, "until": self.until_combo.currentData()}
 
-    def create(self) -> None:
+    def create_schedule(self) -> None:  # not `create`: QWidget.create() is a method
         site, pid, actor, request = self.ctx.site, self.promotion_id, self.ctx.actor or "", \
             self.request()
         self.create_button.setEnabled(False)
-        self.result.hide()
+        self.result_label.hide()
         passphrase = session.passphrase_for(self.ctx.session, actor)
         (Operation(self, lambda: scheduler.create_schedule(  # the actor proves who they are
             site, pid, actor=session.confirm(site, actor, passphrase).name, **request),
@@ -334,10 +335,10 @@ class ScheduleDialog(QDialog):
 
     def _say(self, html: str, ok: bool) -> None:
         colours = ("#1b5e20", "#e8f5e9", "#a5d6a7") if ok else ("#8e0000", "#ffebee", "#ef9a9a")
-        self.result.setStyleSheet(f"color: {colours[0]}; background: {colours[1]}; border: 1px "
+        self.result_label.setStyleSheet(f"color: {colours[0]}; background: {colours[1]}; border: 1px "
                                   f"solid {colours[2]}; border-radius: 4px; padding: 6px;")
-        self.result.setText(html)
-        self.result.show()
+        self.result_label.setText(html)
+        self.result_label.show()
         self.adjustSize()  # grow rather than squeeze the form above
 
     def _open_runs(self) -> None:
