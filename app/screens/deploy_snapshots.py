@@ -140,8 +140,10 @@ def load_deploy_stage(site: Site, promotion_id: str, step: str) -> DeployStage:
     names = sorted({*names, *progress_rows})  # a target since removed still shows what it ran
     returned = _returned(since, step)
     stages = [(s.name, deploy_percent(s.name)) for s in state.steps if deploy_percent(s.name) is not None]
+    by_provider = _provider_notes(measured[-1]) if measured else ""
     targets = tuple(_target_row(step, name, name in in_stage, state, last_measurement, progress_rows,
-                                returned, known.get(name), names, stages, gate) for name in names)
+                                returned, known.get(name), names, stages, gate, by_provider)
+                    for name in names)
     measured_names = {t.target for t in last_measurement.targets}
     # healthy means answering AND within the gate's limits: a target failing every
     # request is not "healthy" beside "error rate 100%, SLO BREACHED"
@@ -231,7 +233,7 @@ def _trigger(attempt: Sequence[ev.Event], latest: pl.StepCriteria) -> str | None
 def _target_row(stage: str, name: str, in_stage: bool, state: RunState, measurement: pl.Measurement,
                 progress: Mapping[str, pl.TargetRow], returned: Mapping[str, pl.ReturnedTarget],
                 known: Any, names: Sequence[str], stages: Sequence[tuple[str, int | None]],
-                gate: HealthGate | None = None) -> StageTarget:
+                gate: HealthGate | None = None, by_provider: str = "") -> StageTarget:
     release = state.release
     seen = next((t for t in measurement.targets if t.target == name), None)
     row = progress.get(name)
@@ -254,7 +256,10 @@ def _target_row(stage: str, name: str, in_stage: bool, state: RunState, measurem
         to_digest = release.get("digest") if "to_digest" in row.absent else row.to_digest
         digest = to_digest if ok else row.from_digest
         live = state.step(stage).status == "running"
-        notes = (("deployed; waiting for the first measurement" if live else "deployed; not measured") if ok
+        # a provider measures the stage as a whole, never per target: its measurement is
+        # this row's, not "waiting" for a per-target sample that never comes
+        waiting = "deployed; waiting for the first measurement" if live else "deployed; not measured"
+        notes = ((f"deployed; {by_provider}" if by_provider else waiting) if ok
                  else f"deploy {status}: {row.detail or ''}".rstrip(": "))
     elif known is not None:
         version, digest = known.version, known.digest
@@ -284,6 +289,24 @@ def _target_breach(seen: pl.MeasuredTarget, gate: HealthGate | None) -> str:
     if gate.max_p95_ms is not None and p95 is not None and float(p95) >= gate.max_p95_ms:
         return f"breaching: p95 {float(p95):.0f}ms not below {gate.max_p95_ms:g}ms"
     return ""
+
+
+def _provider_notes(last: pl.StepCriteria) -> str:
+    """``measured by prometheus with the stage: err 0.4% · p95 120ms`` for the stage's
+    last provider measurement, or ``""`` when no provider measured it."""
+    provider = last.provider
+    if provider is None:
+        return ""
+    name = provider.name or "the metrics provider"
+    if not provider.answered:
+        return f"{name} did not answer the last measurement (see Metrics)"
+    values = []
+    if last.error_rate is not None:
+        values.append(f"err {percent_text(float(last.error_rate))}")
+    if last.p95_ms is not None:
+        values.append(f"p95 {float(last.p95_ms):.0f}ms")
+    said = f": {' · '.join(values)}" if values else " (see Metrics)"
+    return f"measured by {name} with the stage{said}"
 
 
 def _measured_notes(seen: pl.MeasuredTarget) -> str:

@@ -106,7 +106,12 @@ def test_a_healthy_canary_proceeds_on_prometheus_answers(live_site, demo_fleet, 
     assert all(w["error"] == "" and w["raw"]["resultType"] == "matrix" and w["samples"] >= 2 for w in window)
     assert all("window" not in r for r in rows[:-1])  # only the decision carries it
     assert version_of(demo_fleet, "eu-demo-01") == "1.3.0-rc1"
-    assert load_deploy_stage(site, pid, "deploy-10").provider == f"prometheus at {prometheus.address}: answered"
+    stage = load_deploy_stage(site, pid, "deploy-10")
+    assert stage.provider == f"prometheus at {prometheus.address}: answered"
+    # the canary's row says what measured it, not "waiting" for per-target samples a provider never gives
+    canary = next(t for t in stage.targets if t.name == "eu-demo-01")
+    assert canary.in_stage and canary.notes == (f"deployed; measured by prometheus with the stage: "
+                                                f"err {percent(0.0)} · p95 {rows[-1]['p95_ms']:.0f}ms")
 
 
 def test_prometheus_stopped_mid_canary_gives_error_measurements_and_pauses(live_site, demo_fleet, prometheus,
@@ -143,6 +148,8 @@ def test_prometheus_stopped_mid_canary_gives_error_measurements_and_pauses(live_
     stage = load_deploy_stage(site, pid, "deploy-10")  # what the Deploy Stage View shows
     assert stage.provider.startswith(f"prometheus at {prometheus.address}: ERROR (3 in a row, 2 tolerated)")
     assert "no answer from" in stage.provider and stage.healthy is None
+    canary = next(t for t in stage.targets if t.name == "eu-demo-01")
+    assert canary.notes == "deployed; prometheus did not answer the last measurement (see Metrics)"
     from views.deploy_stage.view import current_html
     assert "Metrics:" in current_html(stage) and "ERROR" in current_html(stage)
     unanswered = [p.seconds for p in stage.points if p.phase == "error"]
