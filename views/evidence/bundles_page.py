@@ -32,7 +32,7 @@ class EvidenceBundlesPage(ListPage[ExportedFile]):
                        "or split part. Verification reads only the bundle, never this site's "
                        "database.")
         self.auditor = AuditorView(ctx.tasks)
-        layout = self.layout()
+        layout = self.page_layout
         splitter = QSplitter(Qt.Orientation.Vertical)
         layout.removeWidget(self.table)
         splitter.addWidget(self.table)

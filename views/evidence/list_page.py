@@ -52,6 +52,7 @@ class ListPage(QWidget, Generic[R]):
         self._refresher = Refresher(self, self._job, self._loaded, self._failed, ctx.tasks,
                                     LIVE_INTERVAL_MS)
         layout = QVBoxLayout(self)
+        self.page_layout = layout  # typed, unlike self.layout(): pages insert widgets
         layout.setContentsMargins(12, 10, 12, 8)
         top = QHBoxLayout()
         heading = QLabel(title)

@@ -59,7 +59,7 @@ class ProofChainsPage(ListPage[ProofChainRow]):
         self.items_view = read_only_table(self.items, "sealedItemsTable",
                                           accessible="Proof chain items")
         self.items_view.setMaximumHeight(170)
-        layout = self.layout()
+        layout = self.page_layout
         layout.insertWidget(layout.indexOf(self.empty_label) + 1, self.items_label)
         layout.insertWidget(layout.indexOf(self.items_label) + 1, self.items_view)
         self.open_button = QPushButton("Open Proof Chain")
