@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from airgap_bundles.compression import COMPRESSIONS, GZIP, compressing_writer
+from airgap_bundles.compression import COMPRESSIONS, GZIP, Writer, compressing_writer
 from airgap_bundles.errors import BundleBuildError, BundleRejected
 from airgap_bundles.kinds import KindContent, inspector_for
 from airgap_bundles.manifest import BundleManifest, BundlePredicate
@@ -175,7 +175,7 @@ def build_bundle(
     )
 
 
-def _write_member(writer: BinaryIO, member: SourceMember, digest: str, mtime: int) -> None:
+def _write_member(writer: Writer, member: SourceMember, digest: str, mtime: int) -> None:
     writer.write(file_header(member.path, member.size, mtime=mtime, executable=member.executable))
     hasher = hashlib.sha256()
     written = 0

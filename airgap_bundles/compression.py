@@ -10,7 +10,6 @@ the zstd streaming reader simply stops at the end of its input.
 
 from __future__ import annotations
 
-import io
 import zlib
 from typing import BinaryIO, Protocol
 
@@ -40,8 +39,26 @@ class Source(Protocol):
         """Fill up to ``len(buffer)`` bytes; 0 only at the end of the stream."""
 
 
+class Readable(Protocol):
+    """The seekable binary file a bundle is read from (what ``open(path, "rb")`` gives)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def readinto(self, buffer: memoryview, /) -> int | None: ...
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+
+class Writer(Protocol):
+    """Where a bundle's tar stream is written; ``close`` finishes the compressed stream."""
+
+    def write(self, data: bytes, /) -> int: ...
+
+    def close(self) -> None: ...
+
+
 class _CountingFile:
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: Readable) -> None:
         self._raw = raw
         self.consumed = 0
 
@@ -75,7 +92,7 @@ def detect(head: bytes) -> str:
     raise UnsupportedCompression("not a tar archive, nor gzip- or zstd-compressed tar")
 
 
-def open_source(raw: BinaryIO) -> tuple[Source, str]:
+def open_source(raw: Readable) -> tuple[Source, str]:
     """Detect the compression of seekable ``raw`` and return a decompressing source."""
     head = raw.read(512)
     raw.seek(0)
@@ -159,7 +176,10 @@ class _ZstdSource:
         self._frames = ZstdFrameWalker()
         decompressor = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
         self._reader = decompressor.stream_reader(
-            _WalkingFile(raw, self._frames), read_size=_READ_SIZE, read_across_frames=True
+            # zstandard's stubs ask for a whole IO[bytes]; the reader only ever calls read()
+            _WalkingFile(raw, self._frames),  # type: ignore[arg-type]
+            read_size=_READ_SIZE,
+            read_across_frames=True,
         )
 
     @property
@@ -254,7 +274,7 @@ class ZstdFrameWalker:
 # --- writing -----------------------------------------------------------------------
 
 
-def compressing_writer(raw: BinaryIO, compression: str, level: int | None) -> BinaryIO:
+def compressing_writer(raw: BinaryIO, compression: str, level: int | None) -> Writer:
     """A writer that compresses into ``raw`` deterministically; close it to finish.
 
     gzip: no file name, mtime 0 in the header. zstd: single-threaded, checksummed.
@@ -268,16 +288,18 @@ def compressing_writer(raw: BinaryIO, compression: str, level: int | None) -> Bi
         return gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=chosen, mtime=0)
     if compression == ZSTD:
         compressor = zstandard.ZstdCompressor(level=chosen, write_checksum=True)
-        return compressor.stream_writer(raw, closefd=False)  # type: ignore[return-value]
+        return compressor.stream_writer(raw, closefd=False)
     raise ValueError(f"compression must be one of {', '.join(COMPRESSIONS)}")
 
 
-class _Unclosing(io.RawIOBase):
+class _Unclosing:
+    """Plain output straight into ``raw``; closing it leaves ``raw`` to its owner."""
+
     def __init__(self, raw: BinaryIO) -> None:
         self._raw = raw
 
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:  # type: ignore[override]
+    def write(self, data: bytes, /) -> int:
         return self._raw.write(data)
+
+    def close(self) -> None:
+        pass
