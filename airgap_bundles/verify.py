@@ -31,6 +31,7 @@ nothing is written anywhere (``bundle verify``).
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -148,11 +149,12 @@ def verify_manifest(
             steps.ok(detail)
 
     begin("manifest-envelope")
+    envelope: dsse.Envelope | LargeEnvelope
     try:
         if len(data) > limits.max_preauth_json:  # bounded memory before auth
             envelope = parse_large_envelope(data, max_rest=limits.max_preauth_json)
         else:
-            envelope = dsse.Envelope.from_bytes(data)
+            envelope = dsse.Envelope.from_bytes(bytes(data))
     except CryptoError as exc:
         raise ManifestInvalid(exc.message, member=MANIFEST_NAME) from None
     if envelope.payload_type != INTOTO_PAYLOAD_TYPE:
@@ -163,6 +165,7 @@ def verify_manifest(
     ok(f"{len(envelope.signatures)} signature(s), payload {len(envelope.payload)} bytes")
 
     begin("signatures")
+    # valid_signers reads only .signatures and .pae(), which a LargeEnvelope has too
     valid = dsse.valid_signers(envelope, trust_root.keys)  # type: ignore[arg-type]
     if not valid:
         raise SignatureInvalid(
@@ -176,7 +179,7 @@ def verify_manifest(
 
     begin("statement")
     payload_digest = "sha256:" + hashlib.sha256(envelope.payload).hexdigest()
-    payload: bytes | str = envelope.payload
+    payload: bytes | str
     if isinstance(envelope, LargeEnvelope):  # decoded once, then the buffer is let go
         try:
             payload = str(envelope.payload, "utf-8")
@@ -184,6 +187,8 @@ def verify_manifest(
             raise StatementInvalid("statement is not UTF-8 text", member=MANIFEST_NAME) \
                 from None
         envelope.message.clear()
+    else:
+        payload = envelope.payload
     try:  # subjects read lean: a manifest may list hundreds of thousands of them
         statement = ListedStatement.from_payload(payload)
     except CryptoError as exc:
@@ -255,7 +260,8 @@ class _Verification:
         )
         self.step = "archive"
         file_size = self.path.stat().st_size
-        with open(self.path, "rb", buffering=1 << 18) as raw:
+        # what open(path, "rb", buffering=...) builds, typed as the BufferedReader it is
+        with io.BufferedReader(io.FileIO(self.path), buffer_size=1 << 18) as raw:
             source, compression = open_source(raw)
             metered = MeteredSource(
                 source,
