@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import re
 import stat
@@ -18,7 +19,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from airgap_bundles.audit.report import ARCHIVE, FILES, VerifyReport
 
@@ -42,7 +43,7 @@ def _keep(path: str, size: int) -> bool:
     return not path.startswith("logs/") and path != "report.pdf" and size <= KEEP_LIMIT
 
 
-def _read_member(path: str, source: BinaryIO) -> MemberData:
+def _read_member(path: str, source: IO[bytes]) -> MemberData:
     digest = hashlib.sha256()
     size = 0
     kept: list[bytes] | None = []
@@ -116,6 +117,10 @@ class HashingReader:
         self._handle = open(self.paths[self._index], "rb")
         return True
 
+    def seek(self, offset: int, /) -> int:
+        """Forward only: gzip seeks its file object only to go back, which nothing here does."""
+        raise io.UnsupportedOperation("the archive is read once, in order")
+
     def read(self, size: int = -1) -> bytes:
         wanted = CHUNK if size is None or size < 0 else size
         while True:
@@ -153,7 +158,7 @@ def read_archive(
     """Members of the ``.tar.gz`` behind ``reader``; ``None`` when the archive is damaged."""
     members: dict[str, MemberData] = {}
     try:
-        gz = gzip.GzipFile(fileobj=reader, mode="rb")  # type: ignore[arg-type]
+        gz = gzip.GzipFile(fileobj=reader, mode="rb")
         with tarfile.open(fileobj=gz, mode="r|") as tar:
             for info in tar:
                 if info.isdir():
