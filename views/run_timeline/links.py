@@ -8,6 +8,9 @@ from html import escape
 from PySide6.QtWidgets import QWidget
 
 from app.screens.snapshots import RunSnapshot
+from views.admin_pages.common import LoadingPage
+from views.admin_pages.release_control import ReleaseControlPage
+from views.admin_pages.security import SecurityPage
 
 ORCHESTRATOR, SECURITY, RELEASE_CONTROL = "orchestrator", "security", "release-control"
 
@@ -24,16 +27,16 @@ def focus(page: QWidget, key: str, snapshot: RunSnapshot) -> None:
     env, digest = snapshot.state.to_env, snapshot.state.release["digest"]
 
     def select() -> None:
-        if key == RELEASE_CONTROL:
+        if key == RELEASE_CONTROL and isinstance(page, ReleaseControlPage):
             number, table = page.environments.row_of(env), page.env_table
-        elif key == SECURITY:
+        elif key == SECURITY and isinstance(page, SecurityPage):
             number, table = page.releases.row_of((digest, env)), page.release_table
         else:
             return
         if number is not None:
             table.selectRow(number)
 
-    if getattr(page, "loading", False) or not getattr(page, "loaded_once", True):
-        page.then = select  # type: ignore[attr-defined]
+    if isinstance(page, LoadingPage) and (page.loading or not page.loaded_once):
+        page.then = select
     else:
         select()
