@@ -8,6 +8,7 @@ worker; the view reloads it whenever a change touching its promotion is broadcas
 
 from __future__ import annotations
 
+from functools import partial
 from html import escape
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -189,7 +190,7 @@ class RunTimelineView(QWidget):
     def _bind_shortcuts(self) -> None:
         """Keys for the run's actions (views.common.shortcuts lists them under F1)."""
         for action in ("pause", "resume", "continue", "rollback", "approve", "reject"):
-            bind(self, action, lambda a=action: self.shortcut_action(a))
+            bind(self, action, partial(self.shortcut_action, action))
         bind(self, "step-detail", self._detail_of_selection)
         bind(self, "evidence-timeline", self.open_evidence_timeline)
         bind(self, "export", self.open_export)
@@ -343,7 +344,7 @@ class RunTimelineView(QWidget):
         return dialog
 
     # -- actions --------------------------------------------------------------------
-    def start_action(self, action: str) -> ReasonDialog | None:
+    def start_action(self, action: str) -> ReasonDialog | ApprovalDialog | None:
         snapshot = self._snapshot
         if snapshot is None or snapshot.refusal(action) is not None:
             return None
@@ -470,7 +471,7 @@ class RunTimelineView(QWidget):
             self.run_button.setEnabled(status is not None and not self.ctx.agent.starting)
             self.run_button.setToolTip("No agent runs on this site: start it (it keeps running "
                                        "when this app quits) and it advances every run")
-        elif state is None:
+        elif snapshot is None or state is None:
             self.run_button.setEnabled(False)
             self.run_button.setToolTip("Select a promotion first" if pid is None
                                        else "Loading the promotion…")
