@@ -122,7 +122,7 @@ class Executor:
                 if max_steps is not None and steps_run >= max_steps:
                     return ExecutionResult(state.status, "step budget used", steps_run)
                 if work.kind == planner.RECOVER:
-                    self._recover(work.step)
+                    self._recover(_step_of(work))
                 elif work.kind == planner.ROLLBACK:
                     self._rollback(state)
                 elif work.kind == planner.SEAL:
@@ -134,7 +134,7 @@ class Executor:
                         if steps_run == 0:
                             raise NotNow(hold)
                         return ExecutionResult(state.status, hold, steps_run)
-                    self._run_step(state, work.step)
+                    self._run_step(state, _step_of(work))
                     steps_run += 1
         finally:
             self._release()
@@ -172,7 +172,7 @@ class Executor:
 
     def _recover(self, step: str) -> None:
         def still_running(s: st.RunState) -> bool:
-            return s.current_step == step and s.current.status == st.RUNNING
+            return s.current is not None and s.current.name == step and s.current.status == st.RUNNING
 
         seen = [self._event(ev.TARGET_OBSERVED, step, row) for row in self._observe_stage(step)]
         self._append_if(still_running, [*seen, self._event(
@@ -202,7 +202,7 @@ class Executor:
                 f"'{step}' step, so the run stops here rather than pretend it passed")
         self._refuse_unbacked_approval(state, step)
         attempt = state.step(step).attempt + 1
-        started = self._append_if(lambda s: s.current_step == step and
+        started = self._append_if(lambda s: s.current is not None and s.current.name == step and
                                   s.current.status == st.PENDING and not s.paused,
                                   [self._event(ev.STEP_STARTED, step, {"attempt": attempt})])
         if started is None:
@@ -241,7 +241,7 @@ class Executor:
         return check
 
     def _finish(self, step: str, attempt: int, outcome: StepOutcome) -> None:
-        kinds = {StepStatus.SUCCEEDED: ev.STEP_SUCCEEDED, StepStatus.WARNED: ev.STEP_WARNED,
+        kinds: dict[str, str] = {StepStatus.SUCCEEDED: ev.STEP_SUCCEEDED, StepStatus.WARNED: ev.STEP_WARNED,
                  StepStatus.FAILED: ev.STEP_FAILED, StepStatus.WAITING: ev.STEP_WAITING,
                  StepStatus.SKIPPED: ev.STEP_SKIPPED}
         if outcome.status not in kinds:
@@ -273,7 +273,7 @@ class Executor:
         return self._append_if(self._still_running(step, attempt), [self._event(kind, step, data)]) is not None
 
     def _step_context(self, step: str, attempt: int, should_stop: Callable[[], bool],
-                      record: Callable[[str, Mapping[str, Any]], Any]) -> StepContext:
+                      record: Callable[[str, Mapping[str, Any]], bool]) -> StepContext:
         """What a step handler is given: the run as stored now, the clock, the site, its
         log, and how it asks to stop and records an event."""
         with self.site.db.read() as session:
@@ -358,3 +358,11 @@ def _is_past(state: st.RunState, step: str, until: str) -> bool:
     names = [s.name for s in state.steps]
     require_stage(state, until, "until")  # an unknown stage must never mean "no limit"
     return names.index(step) > names.index(until)
+
+
+def _step_of(work: planner.Work) -> str:
+    """The step a RECOVER or RUN_STEP names (the planner always gives the current one);
+    work without a step is a planner bug, and running nothing in its place would hide it."""
+    if work.step is None:
+        raise RuntimeError(f"the planner asked for {work.kind} without naming a step")
+    return work.step

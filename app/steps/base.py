@@ -45,7 +45,8 @@ class StepContext:
     site: Any
     log: Callable[[str], None]
     should_stop: Callable[[], bool]
-    record: Callable[[str, Mapping[str, Any]], None]
+    # Appends one event for the step; False when the run changed meanwhile and it was dropped.
+    record: Callable[[str, Mapping[str, Any]], bool]
 
 
 class StepHandler(Protocol):
