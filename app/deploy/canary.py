@@ -39,7 +39,7 @@ from engine.clock import Clock
 
 Sampler = Callable[[Target], HealthSample]
 Wait = Callable[[float, Callable[[], bool]], bool]
-Record = Callable[[Mapping[str, Any]], None]
+Record = Callable[[Mapping[str, Any]], object]  # a step's ctx.record answers whether it kept it
 Analysis = CanaryAnalysis | MetricAnalysis
 
 STOPPED = "stopped"
