@@ -51,17 +51,17 @@ class InputsStep:
         resolved = resolve_inputs(ctx.site, release["digest"], self.providers)
         for item in resolved.items:
             if item.resolved:
-                ctx.log(f"{item.ref}: resolved from {item.provider} ({item.digest[:28]}…)")
+                ctx.log(f"{item.ref}: resolved from {item.provider} ({str(item.digest)[:28]}…)")
             else:
                 ctx.log(f"{item.ref}: MISSING — {item.reason}")
         record = resolved.record()
         predicate = {"promotion": ctx.promotion_id, "environment": ctx.state.to_env,
                      "resolvedAt": ctx.site.now(), "inputs": record,
                      "resolved": len(resolved.resolved), "missing": len(resolved.missing)}
-        item = evidence.record_evidence(ctx.site, ctx.promotion_id, ctx.step, ctx.attempt,
-                                        "resolved-inputs", statements.RESOLVED_INPUTS, predicate)
+        stored = evidence.record_evidence(ctx.site, ctx.promotion_id, ctx.step, ctx.attempt,
+                                          "resolved-inputs", statements.RESOLVED_INPUTS, predicate)
         outputs = {"inputs": record, "resolved": len(resolved.resolved),
-                   "missing": [r.ref for r in resolved.missing], "evidence": item.digest}
+                   "missing": [r.ref for r in resolved.missing], "evidence": stored.digest}
         if resolved.missing:
             listing = "; ".join(f"{r.ref} ({r.reason})" for r in resolved.missing)
             return StepOutcome(FAILED, summary=f"{len(resolved.missing)} missing", outputs=outputs,
@@ -89,6 +89,6 @@ def materialised_inputs(ctx: StepContext, providers: ProvidersFor = default_prov
         now = item.value.digest if str(before).startswith("sha256:") and item.value else item.digest
         if before != now:
             raise InputsChanged(f"input {item.ref} changed since it was materialised "
-                                f"(recorded {str(before)[:28]}…, now {now[:28]}…); "
+                                f"(recorded {str(before)[:28]}…, now {str(now)[:28]}…); "
                                 "retry Inputs Materialized to record the new value")
     return resolved
