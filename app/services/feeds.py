@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from app.context import Site
@@ -36,7 +36,7 @@ from engine.vuln import OsvRecord
 from engine.vuln.ecosystems import split_osv_ecosystem
 from engine.vuln.feed import OsvRecordError, parse_record
 from models import feeds as q
-from models.tables import Advisory, AdvisoryPackage, FeedAdvisory, FeedCoverage, FeedSnapshot
+from models.tables import Advisory, AdvisoryPackage, Base, FeedAdvisory, FeedCoverage, FeedSnapshot
 
 BATCH = 2000
 
@@ -79,8 +79,11 @@ class FeedHeader:
         source = doc.get("source")
         if not isinstance(source, str) or not source.strip():
             raise FeedDocumentInvalid("feed.json: 'source' must be a non-empty string")
+        stamp = doc.get("snapshot")
         try:
-            snapshot = rfc3339(parse_rfc3339(doc.get("snapshot")))
+            if not isinstance(stamp, str):
+                raise TypeError(stamp)
+            snapshot = rfc3339(parse_rfc3339(stamp))
         except (TypeError, ValueError, OverflowError):
             raise FeedDocumentInvalid("feed.json: 'snapshot' must be an RFC 3339 UTC time") from None
         ecosystems = doc.get("ecosystems")
@@ -112,7 +115,7 @@ def store_snapshot(session: Session, bundle_digest: str, feed_json: Mapping[str,
     session.add(row)
     session.flush()
     if header.base_ecosystems:
-        session.execute(insert(FeedCoverage.__table__),
+        session.execute(insert(_table(FeedCoverage)),
                         [{"snapshot_id": row.id, "ecosystem": e} for e in header.base_ecosystems])
     seen: set[str] = set()
     batch: list[tuple[str, str, bytes]] = []
@@ -134,6 +137,12 @@ def store_snapshot(session: Session, bundle_digest: str, feed_json: Mapping[str,
     return row.id
 
 
+def _table(model: type[Base]) -> Table:
+    """A mapped class's table: SQLAlchemy's stubs type ``__table__`` as any FromClause,
+    but a declarative class's is always its Table."""
+    return cast(Table, model.__table__)
+
+
 def _flush(session: Session, snapshot_id: int, batch: list[tuple[str, str, bytes]]) -> None:
     """Parse and store the records not stored before; link all of them to the snapshot.
 
@@ -151,12 +160,12 @@ def _flush(session: Session, snapshot_id: int, batch: list[tuple[str, str, bytes
             fresh.append((parse_record(data, digest), data))
         except OsvRecordError as exc:
             raise FeedRecordInvalid(str(exc), member=path) from None
-    q.insert_rows(session, Advisory.__table__, ("digest", "osv_id", "modified", "data"),
+    q.insert_rows(session, _table(Advisory), ("digest", "osv_id", "modified", "data"),
                   [(r.digest, r.id, r.modified, data) for r, data in fresh])
-    q.insert_rows(session, AdvisoryPackage.__table__, ("ecosystem", "name_key", "advisory_digest"),
+    q.insert_rows(session, _table(AdvisoryPackage), ("ecosystem", "name_key", "advisory_digest"),
                   [(*key, r.digest) for r, _ in fresh
                    for key in sorted({a.key for a in r.affected if a.key is not None})])
-    q.insert_rows(session, FeedAdvisory.__table__, ("snapshot_id", "advisory_digest", "path"),
+    q.insert_rows(session, _table(FeedAdvisory), ("snapshot_id", "advisory_digest", "path"),
                   [(snapshot_id, digest, path) for path, digest, _ in batch])
 
 
