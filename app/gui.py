@@ -127,14 +127,16 @@ def launch(config: SiteConfig, start_runs: Sequence[str] = ()) -> int:
     window = MainWindow()  # the frame: painted while the site opens
     window.opening(str(config.paths.home))
     window.show()
-    outcome: dict[str, object] = {"code": 0}
+    exit_code = 0  # the code of a site that could not be opened
+    site_opened = False
 
     def opened(site) -> None:
+        nonlocal site_opened
         if not window.isVisible():  # closed while the site was opening
             site.close()
             return
         main_window(site, window=window)
-        outcome["site"] = site
+        site_opened = True
         window.sign_in_on_start()  # who acts is proven before anything is done
         for promotion_id in start_runs:
             window.ctx.executors.start(promotion_id)
@@ -142,26 +144,29 @@ def launch(config: SiteConfig, start_runs: Sequence[str] = ()) -> int:
 
     def import_later(_rows: int) -> None:
         # the run view is built once its modules are in, before any run advances on screen
-        Operation(window, import_later_modules, tasks=window.ctx.tasks) \
-            .success(lambda _none: window.promotions.run_view).run()
+        Operation(window, import_later_modules, tasks=window.ctx.tasks).success(build_run_view).run()
+
+    def build_run_view(_none: None) -> None:
+        _built = window.promotions.run_view  # the property builds it the first time
 
     def failed(failure) -> None:
+        nonlocal exit_code
         from app.errors import StellaError
 
         QMessageBox.critical(window, f"{APP_NAME}: cannot open the site", failure.message)
         window.close()
-        outcome["code"] = _exit_code(failure.error_type, StellaError)
+        exit_code = _exit_code(failure.error_type, StellaError)
         app.quit()
 
     Operation(None, lambda: open_site(config)).success(opened).failure(failed).run()
     Operation(window, lambda: quick_rows(config)).success(window.show_preview) \
         .failure(lambda _failure: None).run()  # the opened site lists them anyway
     code = app.exec()
-    if "site" in outcome:
+    if site_opened:
         window.ctx.shutdown()
         window.ctx.site.close()
     collector.stop()
-    return int(outcome["code"]) or code
+    return exit_code or code
 
 
 def launch_audit(path: str) -> int:
