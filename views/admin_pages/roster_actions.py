@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
+from typing import TypeVar
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,6 +29,7 @@ from app.qt.operation import Operation
 from app.screens import roster_ops
 from engine.roster import ROLES
 
+T = TypeVar("T")
 ADMIN = "admin"
 MIN_PASSPHRASE = 8
 
@@ -142,7 +144,7 @@ class RosterActions(QWidget):
         self._run(lambda: roster_ops.revoke(site, session, name),
                   lambda _none: f"{name} revoked from now on; what they signed before stays valid")
 
-    def _run(self, fn: Callable[[], object], said: Callable[[object], str]) -> None:
+    def _run(self, fn: Callable[[], T], said: Callable[[T], str]) -> None:
         self.busy = True
         self.update_state()
         self.message.setText("Signing the roster change…")
