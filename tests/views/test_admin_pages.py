@@ -15,11 +15,7 @@ from app.services import promotions, trust
 from tests.support.doubles import doubles_registry
 from tests.support.factories import add_target, who
 from tests.support.gate_data import (
-    add_shop_release,
-    gate_registry,
-    store_feed,
-    store_policy_doc,
-    vex_document,
+    gated_promotion,
 )
 from tests.views.conftest import new_promotion
 from views.admin_pages.approvals import EMPTY, ApprovalsPage
@@ -139,13 +135,7 @@ def test_security_without_verdicts_shows_users_keys_and_trust_state(qtbot, qtmod
 
 @pytest.fixture
 def gated(site) -> str:
-    store_feed(site)
-    store_policy_doc(site)
-    vex = {"vex/shop.json": vex_document("CVE-2019-10744", "pkg:npm/lodash@2.4.2")}
-    pid = promotions.create_promotion(site, add_shop_release(site, vex=vex), "eu-stage",
-                                      who(site, "alice"))
-    Executor(site, pid, gate_registry()).run(until="gate-eval")
-    return pid
+    return gated_promotion(site)
 
 
 def test_security_findings_snapshot_of_a_gated_release(qtbot, qtmodeltester, gui, site, gated):
